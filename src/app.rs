@@ -1,0 +1,90 @@
+//! Building and serving the application: what `loa serve` and the tests both call.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::db::{self, Db};
+use crate::templates::Templates;
+use crate::{content, http};
+
+/// Everything a request handler may use. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub templates: Arc<Templates>,
+}
+
+/// Opens and migrates the database, fills a new site from `content_dir`, and refreshes articles
+/// rendered by an older Markdown pipeline. After this the application can serve.
+pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
+    let db = Db::connect(&config.database_url)
+        .await
+        .with_context(|| format!("không kết nối được cơ sở dữ liệu {:?}", config.database_url))?;
+    db.migrate()
+        .await
+        .context("không áp dụng được các bản chuyển đổi (migration) cơ sở dữ liệu")?;
+    seed_if_empty(&db, &config).await?;
+    let refreshed = db::articles::refresh_stale_renders(&db).await?;
+    if refreshed > 0 {
+        tracing::info!(
+            articles = refreshed,
+            "re-rendered articles for the current Markdown pipeline"
+        );
+    }
+    let templates = Templates::new().context("mẫu trang (template) lỗi")?;
+    Ok(AppState {
+        db,
+        config: Arc::new(config),
+        templates: Arc::new(templates),
+    })
+}
+
+/// A new site is never empty: with no article and no site details yet, import the content
+/// directory. A broken content directory stops the start-up with its errors.
+async fn seed_if_empty(db: &Db, config: &Config) -> anyhow::Result<()> {
+    let empty = db::articles::count_all(db).await? == 0 && db::site::info(db).await?.is_none();
+    if !empty {
+        return Ok(());
+    }
+    if !config.content_dir.is_dir() {
+        tracing::warn!(dir = %config.content_dir.display(), "the database is empty and the content directory does not exist");
+        return Ok(());
+    }
+    match content::import_dir(db, &config.content_dir).await {
+        Ok(report) => {
+            tracing::info!(
+                dir = %config.content_dir.display(),
+                added = report.added.len(),
+                "empty database: imported the content directory"
+            );
+            Ok(())
+        }
+        Err(content::ImportError::Invalid(errors)) => {
+            let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            anyhow::bail!(
+                "nội dung trong {} có lỗi, không nhập được:\n{}",
+                config.content_dir.display(),
+                list.join("\n")
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Serves the application on `listener` until `shutdown` completes, then finishes the requests
+/// in flight.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let router = http::router(state);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,227 @@
+//! The `loa` command: `serve` (the default), `import DIR`, `export DIR`, `migrate`.
+//!
+//! Errors end the program with one line on standard error (content errors with one line per
+//! mistake) and a non-zero exit code: 2 for bad configuration, 1 for everything else.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use tokio::net::TcpListener;
+
+use crate::config::{Config, ConfigError, RawConfig, DEFAULT_CONFIG_FILE};
+use crate::content::{self, ImportError};
+use crate::db::Db;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "loa",
+    version,
+    about = "Loa – phần mềm tuyên truyền cho cơ quan nhà nước"
+)]
+struct Cli {
+    #[command(flatten)]
+    flags: Flags,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// Flags override `LOA_*` variables, which override `loa.toml`.
+#[derive(Debug, Args)]
+struct Flags {
+    /// Tệp cấu hình (mặc định: loa.toml nếu có)
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// sqlite://data/loa.db hoặc postgres://…
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+    /// Địa chỉ lắng nghe, ví dụ 127.0.0.1:3000
+    #[arg(long, global = true, value_name = "IP:PORT")]
+    addr: Option<String>,
+    /// Địa chỉ công khai của trang, ví dụ https://sipas.example.gov.vn
+    #[arg(long, global = true, value_name = "URL")]
+    base_url: Option<String>,
+    /// Thư mục nội dung (mặc định: content)
+    #[arg(long, global = true, value_name = "DIR")]
+    content_dir: Option<PathBuf>,
+    /// Thư mục dữ liệu (mặc định: data)
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Chạy máy chủ web (mặc định)
+    Serve,
+    /// Nhập bài viết và site.toml từ một thư mục
+    Import { dir: PathBuf },
+    /// Xuất bài viết và site.toml ra một thư mục
+    Export { dir: PathBuf },
+    /// Áp dụng các bản chuyển đổi cơ sở dữ liệu
+    Migrate,
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let config = match load_config(&cli.flags) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("lỗi: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("lỗi: không khởi tạo được tokio: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(config).await,
+            Command::Import { dir } => import(config, dir).await,
+            Command::Export { dir } => export(config, dir).await,
+            Command::Migrate => migrate(config).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lỗi: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("loa=info,warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Defaults → loa.toml → LOA_* → flags.
+fn load_config(flags: &Flags) -> Result<Config, ConfigError> {
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let file = match flags
+        .config
+        .clone()
+        .or_else(|| env.get("LOA_CONFIG").map(PathBuf::from))
+    {
+        Some(path) => RawConfig::from_file(&path)?,
+        None if std::path::Path::new(DEFAULT_CONFIG_FILE).is_file() => {
+            RawConfig::from_file(std::path::Path::new(DEFAULT_CONFIG_FILE))?
+        }
+        None => RawConfig::default(),
+    };
+    let from_flags = RawConfig {
+        database_url: flags.database_url.clone(),
+        addr: flags.addr.clone(),
+        base_url: flags.base_url.clone(),
+        content_dir: flags.content_dir.clone(),
+        data_dir: flags.data_dir.clone(),
+        smtp_url: None,
+    };
+    RawConfig::default()
+        .merge(file)
+        .merge(RawConfig::from_env(&env))
+        .merge(from_flags)
+        .validate()
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    // Bind first: a port in use is reported before any other work.
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("không mở được cổng {}", config.addr))?;
+    let base_url = config.base_url.clone();
+    let state = crate::app::prepare(config).await?;
+    println!("Loa đang chạy tại {base_url}");
+    crate::app::serve(listener, state.clone(), shutdown_signal()).await?;
+    state.db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+async fn open(config: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(&config.database_url)
+        .await
+        .with_context(|| format!("không kết nối được cơ sở dữ liệu {:?}", config.database_url))?;
+    db.migrate().await.context("không áp dụng được migration")?;
+    Ok(db)
+}
+
+async fn import(config: Config, dir: PathBuf) -> anyhow::Result<()> {
+    let db = open(&config).await?;
+    let result = content::import_dir(&db, &dir).await;
+    db.close().await;
+    match result {
+        Ok(report) => {
+            println!("{report}");
+            Ok(())
+        }
+        Err(ImportError::Invalid(errors)) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            anyhow::bail!(
+                "{} lỗi trong {}; không nhập gì",
+                errors.len(),
+                dir.display()
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn export(config: Config, dir: PathBuf) -> anyhow::Result<()> {
+    let db = open(&config).await?;
+    let report = content::export_dir(&db, &dir).await;
+    db.close().await;
+    let report = report?;
+    println!(
+        "Đã xuất {} bài viết{} vào {}",
+        report.articles,
+        if report.site { " và site.toml" } else { "" },
+        dir.display()
+    );
+    Ok(())
+}
+
+async fn migrate(config: Config) -> anyhow::Result<()> {
+    let db = open(&config).await?;
+    db.close().await;
+    println!("Cơ sở dữ liệu đã ở phiên bản mới nhất.");
+    Ok(())
+}

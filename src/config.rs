@@ -1,0 +1,316 @@
+//! Typed configuration, layered: built-in defaults → optional `loa.toml` → `LOA_*` environment
+//! variables → command-line flags. Everything is validated here, once; the rest of the program
+//! only sees a [`Config`].
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use url::Url;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/loa.db";
+pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+pub const DEFAULT_CONFIG_FILE: &str = "loa.toml";
+
+/// Where the data lives. The backend is chosen by the URL scheme.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite://data/loa.db` (relative to the working directory) or `sqlite:///var/lib/loa.db`.
+    Sqlite(PathBuf),
+    /// `postgres://user:password@host:5432/loa`, passed to the driver as is.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(s: &str) -> Result<DatabaseUrl, ConfigError> {
+        let bad =
+            |why: &str| ConfigError::new("LOA_DATABASE_URL", format!("«{}»: {why}", redact(s)));
+        let (scheme, rest) = s
+            .split_once(':')
+            .ok_or_else(|| bad("không phải một URL (ví dụ sqlite://data/loa.db)"))?;
+        match scheme {
+            "sqlite" => {
+                let path = rest.trim_start_matches("//");
+                let path = path.split('?').next().unwrap_or_default();
+                if path.is_empty() {
+                    return Err(bad("thiếu đường dẫn tệp (ví dụ sqlite://data/loa.db)"));
+                }
+                Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+            }
+            "postgres" | "postgresql" => {
+                let url = Url::parse(s).map_err(|e| bad(&format!("URL không hợp lệ ({e})")))?;
+                if !url.has_host() {
+                    return Err(bad(
+                        "thiếu máy chủ (ví dụ postgres://postgres@127.0.0.1/loa)",
+                    ));
+                }
+                Ok(DatabaseUrl::Postgres(s.to_owned()))
+            }
+            other => Err(bad(&format!(
+                "lược đồ «{other}» không được hỗ trợ; dùng sqlite:// hoặc postgres://"
+            ))),
+        }
+    }
+}
+
+/// Hides a password in a URL, for messages and `Debug`.
+fn redact(s: &str) -> String {
+    match Url::parse(s) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => s.to_owned(),
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(p) => write!(f, "sqlite://{}", p.display()),
+            DatabaseUrl::Postgres(u) => f.write_str(&redact(u)),
+        }
+    }
+}
+
+/// A value that must never reach a log (it may hold a password).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: DatabaseUrl,
+    pub addr: SocketAddr,
+    /// The public address of the site, for absolute links; `http://{addr}` unless set.
+    pub base_url: Url,
+    pub content_dir: PathBuf,
+    pub data_dir: PathBuf,
+    /// Mail is sent only when this is set.
+    pub smtp_url: Option<Secret>,
+}
+
+impl Config {
+    /// The configuration Loa runs with when nothing is set.
+    pub fn defaults() -> Config {
+        RawConfig::default()
+            .validate()
+            .expect("the defaults are valid")
+    }
+
+    /// True when cookies must be `Secure`.
+    pub fn is_https(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+}
+
+/// One layer of settings, every field optional. Later layers override earlier ones.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub database_url: Option<String>,
+    pub addr: Option<String>,
+    pub base_url: Option<String>,
+    pub content_dir: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub smtp_url: Option<String>,
+}
+
+impl RawConfig {
+    /// Reads `LOA_*` variables from the given environment.
+    pub fn from_env(env: &HashMap<String, String>) -> RawConfig {
+        let get = |k: &str| env.get(k).filter(|v| !v.is_empty()).cloned();
+        RawConfig {
+            database_url: get("LOA_DATABASE_URL"),
+            addr: get("LOA_ADDR"),
+            base_url: get("LOA_BASE_URL"),
+            content_dir: get("LOA_CONTENT_DIR").map(PathBuf::from),
+            data_dir: get("LOA_DATA_DIR").map(PathBuf::from),
+            smtp_url: get("LOA_SMTP_URL"),
+        }
+    }
+
+    /// Reads a `loa.toml`.
+    pub fn from_file(path: &Path) -> Result<RawConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError::new(
+                &path.display().to_string(),
+                format!("không đọc được tệp: {e}"),
+            )
+        })?;
+        toml::from_str(&text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start].matches('\n').count() + 1)
+                .unwrap_or(1);
+            ConfigError::new(
+                &format!("{}:{line}", path.display()),
+                e.message().to_owned(),
+            )
+        })
+    }
+
+    /// `self`, with every value that `over` sets replaced.
+    pub fn merge(self, over: RawConfig) -> RawConfig {
+        RawConfig {
+            database_url: over.database_url.or(self.database_url),
+            addr: over.addr.or(self.addr),
+            base_url: over.base_url.or(self.base_url),
+            content_dir: over.content_dir.or(self.content_dir),
+            data_dir: over.data_dir.or(self.data_dir),
+            smtp_url: over.smtp_url.or(self.smtp_url),
+        }
+    }
+
+    pub fn validate(self) -> Result<Config, ConfigError> {
+        let database_url =
+            DatabaseUrl::parse(self.database_url.as_deref().unwrap_or(DEFAULT_DATABASE_URL))?;
+        let addr_text = self.addr.as_deref().unwrap_or(DEFAULT_ADDR);
+        let addr: SocketAddr = addr_text.parse().map_err(|_| {
+            ConfigError::new(
+                "LOA_ADDR",
+                format!("«{addr_text}» không phải địa chỉ IP:cổng (ví dụ 127.0.0.1:3000)"),
+            )
+        })?;
+        let base_text = self.base_url.unwrap_or_else(|| format!("http://{addr}"));
+        let base_url = Url::parse(&base_text)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+            .ok_or_else(|| {
+                ConfigError::new(
+                    "LOA_BASE_URL",
+                    format!("«{base_text}» không phải địa chỉ http(s) (ví dụ https://sipas.binhphuoc.gov.vn)"),
+                )
+            })?;
+        if let Some(smtp) = &self.smtp_url {
+            Url::parse(smtp)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "smtp" | "smtps"))
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "LOA_SMTP_URL",
+                        "phải có dạng smtp://máy-chủ:cổng hoặc smtps://…",
+                    )
+                })?;
+        }
+        Ok(Config {
+            database_url,
+            addr,
+            base_url,
+            content_dir: self.content_dir.unwrap_or_else(|| PathBuf::from("content")),
+            data_dir: self.data_dir.unwrap_or_else(|| PathBuf::from("data")),
+            smtp_url: self.smtp_url.map(Secret),
+        })
+    }
+}
+
+/// A configuration mistake: which setting, and what is wrong with it.
+#[derive(Debug, thiserror::Error)]
+#[error("cấu hình sai: {setting}: {message}")]
+pub struct ConfigError {
+    pub setting: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(setting: &str, message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            setting: setting.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_sqlite_on_localhost() {
+        let c = Config::defaults();
+        assert_eq!(c.database_url, DatabaseUrl::Sqlite("data/loa.db".into()));
+        assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.base_url.as_str(), "http://127.0.0.1:3000/");
+        assert!(!c.is_https());
+    }
+
+    #[test]
+    fn database_urls_choose_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/loa/loa.db").unwrap(),
+            DatabaseUrl::Sqlite("/var/lib/loa/loa.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:loa.db?mode=rwc").unwrap(),
+            DatabaseUrl::Sqlite("loa.db".into())
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://u:p@127.0.0.1/loa").unwrap(),
+            DatabaseUrl::Postgres(_)
+        ));
+        let e = DatabaseUrl::parse("mysql://localhost/loa").unwrap_err();
+        assert!(e.to_string().contains("mysql"), "{e}");
+        assert!(DatabaseUrl::parse("no scheme").is_err());
+        assert!(DatabaseUrl::parse("postgres://").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        let url = DatabaseUrl::parse("postgres://loa:s3cret@db/loa").unwrap();
+        assert!(!format!("{url:?}").contains("s3cret"));
+        assert!(!format!("{:?}", Secret("smtp://u:s3cret@x".into())).contains("s3cret"));
+        let e = DatabaseUrl::parse("mongodb://loa:s3cret@db/loa").unwrap_err();
+        assert!(!e.to_string().contains("s3cret"));
+    }
+
+    #[test]
+    fn later_layers_win() {
+        let file = RawConfig {
+            addr: Some("127.0.0.1:4000".into()),
+            content_dir: Some("noi-dung".into()),
+            ..Default::default()
+        };
+        let env = RawConfig::from_env(&HashMap::from([
+            ("LOA_ADDR".to_owned(), "0.0.0.0:5000".to_owned()),
+            (
+                "LOA_BASE_URL".to_owned(),
+                "https://loa.example.vn".to_owned(),
+            ),
+        ]));
+        let c = RawConfig::default()
+            .merge(file)
+            .merge(env)
+            .validate()
+            .unwrap();
+        assert_eq!(c.addr.to_string(), "0.0.0.0:5000");
+        assert_eq!(c.content_dir, PathBuf::from("noi-dung"));
+        assert!(c.is_https());
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let bad = |r: RawConfig| r.validate().unwrap_err().setting;
+        let addr = RawConfig {
+            addr: Some("localhost".into()),
+            ..Default::default()
+        };
+        assert_eq!(bad(addr), "LOA_ADDR");
+        let base = RawConfig {
+            base_url: Some("ftp://x".into()),
+            ..Default::default()
+        };
+        assert_eq!(bad(base), "LOA_BASE_URL");
+        let smtp = RawConfig {
+            smtp_url: Some("http://x".into()),
+            ..Default::default()
+        };
+        assert_eq!(bad(smtp), "LOA_SMTP_URL");
+    }
+}

@@ -1,0 +1,317 @@
+//! Content as files: `content/*.md` articles and `content/site.toml`, imported into the
+//! database and exported back.
+//!
+//! Import is all or nothing: every file is parsed and validated first, every mistake reported
+//! with its file and line, and only a fully valid directory is written, in one transaction.
+//! Articles are matched by slug, so importing the same directory twice changes nothing.
+
+pub mod front_matter;
+pub mod site_file;
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::article::{ArticleInput, ArticleStatus};
+use crate::db::site::SiteChanges;
+use crate::db::{self, articles, topics, Db, DbError};
+use crate::site::SiteFile;
+use crate::slug::Slug;
+use crate::time;
+
+pub use front_matter::ArticleFile;
+
+/// A mistake in a content file: where it is and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl ContentError {
+    pub fn new(path: &Path, line: usize, field: Option<&str>, message: impl Into<String>) -> Self {
+        ContentError {
+            path: path.to_owned(),
+            line,
+            field: field.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ContentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: ", self.path.display(), self.line)?;
+        if let Some(field) = &self.field {
+            write!(f, "{field}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{} lỗi trong nội dung, không nhập gì", .0.len())]
+    Invalid(Vec<ContentError>),
+    #[error("không đọc được {0}: {1}")]
+    Io(PathBuf, #[source] std::io::Error),
+    #[error("lỗi cơ sở dữ liệu: {0}")]
+    Db(#[from] DbError),
+}
+
+/// A directory's content, parsed and validated, with every slug final.
+#[derive(Debug, Clone, Default)]
+pub struct ContentSet {
+    pub site: Option<SiteFile>,
+    pub articles: Vec<ArticleFile>,
+}
+
+/// What an import did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ImportReport {
+    pub added: Vec<String>,
+    pub updated: Vec<String>,
+    pub unchanged: Vec<String>,
+    pub site: Option<SiteChanges>,
+}
+
+impl ImportReport {
+    pub fn changed_anything(&self) -> bool {
+        !self.added.is_empty()
+            || !self.updated.is_empty()
+            || self.site.is_some_and(|s| s.added + s.updated > 0)
+    }
+}
+
+impl fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for slug in &self.added {
+            writeln!(f, "  thêm mới    {slug}")?;
+        }
+        for slug in &self.updated {
+            writeln!(f, "  cập nhật    {slug}")?;
+        }
+        write!(
+            f,
+            "Bài viết: {} thêm mới, {} cập nhật, {} không đổi.",
+            self.added.len(),
+            self.updated.len(),
+            self.unchanged.len()
+        )?;
+        if let Some(s) = self.site {
+            write!(
+                f,
+                "\nThông tin cơ quan, đơn vị, địa bàn: {} thêm mới, {} cập nhật, {} không đổi.",
+                s.added, s.updated, s.unchanged
+            )?;
+        }
+        if !self.changed_anything() {
+            write!(f, "\nKhông có gì thay đổi.")?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads and validates a content directory without touching the database.
+pub fn load_dir(dir: &Path) -> Result<ContentSet, ImportError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| ImportError::Io(dir.to_owned(), e))?;
+    let mut paths = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|e| ImportError::Io(dir.to_owned(), e))?
+            .path();
+        if path.extension().is_some_and(|e| e == "md") && path.is_file() {
+            paths.push(path);
+        }
+    }
+    // Sorted, so that derived slugs get the same suffixes on every run.
+    paths.sort();
+
+    let mut errors = Vec::new();
+    let mut set = ContentSet::default();
+    let site_path = dir.join(site_file::FILE_NAME);
+    if site_path.is_file() {
+        let bytes = std::fs::read(&site_path).map_err(|e| ImportError::Io(site_path.clone(), e))?;
+        match site_file::parse(&site_path, &bytes) {
+            Ok(site) => set.site = Some(site),
+            Err(e) => errors.extend(e),
+        }
+    }
+    for path in paths {
+        let bytes = std::fs::read(&path).map_err(|e| ImportError::Io(path.clone(), e))?;
+        match front_matter::parse(&path, &bytes) {
+            Ok(file) => set.articles.push(file),
+            Err(e) => errors.extend(e),
+        }
+    }
+    errors.extend(assign_slugs(&mut set.articles));
+    if errors.is_empty() {
+        Ok(set)
+    } else {
+        Err(ImportError::Invalid(errors))
+    }
+}
+
+/// Explicit slugs must be unique; derived ones step aside with `-2`, `-3`, …
+fn assign_slugs(files: &mut [ArticleFile]) -> Vec<ContentError> {
+    let mut errors = Vec::new();
+    let mut explicit: Vec<(Slug, PathBuf)> = Vec::new();
+    for f in files.iter().filter(|f| f.slug_is_explicit) {
+        match explicit.iter().find(|(s, _)| *s == f.input.slug) {
+            Some((_, first)) => errors.push(ContentError::new(
+                &f.path,
+                f.slug_line,
+                Some("slug"),
+                format!("slug «{}» trùng với tệp {}", f.input.slug, first.display()),
+            )),
+            None => explicit.push((f.input.slug.clone(), f.path.clone())),
+        }
+    }
+    let mut taken: HashSet<String> = explicit.iter().map(|(s, _)| s.to_string()).collect();
+    for f in files.iter_mut().filter(|f| !f.slug_is_explicit) {
+        let slug = Slug::unique(&f.input.slug, |s| taken.contains(s));
+        taken.insert(slug.to_string());
+        f.input.slug = slug;
+    }
+    errors
+}
+
+/// Imports a directory: validate everything, then write everything in one transaction.
+pub async fn import_dir(db: &Db, dir: &Path) -> Result<ImportReport, ImportError> {
+    let set = load_dir(dir)?;
+    Ok(apply(db, &set, time::now()).await?)
+}
+
+/// Writes a validated content set: articles are inserted or updated by slug, and left alone when
+/// nothing in them changed.
+pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<ImportReport, DbError> {
+    let mut tx = db.begin().await?;
+    let mut report = ImportReport::default();
+    if let Some(site) = &set.site {
+        report.site = Some(db::site::upsert(&mut tx, site, now).await?);
+    }
+    for file in &set.articles {
+        let mut input = file.input.clone();
+        let slug = input.slug.to_string();
+        match articles::find_by_slug(&mut tx, &slug).await? {
+            None => {
+                if input.publish_at.is_none() && input.status == ArticleStatus::Published {
+                    input.publish_at = Some(now);
+                }
+                articles::insert(&mut tx, &input, now).await?;
+                report.added.push(slug);
+            }
+            Some(existing) => {
+                // A published file without a date keeps the date it was first published.
+                if input.publish_at.is_none() {
+                    input.publish_at = existing.publish_at;
+                }
+                let topics_now = topics::names_for_article(&mut tx, existing.id).await?;
+                if same_article(&existing, &topics_now, &input) {
+                    report.unchanged.push(slug);
+                } else {
+                    articles::update(&mut tx, existing.id, &input, now).await?;
+                    report.updated.push(slug);
+                }
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(report)
+}
+
+fn same_article(row: &articles::ArticleRow, topic_names: &[String], a: &ArticleInput) -> bool {
+    let topic_slugs = |names: &[String]| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for s in names.iter().filter_map(|n| Slug::from_title(n)) {
+            if !out.contains(&s.to_string()) {
+                out.push(s.to_string());
+            }
+        }
+        out
+    };
+    row.title == a.title
+        && row.summary == a.summary
+        && row.body == a.body
+        && row.status() == a.status
+        && row.featured == a.featured
+        && row.cover == a.cover
+        && row.cover_alt == a.cover_alt
+        && row.publish_at == a.publish_at
+        && row.unpublish_at == a.unpublish_at
+        && topic_slugs(topic_names) == topic_slugs(&a.topics)
+}
+
+/// Front matter as export writes it: every field explicit, times in Vietnam time.
+#[derive(Serialize)]
+struct ExportedFrontMatter<'a> {
+    title: &'a str,
+    slug: &'a str,
+    summary: &'a str,
+    topics: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    publish_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unpublish_at: Option<String>,
+    status: &'a str,
+    featured: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cover: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cover_alt: Option<&'a str>,
+}
+
+/// How many files an export wrote.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ExportReport {
+    pub articles: usize,
+    pub site: bool,
+}
+
+/// Writes every article as `SLUG.md`, and `site.toml`, into `dir` (created if missing). Files of
+/// other names already there are left alone.
+pub async fn export_dir(db: &Db, dir: &Path) -> Result<ExportReport, ImportError> {
+    std::fs::create_dir_all(dir).map_err(|e| ImportError::Io(dir.to_owned(), e))?;
+    let mut report = ExportReport::default();
+    if let Some(site) = db::site::load_file(db).await? {
+        let path = dir.join(site_file::FILE_NAME);
+        write_file(&path, &site_file::write(&site))?;
+        report.site = true;
+    }
+    let rows = articles::all(db).await?;
+    let mut tx = db.begin().await?;
+    for row in rows {
+        let topic_names = topics::names_for_article(&mut tx, row.id).await?;
+        let front = ExportedFrontMatter {
+            title: &row.title,
+            slug: &row.slug,
+            summary: &row.summary,
+            topics: &topic_names,
+            publish_at: row.publish_at.map(time::to_rfc3339_vietnam),
+            unpublish_at: row.unpublish_at.map(time::to_rfc3339_vietnam),
+            status: row.status().as_str(),
+            featured: row.featured,
+            cover: row.cover.as_deref(),
+            cover_alt: row.cover_alt.as_deref(),
+        };
+        let front = toml::to_string(&front).expect("front matter always serialises");
+        let text = format!("+++\n{front}+++\n\n{}\n", row.body);
+        write_file(&dir.join(format!("{}.md", row.slug)), &text)?;
+        report.articles += 1;
+    }
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// Writes through a temporary file and a rename, so a crash never leaves half a file.
+fn write_file(path: &Path, text: &str) -> Result<(), ImportError> {
+    let tmp = path.with_extension("tmp~");
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| ImportError::Io(path.to_owned(), e))
+}

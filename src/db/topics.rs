@@ -1,0 +1,135 @@
+//! Topics (chủ đề) and their links to articles.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::{Db, DbError, Param, Tx};
+use crate::params;
+use crate::slug::Slug;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TopicRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
+/// A topic with the number of published articles in it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TopicCount {
+    pub slug: String,
+    pub name: String,
+    pub articles: i64,
+}
+
+/// Links an article to exactly these topics (by name, in order), creating missing topics.
+/// Two names that fold to the same slug are one topic.
+pub async fn set_for_article(
+    tx: &mut Tx,
+    article_id: i64,
+    names: &[String],
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    tx.execute(
+        "delete from article_topics where article_id = $1",
+        params![article_id],
+    )
+    .await?;
+    let mut seen = Vec::new();
+    for name in names {
+        let Some(slug) = Slug::from_title(name) else {
+            continue;
+        };
+        if seen.contains(&slug) {
+            continue;
+        }
+        let topic_id = tx
+            .fetch_i64(
+                // The no-op update makes `returning` yield the id of an existing row too.
+                "insert into topics (slug, name, created_at, updated_at) values ($1, $2, $3, $3) \
+                 on conflict (slug) do update set slug = excluded.slug returning id",
+                params![slug.as_str(), name.as_str(), now],
+            )
+            .await?;
+        tx.execute(
+            "insert into article_topics (article_id, topic_id, position) values ($1, $2, $3)",
+            params![article_id, topic_id, seen.len() as i64],
+        )
+        .await?;
+        seen.push(slug);
+    }
+    Ok(())
+}
+
+/// The topic names of one article, in order.
+pub async fn names_for_article(tx: &mut Tx, article_id: i64) -> Result<Vec<String>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct Name {
+        name: String,
+    }
+    let rows: Vec<Name> = tx
+        .fetch_all(
+            "select t.name from topics t join article_topics at on at.topic_id = t.id \
+             where at.article_id = $1 order by at.position",
+            params![article_id],
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| r.name).collect())
+}
+
+/// The topics of many articles at once, keyed by article id, each list in order.
+pub async fn for_articles(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Vec<TopicRow>>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct Link {
+        article_id: i64,
+        id: i64,
+        slug: String,
+        name: String,
+    }
+    let mut map: HashMap<i64, Vec<TopicRow>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(map);
+    }
+    let placeholders = (1..=ids.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "select at.article_id, t.id, t.slug, t.name from article_topics at \
+         join topics t on t.id = at.topic_id \
+         where at.article_id in ({placeholders}) order by at.article_id, at.position"
+    );
+    let params: Vec<Param> = ids.iter().map(|&i| Param::I64(i)).collect();
+    let links: Vec<Link> = db.pool().fetch_all(&sql, params).await?;
+    for l in links {
+        map.entry(l.article_id).or_default().push(TopicRow {
+            id: l.id,
+            slug: l.slug,
+            name: l.name,
+        });
+    }
+    Ok(map)
+}
+
+pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<TopicRow>, DbError> {
+    db.pool()
+        .fetch_optional(
+            "select id, slug, name from topics where slug = $1",
+            params![slug],
+        )
+        .await
+}
+
+/// Topics that have at least one published article, by name.
+pub async fn with_published_counts(db: &Db) -> Result<Vec<TopicCount>, DbError> {
+    db.pool()
+        .fetch_all(
+            "select t.slug, t.name, count(*) as articles from topics t \
+             join article_topics at on at.topic_id = t.id \
+             join articles a on a.id = at.article_id and a.status = 'published' \
+             group by t.id, t.slug, t.name order by t.name",
+            vec![],
+        )
+        .await
+}

@@ -1,0 +1,53 @@
+//! The one error type of request handlers. It is its own HTTP response: not-found becomes the
+//! Vietnamese 404 page, anything else is logged once with its cause chain and becomes the
+//! Vietnamese 500 page, with no details for the visitor.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::db::DbError;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("không tìm thấy")]
+    NotFound,
+    #[error("lỗi cơ sở dữ liệu")]
+    Db(#[from] DbError),
+    #[error("lỗi dựng trang")]
+    Template(#[from] tera::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Marks a response whose body the error-page layer must draw (see `http::error_pages`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ErrorPage(pub StatusCode);
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            other => {
+                tracing::error!(error = %error_chain(other), "request failed");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        let mut response = status.into_response();
+        response.extensions_mut().insert(ErrorPage(status));
+        response
+    }
+}
+
+/// "outer: inner: root cause", on one line.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

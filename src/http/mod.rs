@@ -1,0 +1,70 @@
+//! The web layer: the router, layers every response passes through, and the error pages.
+//!
+//! `public/` holds what citizens see. Later: `staff/` for signed-in employees and `admin/` for
+//! editors and admins, each resource a module with its own `router()`.
+
+pub mod assets;
+pub mod public;
+pub mod views;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Router;
+use tower_http::trace::TraceLayer;
+
+use crate::app::AppState;
+use crate::error::{AppError, ErrorPage};
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(public::router())
+        .merge(assets::router())
+        .fallback(|| async { AppError::NotFound })
+        .layer(middleware::from_fn_with_state(state.clone(), error_pages))
+        .layer(middleware::map_response(security_headers))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Headers that harden every page. Article HTML is sanitised already; the content security
+/// policy is the second wall should anything slip through.
+async fn security_headers(mut response: Response) -> Response {
+    const HEADERS: [(header::HeaderName, &str); 4] = [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' https: data:; style-src 'self'; \
+             script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+             frame-ancestors 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ];
+    let headers = response.headers_mut();
+    for (name, value) in HEADERS {
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// Draws the Vietnamese 404 and 500 pages for responses marked with [`ErrorPage`].
+async fn error_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let Some(ErrorPage(status)) = response.extensions().get::<ErrorPage>().copied() else {
+        return response;
+    };
+    let site = views::SiteView::load_or_placeholder(&state).await;
+    let view = views::ErrorView::new(&state, site, status);
+    match state.templates.render("error.html", &view) {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "the error page failed to render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Lỗi máy chủ").into_response()
+        }
+    }
+}

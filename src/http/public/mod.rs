@@ -1,0 +1,18 @@
+//! What citizens see: the home page, articles, topics, and the health check.
+
+mod articles;
+mod health;
+mod home;
+mod topics;
+
+use axum::Router;
+
+use crate::app::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(home::router())
+        .merge(articles::router())
+        .merge(topics::router())
+        .merge(health::router())
+}

@@ -1,0 +1,272 @@
+//! View structs: what templates receive. Built from rows here, never passed rows directly, so a
+//! template cannot reach a column it should not show. Dates arrive formatted in Vietnam time.
+
+use std::collections::HashMap;
+
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use crate::app::AppState;
+use crate::db::articles::ArticleRow;
+use crate::db::topics::TopicRow;
+use crate::error::{AppError, Result};
+use crate::markdown::TocEntry;
+use crate::site::SiteInfo;
+use crate::{db, time};
+
+/// Articles per listing page.
+pub const PAGE_SIZE: i64 = 10;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SiteView {
+    pub name: String,
+    pub short_name: String,
+    pub address: String,
+    pub phone: String,
+    pub email: String,
+    pub website: String,
+}
+
+impl From<SiteInfo> for SiteView {
+    fn from(i: SiteInfo) -> Self {
+        SiteView {
+            short_name: i.display_short_name().to_owned(),
+            name: i.name,
+            address: i.address,
+            phone: i.phone,
+            email: i.email,
+            website: i.website,
+        }
+    }
+}
+
+impl SiteView {
+    pub async fn load(state: &AppState) -> Result<SiteView> {
+        let info = db::site::info(&state.db).await?;
+        Ok(info.unwrap_or_else(SiteInfo::placeholder).into())
+    }
+
+    /// For error pages, which must render even when the database does not answer.
+    pub async fn load_or_placeholder(state: &AppState) -> SiteView {
+        match db::site::info(&state.db).await {
+            Ok(Some(info)) => info.into(),
+            _ => SiteInfo::placeholder().into(),
+        }
+    }
+}
+
+/// What every page's layout needs.
+#[derive(Debug, Serialize)]
+pub struct Layout {
+    pub site: SiteView,
+    pub static_version: &'static str,
+    /// The `<title>`, before the site's name.
+    pub page_title: String,
+    pub description: String,
+    pub canonical: String,
+}
+
+impl Layout {
+    pub fn new(
+        state: &AppState,
+        site: SiteView,
+        page_title: &str,
+        description: &str,
+        path: &str,
+    ) -> Layout {
+        Layout {
+            site,
+            static_version: super::assets::version(),
+            page_title: page_title.to_owned(),
+            description: description.to_owned(),
+            canonical: state
+                .config
+                .base_url
+                .join(path)
+                .map(|u| u.to_string())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TopicLink {
+    pub slug: String,
+    pub name: String,
+}
+
+impl From<&TopicRow> for TopicLink {
+    fn from(t: &TopicRow) -> Self {
+        TopicLink {
+            slug: t.slug.clone(),
+            name: t.name.clone(),
+        }
+    }
+}
+
+/// An article in a list.
+#[derive(Debug, Serialize)]
+pub struct ArticleCard {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub date: String,
+    pub date_iso: String,
+    pub reading_minutes: i64,
+    pub topics: Vec<TopicLink>,
+    pub cover: Option<String>,
+    pub cover_alt: Option<String>,
+}
+
+impl ArticleCard {
+    pub fn new(row: ArticleRow, topics: &[TopicRow]) -> ArticleCard {
+        let when = row.publish_at.unwrap_or(row.created_at);
+        ArticleCard {
+            slug: row.slug,
+            title: row.title,
+            summary: row.summary,
+            date: time::format_date(when),
+            date_iso: time::to_rfc3339_utc(when),
+            reading_minutes: row.reading_minutes,
+            topics: topics.iter().map(TopicLink::from).collect(),
+            cover: row.cover,
+            cover_alt: row.cover_alt,
+        }
+    }
+
+    /// Cards for a list of rows, with their topics fetched in one query.
+    pub async fn many(state: &AppState, rows: Vec<ArticleRow>) -> Result<Vec<ArticleCard>> {
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut topics: HashMap<i64, Vec<TopicRow>> =
+            db::topics::for_articles(&state.db, &ids).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let t = topics.remove(&r.id).unwrap_or_default();
+                ArticleCard::new(r, &t)
+            })
+            .collect())
+    }
+}
+
+/// A whole article.
+#[derive(Debug, Serialize)]
+pub struct ArticleView {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    /// Sanitised by the Markdown pipeline when it was stored.
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+    pub date: String,
+    pub date_iso: String,
+    pub reading_minutes: i64,
+    pub topics: Vec<TopicLink>,
+    pub cover: Option<String>,
+    pub cover_alt: Option<String>,
+}
+
+impl ArticleView {
+    pub fn new(row: ArticleRow, topics: &[TopicRow]) -> ArticleView {
+        let when = row.publish_at.unwrap_or(row.created_at);
+        let toc = row.toc();
+        ArticleView {
+            slug: row.slug,
+            title: row.title,
+            summary: row.summary,
+            html: row.body_html,
+            toc,
+            date: time::format_date(when),
+            date_iso: time::to_rfc3339_utc(when),
+            reading_minutes: row.reading_minutes,
+            topics: topics.iter().map(TopicLink::from).collect(),
+            cover: row.cover,
+            cover_alt: row.cover_alt,
+        }
+    }
+}
+
+/// `?trang=N` on listing pages.
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    pub trang: Option<String>,
+}
+
+impl PageQuery {
+    /// The requested page, 1-based. Anything but a positive number is a page that does not exist.
+    pub fn number(&self) -> Result<i64> {
+        match self.trang.as_deref() {
+            None => Ok(1),
+            Some(s) => s
+                .parse::<i64>()
+                .ok()
+                .filter(|&n| (1..=1_000_000).contains(&n))
+                .ok_or(AppError::NotFound),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Pagination {
+    pub current: i64,
+    pub total: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pagination {
+    /// Fails with 404 for a page past the last (page 1 always exists, even when empty).
+    pub fn new(path: &str, current: i64, items: i64) -> Result<Pagination> {
+        let total = ((items + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+        if current > total {
+            return Err(AppError::NotFound);
+        }
+        let url = |n: i64| {
+            if n == 1 {
+                path.to_owned()
+            } else {
+                format!("{path}?trang={n}")
+            }
+        };
+        Ok(Pagination {
+            current,
+            total,
+            prev: (current > 1).then(|| url(current - 1)),
+            next: (current < total).then(|| url(current + 1)),
+        })
+    }
+
+    pub fn offset(&self) -> i64 {
+        (self.current - 1) * PAGE_SIZE
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ErrorView {
+    #[serde(flatten)]
+    pub layout: Layout,
+    pub status: u16,
+    pub heading: &'static str,
+    pub message: &'static str,
+}
+
+impl ErrorView {
+    pub fn new(state: &AppState, site: SiteView, status: StatusCode) -> ErrorView {
+        let (heading, message) = match status {
+            StatusCode::NOT_FOUND => (
+                "Không tìm thấy trang",
+                "Trang bạn tìm không có hoặc đã được gỡ. Hãy kiểm tra lại địa chỉ, hoặc về trang chủ để xem các bài viết mới.",
+            ),
+            _ => (
+                "Đã có lỗi xảy ra",
+                "Máy chủ gặp sự cố khi xử lý yêu cầu của bạn. Xin vui lòng thử lại sau ít phút.",
+            ),
+        };
+        ErrorView {
+            layout: Layout::new(state, site, heading, message, "/"),
+            status: status.as_u16(),
+            heading,
+            message,
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! Loa: a content manager for public-awareness campaigns of Vietnamese public agencies.
+//!
+//! `app` builds and serves the application; `cli` is the `loa` command. See ARCHITECTURE.md for
+//! the map of the modules.
+
+pub mod app;
+pub mod article;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod markdown;
+pub mod site;
+pub mod slug;
+pub mod templates;
+pub mod time;

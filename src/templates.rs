@@ -1,0 +1,55 @@
+//! Tera templates, compiled into the binary (nothing is read from the working directory).
+
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::error::Result;
+
+/// Every template, by name. A test renders each of them.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("macros.html", include_str!("../templates/macros.html")),
+    ("home.html", include_str!("../templates/home.html")),
+    ("article.html", include_str!("../templates/article.html")),
+    ("topics.html", include_str!("../templates/topics.html")),
+    ("topic.html", include_str!("../templates/topic.html")),
+    ("error.html", include_str!("../templates/error.html")),
+];
+
+/// Escapes the five characters that matter in HTML text and quoted attributes. (Tera's default
+/// also escapes `/`, which garbles dates such as 31/08/2018 and URLs in the page source.)
+pub fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub struct Templates {
+    tera: Tera,
+}
+
+impl Templates {
+    pub fn new() -> Result<Templates, tera::Error> {
+        let mut tera = Tera::default();
+        tera.add_raw_templates(TEMPLATES.iter().copied())?;
+        // Autoescaping is on for .html; only sanitised article HTML is marked safe.
+        tera.autoescape_on(vec![".html"]);
+        tera.set_escape_fn(escape_html);
+        Ok(Templates { tera })
+    }
+
+    /// Renders a template with a view struct as its context.
+    pub fn render(&self, name: &str, view: &impl Serialize) -> Result<String> {
+        let ctx = Context::from_serialize(view)?;
+        Ok(self.tera.render(name, &ctx)?)
+    }
+}
