@@ -4,6 +4,7 @@
 //! mistake) and a non-zero exit code: 2 for bad configuration, 1 for everything else.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -138,14 +139,24 @@ fn load_config(flags: &Flags) -> Result<Config, ConfigError> {
         .validate()
 }
 
-async fn serve(config: Config) -> anyhow::Result<()> {
+async fn serve(mut config: Config) -> anyhow::Result<()> {
     // Bind first: a port in use is reported before any other work.
     let listener = TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("không mở được cổng {}", config.addr))?;
-    let base_url = config.base_url.clone();
+    let local = listener.local_addr()?;
+    // With port 0 the system picks the port; the default public address must follow it.
+    if config.base_url.port() == Some(0) {
+        config.base_url = url::Url::parse(&format!("http://{local}/"))?;
+    }
     let state = crate::app::prepare(config).await?;
-    println!("Loa đang chạy tại {base_url}");
+    // Written, not println!: a closed standard output must not stop the server.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "Loa đang chạy tại http://{local}/");
+    if state.config.base_url.as_str() != format!("http://{local}/") {
+        let _ = writeln!(out, "Địa chỉ công khai: {}", state.config.base_url);
+    }
+    let _ = out.flush();
     crate::app::serve(listener, state.clone(), shutdown_signal()).await?;
     state.db.close().await;
     tracing::info!("stopped");

@@ -311,6 +311,10 @@ static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
         .add_allowed_classes("sup", ["footnote-reference", "footnote-definition-label"])
         .add_allowed_classes("div", ["footnote-definition"])
         .attribute_filter(filter_attribute);
+    // ammonia allows `cite` but does not check its scheme; browsers do not need it.
+    for tag in ["blockquote", "q", "del", "ins"] {
+        b.rm_tag_attributes(tag, ["cite"]);
+    }
     for h in ["h1", "h2", "h3", "h4", "h5", "h6"] {
         b.add_tag_attributes(h, ["id"]);
     }

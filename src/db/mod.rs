@@ -210,8 +210,8 @@ pub struct PoolRef<'a>(&'a Db);
 
 impl PoolRef<'_> {
     query_methods!(
-        PoolRef(Db::Sqlite(p)) => &*p,
-        PoolRef(Db::Postgres(p)) => &*p
+        PoolRef(Db::Sqlite(p)) => p,
+        PoolRef(Db::Postgres(p)) => p
     );
 }
 

@@ -1,1 +1,8 @@
+//! Loa's integration tests: one binary, one module per feature. Every test that touches the
+//! database runs on SQLite, and also on PostgreSQL when LOA_TEST_DATABASE_URL is set.
 
+mod content_cli;
+mod content_files;
+mod helpers;
+mod markdown;
+mod public_site;

@@ -1,0 +1,241 @@
+//! The test harness: a fresh database per test (SQLite file, or PostgreSQL database created and
+//! dropped), the real application served on a random port, and small content-file builders.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use loa::app::{self, AppState};
+use loa::config::RawConfig;
+use loa::db::Db;
+use sqlx::Connection;
+use tempfile::TempDir;
+use url::Url;
+
+/// Runs each named `async fn(TestDb)` once on SQLite and once on PostgreSQL (the latter only
+/// when LOA_TEST_DATABASE_URL is set; then an unreachable server fails the test).
+#[macro_export]
+macro_rules! db_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::helpers::TestDb::sqlite()).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(db) = $crate::helpers::TestDb::postgres().await {
+                        super::$name(db).await
+                    }
+                }
+            }
+        )*
+    };
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A fresh, empty database for one test, removed when dropped.
+pub struct TestDb {
+    pub url: String,
+    /// Holds the SQLite file (and anything else the test writes) until the test ends.
+    pub dir: TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("data/loa.db").display());
+        TestDb {
+            url,
+            dir,
+            postgres: None,
+        }
+    }
+
+    /// `None` when LOA_TEST_DATABASE_URL is not set.
+    pub async fn postgres() -> Option<TestDb> {
+        let admin = std::env::var("LOA_TEST_DATABASE_URL").ok()?;
+        let name = format!(
+            "loa_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst),
+            chrono::Utc::now().timestamp_micros() % 1_000_000
+        );
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("LOA_TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}")
+            });
+        sqlx::query(&format!("create database {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create the test database");
+        conn.close().await.ok();
+        let mut url = Url::parse(&admin).expect("LOA_TEST_DATABASE_URL is a URL");
+        url.set_path(&name);
+        Some(TestDb {
+            url: url.to_string(),
+            dir: tempfile::tempdir().expect("a temporary directory"),
+            postgres: Some((admin, name)),
+        })
+    }
+
+    /// A second, independent database of the same backend (for round trips).
+    pub async fn another(&self) -> TestDb {
+        if self.postgres.is_some() {
+            TestDb::postgres().await.expect("postgres is configured")
+        } else {
+            TestDb::sqlite()
+        }
+    }
+
+    pub async fn connect(&self) -> Db {
+        let url = loa::config::DatabaseUrl::parse(&self.url).unwrap();
+        let db = Db::connect(&url)
+            .await
+            .expect("connect to the test database");
+        db.migrate().await.expect("migrate the test database");
+        db
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot block on async work: use a thread.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                    let _ = sqlx::query(&format!("drop database if exists {name} with (force)"))
+                        .execute(&mut conn)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The application, served for real on 127.0.0.1 with a random port.
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+}
+
+impl TestApp {
+    /// Boots Loa on `db`; an empty database is filled from `content_dir` as `loa serve` does.
+    pub async fn spawn(db: TestDb, content_dir: &Path) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let config = RawConfig {
+            database_url: Some(db.url.clone()),
+            addr: Some(addr.to_string()),
+            base_url: Some(format!("http://{addr}")),
+            content_dir: Some(content_dir.to_owned()),
+            data_dir: Some(db.dir.path().join("data")),
+            smtp_url: None,
+        }
+        .validate()
+        .expect("a valid test configuration");
+        let state = app::prepare(config).await.expect("the app prepares");
+        tokio::spawn(app::serve(listener, state.clone(), std::future::pending()));
+        TestApp {
+            base: format!("http://{addr}"),
+            state,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            db,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    /// GET, expecting `status`; returns the body.
+    pub async fn page(&self, path: &str, status: u16) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status().as_u16(), status, "GET {path}");
+        response.text().await.unwrap()
+    }
+}
+
+/// The repository's own `content/` directory (the SIPAS articles).
+pub fn repo_content() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("content")
+}
+
+/// A content directory built file by file.
+pub struct ContentDir {
+    pub dir: TempDir,
+}
+
+impl ContentDir {
+    pub fn new() -> ContentDir {
+        ContentDir {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `name` with the given front matter lines and body.
+    pub fn article(&self, name: &str, front: &str, body: &str) -> &Self {
+        self.raw(name, format!("+++\n{front}\n+++\n\n{body}\n").as_bytes())
+    }
+
+    pub fn raw(&self, name: &str, bytes: &[u8]) -> &Self {
+        std::fs::write(self.dir.path().join(name), bytes).unwrap();
+        self
+    }
+}
+
+/// Parses HTML and counts the elements matching a CSS selector.
+pub fn count(html: &str, selector: &str) -> usize {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(selector).unwrap();
+    doc.select(&sel).count()
+}
+
+/// The values of `attr` on elements matching `selector`.
+pub fn attrs(html: &str, selector: &str, attr: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(selector).unwrap();
+    doc.select(&sel)
+        .filter_map(|e| e.value().attr(attr).map(str::to_owned))
+        .collect()
+}
+
+/// The text of elements matching `selector`, whitespace collapsed.
+pub fn texts(html: &str, selector: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(selector).unwrap();
+    doc.select(&sel)
+        .map(|e| {
+            e.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
