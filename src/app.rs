@@ -76,6 +76,69 @@ async fn seed_if_empty(db: &Db, config: &Config) -> anyhow::Result<()> {
     }
 }
 
+/// The e-mail of the administrator created on a site that has none.
+pub const FIRST_ADMIN_EMAIL: &str = "quantri@loa.local";
+
+/// When no active admin exists, creates one with a random one-time password (to be changed at
+/// the first sign-in) and returns its e-mail and password, for the console only.
+pub async fn ensure_admin(db: &Db) -> anyhow::Result<Option<(String, String)>> {
+    if db::users::count_active_admins(db).await? > 0 {
+        return Ok(None);
+    }
+    let password = crate::account::NewPassword::random();
+    let hash = crate::account::hash_password(&password).await?;
+    let email = crate::account::Email::parse(FIRST_ADMIN_EMAIL).expect("a valid constant");
+    let now = crate::time::now();
+    let mut tx = db.begin().await?;
+    // An earlier, deactivated first admin keeps its row: reactivate it with the new password.
+    let existing = tx
+        .fetch_optional::<IdRow>(
+            "select id from users where email = $1",
+            crate::params![email.as_str()],
+        )
+        .await?;
+    let id = match existing {
+        Some(IdRow { id }) => {
+            tx.execute(
+                "update users set role = 'admin', active = true, password_hash = $2, \
+                     must_change_password = true, updated_at = $3 where id = $1",
+                crate::params![id, hash.as_str(), now],
+            )
+            .await?;
+            id
+        }
+        None => {
+            let new = db::users::NewUser {
+                email: email.clone(),
+                name: "Quản trị hệ thống".to_owned(),
+                unit_id: None,
+                role: crate::account::Role::Admin,
+                is_head: false,
+                password_hash: hash,
+                must_change_password: true,
+            };
+            db::users::insert(&mut tx, &new, now).await?
+        }
+    };
+    let entry = db::audit::Entry {
+        actor_label: "hệ thống".to_owned(),
+        action: "user.create",
+        target_type: "user",
+        target_id: Some(id),
+        target_label: email.to_string(),
+        detail: "quản trị viên đầu tiên".to_owned(),
+        ..Default::default()
+    };
+    db::audit::record(&mut tx, &entry, now).await?;
+    tx.commit().await?;
+    Ok(Some((email.to_string(), password.expose().to_owned())))
+}
+
+#[derive(sqlx::FromRow)]
+struct IdRow {
+    id: i64,
+}
+
 /// Serves the application on `listener` until `shutdown` completes, then finishes the requests
 /// in flight.
 pub async fn serve(
@@ -84,7 +147,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let router = http::router(state);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The peer address feeds the sign-in lock-out and the audit log.
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

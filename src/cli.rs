@@ -62,6 +62,32 @@ enum Command {
     Export { dir: PathBuf },
     /// Áp dụng các bản chuyển đổi cơ sở dữ liệu
     Migrate,
+    /// Quản lý tài khoản
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Thêm một tài khoản; mật khẩu đọc từ đầu vào chuẩn (--password-stdin)
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, editor, author hoặc employee
+        #[arg(long)]
+        role: String,
+        /// slug của đơn vị (trong content/site.toml)
+        #[arg(long)]
+        unit: Option<String>,
+        /// là trưởng đơn vị
+        #[arg(long)]
+        head: bool,
+        /// đọc mật khẩu từ dòng đầu của đầu vào chuẩn
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
 }
 
 pub fn run() -> ExitCode {
@@ -90,6 +116,14 @@ pub fn run() -> ExitCode {
             Command::Import { dir } => import(config, dir).await,
             Command::Export { dir } => export(config, dir).await,
             Command::Migrate => migrate(config).await,
+            Command::User(UserCommand::Add {
+                email,
+                name,
+                role,
+                unit,
+                head,
+                password_stdin: _,
+            }) => add_user(config, email, name, role, unit, head).await,
         }
     });
     match result {
@@ -131,10 +165,11 @@ fn load_config(flags: &Flags) -> Result<Config, ConfigError> {
         content_dir: flags.content_dir.clone(),
         data_dir: flags.data_dir.clone(),
         smtp_url: None,
+        max_upload_mb: None,
     };
     RawConfig::default()
         .merge(file)
-        .merge(RawConfig::from_env(&env))
+        .merge(RawConfig::from_env(&env)?)
         .merge(from_flags)
         .validate()
 }
@@ -152,6 +187,14 @@ async fn serve(mut config: Config) -> anyhow::Result<()> {
     let state = crate::app::prepare(config).await?;
     // Written, not println!: a closed standard output must not stop the server.
     let mut out = std::io::stdout();
+    if let Some((email, password)) = crate::app::ensure_admin(&state.db).await? {
+        // On the console only, never in the logs.
+        let _ = writeln!(
+            out,
+            "Chưa có quản trị viên; đã tạo tài khoản {email} với mật khẩu dùng một lần: {password}\n\
+             Đăng nhập tại http://{local}/dang-nhap và đổi mật khẩu ngay."
+        );
+    }
     let _ = writeln!(out, "Loa đang chạy tại http://{local}/");
     if state.config.base_url.as_str() != format!("http://{local}/") {
         let _ = writeln!(out, "Địa chỉ công khai: {}", state.config.base_url);
@@ -234,5 +277,68 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
     let db = open(&config).await?;
     db.close().await;
     println!("Cơ sở dữ liệu đã ở phiên bản mới nhất.");
+    Ok(())
+}
+
+async fn add_user(
+    config: Config,
+    email: String,
+    name: String,
+    role: String,
+    unit: Option<String>,
+    head: bool,
+) -> anyhow::Result<()> {
+    use crate::account::{self, Email, NewPassword, Role};
+    use crate::db::{audit, users};
+
+    let email = Email::parse(&email)?;
+    let role: Role = role.parse()?;
+    let name = name.trim().to_owned();
+    anyhow::ensure!(!name.is_empty(), "--name không được để trống");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let password = NewPassword::parse(line.trim_end_matches(['\r', '\n']), &email)?;
+    let hash = account::hash_password(&password).await?;
+
+    let db = open(&config).await?;
+    let now = crate::time::now();
+    let mut tx = db.begin().await?;
+    let unit_id = match &unit {
+        Some(slug) => Some(
+            users::unit_id_by_slug(&mut tx, slug)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("không có đơn vị «{slug}»"))?,
+        ),
+        None => None,
+    };
+    let new = users::NewUser {
+        email: email.clone(),
+        name,
+        unit_id,
+        role,
+        is_head: head,
+        password_hash: hash,
+        must_change_password: false,
+    };
+    let id = match users::insert(&mut tx, &new, now).await {
+        Ok(id) => id,
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            anyhow::bail!("đã có tài khoản {email}")
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let entry = audit::Entry {
+        actor_label: "dòng lệnh".to_owned(),
+        action: "user.create",
+        target_type: "user",
+        target_id: Some(id),
+        target_label: email.to_string(),
+        detail: format!("vai trò {}", role.as_str()),
+        ..Default::default()
+    };
+    audit::record(&mut tx, &entry, now).await?;
+    tx.commit().await?;
+    db.close().await;
+    println!("Đã tạo tài khoản {email} ({}).", role.label());
     Ok(())
 }

@@ -95,6 +95,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Mail is sent only when this is set.
     pub smtp_url: Option<Secret>,
+    /// Largest accepted upload, in bytes.
+    pub max_upload_bytes: usize,
 }
 
 impl Config {
@@ -121,20 +123,31 @@ pub struct RawConfig {
     pub content_dir: Option<PathBuf>,
     pub data_dir: Option<PathBuf>,
     pub smtp_url: Option<String>,
+    pub max_upload_mb: Option<u64>,
 }
 
 impl RawConfig {
     /// Reads `LOA_*` variables from the given environment.
-    pub fn from_env(env: &HashMap<String, String>) -> RawConfig {
+    pub fn from_env(env: &HashMap<String, String>) -> Result<RawConfig, ConfigError> {
         let get = |k: &str| env.get(k).filter(|v| !v.is_empty()).cloned();
-        RawConfig {
+        let max_upload_mb = match get("LOA_MAX_UPLOAD_MB") {
+            None => None,
+            Some(v) => Some(v.trim().parse::<u64>().map_err(|_| {
+                ConfigError::new(
+                    "LOA_MAX_UPLOAD_MB",
+                    format!("«{v}» không phải một số nguyên"),
+                )
+            })?),
+        };
+        Ok(RawConfig {
             database_url: get("LOA_DATABASE_URL"),
             addr: get("LOA_ADDR"),
             base_url: get("LOA_BASE_URL"),
             content_dir: get("LOA_CONTENT_DIR").map(PathBuf::from),
             data_dir: get("LOA_DATA_DIR").map(PathBuf::from),
             smtp_url: get("LOA_SMTP_URL"),
-        }
+            max_upload_mb,
+        })
     }
 
     /// Reads a `loa.toml`.
@@ -166,6 +179,7 @@ impl RawConfig {
             content_dir: over.content_dir.or(self.content_dir),
             data_dir: over.data_dir.or(self.data_dir),
             smtp_url: over.smtp_url.or(self.smtp_url),
+            max_upload_mb: over.max_upload_mb.or(self.max_upload_mb),
         }
     }
 
@@ -200,7 +214,15 @@ impl RawConfig {
                     )
                 })?;
         }
+        let max_upload_mb = self.max_upload_mb.unwrap_or(5);
+        if !(1..=100).contains(&max_upload_mb) {
+            return Err(ConfigError::new(
+                "LOA_MAX_UPLOAD_MB",
+                "phải từ 1 đến 100 (MB)",
+            ));
+        }
         Ok(Config {
+            max_upload_bytes: max_upload_mb as usize * 1024 * 1024,
             database_url,
             addr,
             base_url,
@@ -283,7 +305,8 @@ mod tests {
                 "LOA_BASE_URL".to_owned(),
                 "https://loa.example.vn".to_owned(),
             ),
-        ]));
+        ]))
+        .unwrap();
         let c = RawConfig::default()
             .merge(file)
             .merge(env)
@@ -312,5 +335,10 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(bad(smtp), "LOA_SMTP_URL");
+        let env = HashMap::from([("LOA_MAX_UPLOAD_MB".to_owned(), "năm".to_owned())]);
+        assert_eq!(
+            RawConfig::from_env(&env).unwrap_err().setting,
+            "LOA_MAX_UPLOAD_MB"
+        );
     }
 }

@@ -13,6 +13,18 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 pub enum AppError {
     #[error("không tìm thấy")]
     NotFound,
+    /// Signed in, but the role does not allow it.
+    #[error("không có quyền")]
+    Forbidden,
+    /// A state-changing request without a valid CSRF token or from another origin.
+    #[error("yêu cầu không hợp lệ")]
+    Csrf,
+    /// Not signed in: go to the sign-in page, then come back to `next` (a local path).
+    #[error("cần đăng nhập")]
+    SignInRequired { next: String },
+    /// The request body is larger than allowed.
+    #[error("dữ liệu gửi lên quá lớn")]
+    TooLarge,
     #[error("lỗi cơ sở dữ liệu")]
     Db(#[from] DbError),
     #[error("lỗi dựng trang")]
@@ -29,6 +41,16 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = match &self {
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::SignInRequired { next } => {
+                let location = format!("/dang-nhap?next={}", url_encode(next));
+                return (
+                    StatusCode::SEE_OTHER,
+                    [(axum::http::header::LOCATION, location)],
+                )
+                    .into_response();
+            }
             other => {
                 tracing::error!(error = %error_chain(other), "request failed");
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -50,4 +72,9 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+/// Percent-encodes a query value.
+pub fn url_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

@@ -3,6 +3,7 @@
 //! `app` builds and serves the application; `cli` is the `loa` command. See ARCHITECTURE.md for
 //! the map of the modules.
 
+pub mod account;
 pub mod app;
 pub mod article;
 pub mod cli;

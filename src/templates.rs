@@ -14,6 +14,19 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("topics.html", include_str!("../templates/topics.html")),
     ("topic.html", include_str!("../templates/topic.html")),
     ("error.html", include_str!("../templates/error.html")),
+    ("sign_in.html", include_str!("../templates/sign_in.html")),
+    (
+        "change_password.html",
+        include_str!("../templates/change_password.html"),
+    ),
+    (
+        "admin/base.html",
+        include_str!("../templates/admin/base.html"),
+    ),
+    (
+        "admin/dashboard.html",
+        include_str!("../templates/admin/dashboard.html"),
+    ),
 ];
 
 /// Escapes the five characters that matter in HTML text and quoted attributes. (Tera's default

@@ -172,14 +172,14 @@ pub async fn all(db: &Db) -> Result<Vec<ArticleRow>, DbError> {
 // The public site sees only published articles, newest first.
 
 pub async fn published_by_slug(db: &Db, slug: &str) -> Result<Option<ArticleRow>, DbError> {
-    let sql = format!("select {COLUMNS} from articles where slug = $1 and status = 'published'");
+    let sql = format!("select {COLUMNS} from articles where slug = $1 and status = 'published' and deleted_at is null");
     db.pool().fetch_optional(&sql, params![slug]).await
 }
 
 pub async fn count_published(db: &Db) -> Result<i64, DbError> {
     db.pool()
         .fetch_i64(
-            "select count(*) from articles where status = 'published'",
+            "select count(*) from articles where status = 'published' and deleted_at is null",
             vec![],
         )
         .await
@@ -187,7 +187,7 @@ pub async fn count_published(db: &Db) -> Result<i64, DbError> {
 
 pub async fn list_published(db: &Db, limit: i64, offset: i64) -> Result<Vec<ArticleRow>, DbError> {
     let sql = format!(
-        "select {COLUMNS} from articles where status = 'published' \
+        "select {COLUMNS} from articles where status = 'published' and deleted_at is null \
          order by publish_at desc, id desc limit $1 offset $2"
     );
     db.pool().fetch_all(&sql, params![limit, offset]).await
@@ -195,7 +195,7 @@ pub async fn list_published(db: &Db, limit: i64, offset: i64) -> Result<Vec<Arti
 
 pub async fn list_featured(db: &Db, limit: i64) -> Result<Vec<ArticleRow>, DbError> {
     let sql = format!(
-        "select {COLUMNS} from articles where status = 'published' and featured = true \
+        "select {COLUMNS} from articles where status = 'published' and deleted_at is null and featured = true \
          order by publish_at desc, id desc limit $1"
     );
     db.pool().fetch_all(&sql, params![limit]).await
@@ -205,7 +205,7 @@ pub async fn count_published_in_topic(db: &Db, topic_id: i64) -> Result<i64, DbE
     db.pool()
         .fetch_i64(
             "select count(*) from articles a join article_topics t on t.article_id = a.id \
-             where t.topic_id = $1 and a.status = 'published'",
+             where t.topic_id = $1 and a.status = 'published' and a.deleted_at is null",
             params![topic_id],
         )
         .await
@@ -224,7 +224,7 @@ pub async fn list_published_in_topic(
         .join(", ");
     let sql = format!(
         "select {columns} from articles a join article_topics t on t.article_id = a.id \
-         where t.topic_id = $1 and a.status = 'published' \
+         where t.topic_id = $1 and a.status = 'published' and a.deleted_at is null \
          order by a.publish_at desc, a.id desc limit $2 offset $3"
     );
     db.pool()

@@ -7,8 +7,12 @@
 //! `String`, `DateTime<Utc>`).
 
 pub mod articles;
+pub mod audit;
+pub mod revisions;
+pub mod sessions;
 pub mod site;
 pub mod topics;
+pub mod users;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -127,7 +127,7 @@ pub async fn with_published_counts(db: &Db) -> Result<Vec<TopicCount>, DbError> 
         .fetch_all(
             "select t.slug, t.name, count(*) as articles from topics t \
              join article_topics at on at.topic_id = t.id \
-             join articles a on a.id = at.article_id and a.status = 'published' \
+             join articles a on a.id = at.article_id and a.status = 'published' and a.deleted_at is null \
              group by t.id, t.slug, t.name order by t.name",
             vec![],
         )

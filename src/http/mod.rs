@@ -3,8 +3,11 @@
 //! `public/` holds what citizens see. Later: `staff/` for signed-in employees and `admin/` for
 //! editors and admins, each resource a module with its own `router()`.
 
+pub mod admin;
 pub mod assets;
+pub mod auth;
 pub mod public;
+pub mod staff;
 pub mod views;
 
 use axum::extract::{Request, State};
@@ -21,9 +24,15 @@ use crate::error::{AppError, ErrorPage};
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(public::router())
+        .merge(staff::router())
+        .nest("/admin", admin::router())
         .merge(assets::router())
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), error_pages))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::session_layer,
+        ))
         .layer(middleware::map_response(security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -54,12 +63,20 @@ async fn security_headers(mut response: Response) -> Response {
 
 /// Draws the Vietnamese 404 and 500 pages for responses marked with [`ErrorPage`].
 async fn error_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let ctx = request.extensions().get::<auth::Ctx>().cloned();
     let response = next.run(request).await;
     let Some(ErrorPage(status)) = response.extensions().get::<ErrorPage>().copied() else {
         return response;
     };
+    let ctx = ctx.unwrap_or_else(|| auth::Ctx {
+        user: None,
+        csrf: String::new(),
+        ip: String::new(),
+        session_hash: None,
+        path: "/".to_owned(),
+    });
     let site = views::SiteView::load_or_placeholder(&state).await;
-    let view = views::ErrorView::new(&state, site, status);
+    let view = views::ErrorView::new(&state, &ctx, site, status);
     match state.templates.render("error.html", &view) {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {

@@ -10,6 +10,7 @@ use crate::app::AppState;
 use crate::db::articles::ArticleRow;
 use crate::db::topics::TopicRow;
 use crate::error::{AppError, Result};
+use crate::http::auth::{Ctx, CurrentUser};
 use crate::markdown::TocEntry;
 use crate::site::SiteInfo;
 use crate::{db, time};
@@ -55,10 +56,39 @@ impl SiteView {
     }
 }
 
+/// The signed-in account, as the header shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct UserView {
+    pub name: String,
+    pub email: String,
+    pub role: &'static str,
+    pub role_label: &'static str,
+    pub is_writer: bool,
+    pub is_editor: bool,
+    pub is_admin: bool,
+}
+
+impl From<&CurrentUser> for UserView {
+    fn from(u: &CurrentUser) -> Self {
+        UserView {
+            name: u.name.clone(),
+            email: u.email.clone(),
+            role: u.role.as_str(),
+            role_label: u.role.label(),
+            is_writer: u.role.is_staff_writer(),
+            is_editor: u.role.can_publish(),
+            is_admin: u.role.is_admin(),
+        }
+    }
+}
+
 /// What every page's layout needs.
 #[derive(Debug, Serialize)]
 pub struct Layout {
     pub site: SiteView,
+    pub user: Option<UserView>,
+    /// The CSRF token every form of the page carries.
+    pub csrf: String,
     pub static_version: &'static str,
     /// The `<title>`, before the site's name.
     pub page_title: String,
@@ -69,6 +99,7 @@ pub struct Layout {
 impl Layout {
     pub fn new(
         state: &AppState,
+        ctx: &Ctx,
         site: SiteView,
         page_title: &str,
         description: &str,
@@ -76,6 +107,8 @@ impl Layout {
     ) -> Layout {
         Layout {
             site,
+            user: ctx.user.as_ref().map(UserView::from),
+            csrf: ctx.csrf.clone(),
             static_version: super::assets::version(),
             page_title: page_title.to_owned(),
             description: description.to_owned(),
@@ -251,8 +284,16 @@ pub struct ErrorView {
 }
 
 impl ErrorView {
-    pub fn new(state: &AppState, site: SiteView, status: StatusCode) -> ErrorView {
+    pub fn new(state: &AppState, ctx: &Ctx, site: SiteView, status: StatusCode) -> ErrorView {
         let (heading, message) = match status {
+            StatusCode::FORBIDDEN => (
+                "Không thực hiện được",
+                "Bạn không có quyền thực hiện thao tác này, hoặc phiên làm việc đã hết hạn. Hãy tải lại trang rồi thử lại.",
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => (
+                "Dữ liệu quá lớn",
+                "Tệp hoặc nội dung bạn gửi vượt quá dung lượng cho phép.",
+            ),
             StatusCode::NOT_FOUND => (
                 "Không tìm thấy trang",
                 "Trang bạn tìm không có hoặc đã được gỡ. Hãy kiểm tra lại địa chỉ, hoặc về trang chủ để xem các bài viết mới.",
@@ -263,7 +304,7 @@ impl ErrorView {
             ),
         };
         ErrorView {
-            layout: Layout::new(state, site, heading, message, "/"),
+            layout: Layout::new(state, ctx, site, heading, message, "/"),
             status: status.as_u16(),
             heading,
             message,

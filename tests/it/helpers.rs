@@ -145,6 +145,7 @@ impl TestApp {
             content_dir: Some(content_dir.to_owned()),
             data_dir: Some(db.dir.path().join("data")),
             smtp_url: None,
+            max_upload_mb: None,
         }
         .validate()
         .expect("a valid test configuration");
@@ -238,4 +239,171 @@ pub fn texts(html: &str, selector: &str) -> Vec<String> {
                 .join(" ")
         })
         .collect()
+}
+
+/// The password of every account the tests create.
+pub const PASSWORD: &str = "mat-khau-thu-nghiem";
+
+static USER_COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+impl TestApp {
+    /// Creates an active account with [`PASSWORD`] straight in the database; returns its id.
+    pub async fn create_user(
+        &self,
+        email: &str,
+        name: &str,
+        role: loa::account::Role,
+        unit_slug: Option<&str>,
+        is_head: bool,
+    ) -> i64 {
+        let email = loa::account::Email::parse(email).unwrap();
+        let password = loa::account::NewPassword::parse(PASSWORD, &email).unwrap();
+        let hash = loa::account::hash_password(&password).await.unwrap();
+        let mut tx = self.state.db.begin().await.unwrap();
+        let unit_id = match unit_slug {
+            Some(slug) => Some(
+                loa::db::users::unit_id_by_slug(&mut tx, slug)
+                    .await
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("no unit {slug}")),
+            ),
+            None => None,
+        };
+        let new = loa::db::users::NewUser {
+            email,
+            name: name.to_owned(),
+            unit_id,
+            role,
+            is_head,
+            password_hash: hash,
+            must_change_password: false,
+        };
+        let id = loa::db::users::insert(&mut tx, &new, loa::time::now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        id
+    }
+
+    /// A new account of `role` with a fresh e-mail; returns the e-mail.
+    pub async fn user(&self, role: loa::account::Role) -> String {
+        let n = USER_COUNTER.fetch_add(1, Ordering::SeqCst);
+        let email = format!("{}-{n}@loa.test", role.as_str());
+        self.create_user(&email, &format!("Người dùng {n}"), role, None, false)
+            .await;
+        email
+    }
+
+    /// A browser with its own cookies, not signed in.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: self.base.clone(),
+        }
+    }
+
+    /// A browser signed in as a new account of `role`.
+    pub async fn signed_in(&self, role: loa::account::Role) -> Browser {
+        let email = self.user(role).await;
+        let b = self.browser();
+        let r = b.sign_in(&email, PASSWORD).await;
+        assert_eq!(r.status(), 303, "sign-in of {email}");
+        b
+    }
+}
+
+/// A cookie-aware client that behaves like a browser on our forms: it sends the page's CSRF token
+/// and our own `Origin` with every POST.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub base: String,
+}
+
+impl Browser {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    /// GET, expecting `status`; returns the body.
+    pub async fn page(&self, path: &str, status: u16) -> String {
+        let r = self.get(path).await;
+        assert_eq!(r.status().as_u16(), status, "GET {path}");
+        r.text().await.unwrap()
+    }
+
+    /// The CSRF token the pages give this browser now.
+    pub async fn csrf(&self) -> String {
+        let page = self.get("/dang-nhap").await.text().await.unwrap();
+        let page = if page.contains("csrf-token") {
+            page
+        } else {
+            self.get("/").await.text().await.unwrap()
+        };
+        attrs(&page, "meta[name=csrf-token]", "content")
+            .pop()
+            .expect("pages carry a CSRF token")
+    }
+
+    /// POSTs a form as our own pages do (same origin, with the CSRF token).
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf().await;
+        self.post_raw(path, fields, Some(&self.base.clone()), Some(&token))
+            .await
+    }
+
+    /// POSTs a form with a chosen `Origin` and CSRF token (or none), for the tests of the checks.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        origin: Option<&str>,
+        csrf: Option<&str>,
+    ) -> reqwest::Response {
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        if let Some(t) = csrf {
+            form.push(("csrf", t));
+        }
+        let mut req = self.client.post(format!("{}{path}", self.base)).form(&form);
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        req.send().await.expect("the server answers")
+    }
+
+    /// POSTs a multipart form as our pages do.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        form: reqwest::multipart::Form,
+    ) -> reqwest::Response {
+        let token = self.csrf().await;
+        self.client
+            .post(format!("{}{path}", self.base))
+            .header("origin", &self.base)
+            .multipart(form.text("csrf", token))
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post("/dang-nhap", &[("email", email), ("password", password)])
+            .await
+    }
+}
+
+/// The `Location` header of a redirect.
+pub fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
 }

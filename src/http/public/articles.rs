@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::app::AppState;
 use crate::db::{articles, topics};
 use crate::error::{AppError, Result};
+use crate::http::auth::Ctx;
 use crate::http::views::{ArticleView, Layout, SiteView};
 
 pub fn router() -> Router<AppState> {
@@ -23,7 +24,11 @@ struct ArticlePage {
     article: ArticleView,
 }
 
-async fn article(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Html<String>> {
+async fn article(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> Result<Html<String>> {
     let row = articles::published_by_slug(&state.db, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -31,7 +36,7 @@ async fn article(State(state): State<AppState>, Path(slug): Path<String>) -> Res
     let topic_rows = topic_map.remove(&row.id).unwrap_or_default();
     let site = SiteView::load(&state).await?;
     let path = format!("/bai-viet/{}", row.slug);
-    let layout = Layout::new(&state, site, &row.title, &row.summary, &path);
+    let layout = Layout::new(&state, &ctx, site, &row.title, &row.summary, &path);
     let view = ArticlePage {
         layout,
         article: ArticleView::new(row, &topic_rows),

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::app::AppState;
 use crate::db::articles;
 use crate::error::Result;
+use crate::http::auth::Ctx;
 use crate::http::views::{ArticleCard, Layout, PageQuery, Pagination, SiteView, PAGE_SIZE};
 
 const FEATURED: i64 = 3;
@@ -26,7 +27,11 @@ struct HomeView {
     pagination: Pagination,
 }
 
-async fn home(State(state): State<AppState>, Query(q): Query<PageQuery>) -> Result<Html<String>> {
+async fn home(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PageQuery>,
+) -> Result<Html<String>> {
     let page = q.number()?;
     let total = articles::count_published(&state.db).await?;
     let pagination = Pagination::new("/", page, total)?;
@@ -46,7 +51,7 @@ async fn home(State(state): State<AppState>, Query(q): Query<PageQuery>) -> Resu
     let description = format!("Tin bài, tài liệu tuyên truyền của {}", site.name);
     let path = pagination_path(page);
     let view = HomeView {
-        layout: Layout::new(&state, site, &title, &description, &path),
+        layout: Layout::new(&state, &ctx, site, &title, &description, &path),
         featured,
         latest,
         pagination,

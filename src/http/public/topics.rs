@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::app::AppState;
 use crate::db::{articles, topics};
 use crate::error::{AppError, Result};
+use crate::http::auth::Ctx;
 use crate::http::views::{ArticleCard, Layout, PageQuery, Pagination, SiteView, PAGE_SIZE};
 
 pub fn router() -> Router<AppState> {
@@ -31,7 +32,7 @@ struct TopicsView {
     topics: Vec<TopicItem>,
 }
 
-async fn list(State(state): State<AppState>) -> Result<Html<String>> {
+async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Html<String>> {
     let topics = topics::with_published_counts(&state.db)
         .await?
         .into_iter()
@@ -43,7 +44,14 @@ async fn list(State(state): State<AppState>) -> Result<Html<String>> {
         .collect();
     let site = SiteView::load(&state).await?;
     let view = TopicsView {
-        layout: Layout::new(&state, site, "Chủ đề", "Các chủ đề của bài viết", "/chu-de"),
+        layout: Layout::new(
+            &state,
+            &ctx,
+            site,
+            "Chủ đề",
+            "Các chủ đề của bài viết",
+            "/chu-de",
+        ),
         topics,
     };
     Ok(Html(state.templates.render("topics.html", &view)?))
@@ -60,6 +68,7 @@ struct TopicView {
 
 async fn topic(
     State(state): State<AppState>,
+    ctx: Ctx,
     Path(slug): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Result<Html<String>> {
@@ -86,7 +95,7 @@ async fn topic(
         n => format!("{path}?trang={n}"),
     };
     let view = TopicView {
-        layout: Layout::new(&state, site, &title, &description, &canonical),
+        layout: Layout::new(&state, &ctx, site, &title, &description, &canonical),
         name: topic.name,
         articles: cards,
         pagination,

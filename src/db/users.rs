@@ -1,0 +1,142 @@
+//! Staff accounts.
+
+use chrono::{DateTime, Utc};
+
+use super::{Db, DbError, Tx};
+use crate::account::{Email, Role};
+use crate::params;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub unit_id: Option<i64>,
+    pub unit_name: Option<String>,
+    pub role: String,
+    pub is_head: bool,
+    pub active: bool,
+    pub must_change_password: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl UserRow {
+    pub fn role(&self) -> Role {
+        // The schema's check constraint admits only the four roles.
+        self.role.parse().unwrap_or(Role::Employee)
+    }
+}
+
+pub const SELECT: &str = "select u.id, u.email, u.name, u.unit_id, n.name as unit_name, u.role, \
+    u.is_head, u.active, u.must_change_password, u.created_at, u.updated_at \
+    from users u left join units n on n.id = u.unit_id";
+
+/// A new account, validated.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub email: Email,
+    pub name: String,
+    pub unit_id: Option<i64>,
+    pub role: Role,
+    pub is_head: bool,
+    pub password_hash: String,
+    pub must_change_password: bool,
+}
+
+pub async fn insert(tx: &mut Tx, u: &NewUser, now: DateTime<Utc>) -> Result<i64, DbError> {
+    tx.fetch_i64(
+        "insert into users (email, name, unit_id, role, is_head, active, password_hash, \
+             must_change_password, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, true, $6, $7, $8, $8) returning id",
+        params![
+            u.email.as_str(),
+            u.name.as_str(),
+            u.unit_id,
+            u.role.as_str(),
+            u.is_head,
+            u.password_hash.as_str(),
+            u.must_change_password,
+            now
+        ],
+    )
+    .await
+}
+
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<UserRow>, DbError> {
+    db.pool()
+        .fetch_optional(&format!("{SELECT} where u.id = $1"), params![id])
+        .await
+}
+
+/// The account and its password hash, for signing in.
+pub async fn credentials(db: &Db, email: &str) -> Result<Option<(UserRow, String)>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct Hash {
+        password_hash: String,
+    }
+    let Some(user): Option<UserRow> = db
+        .pool()
+        .fetch_optional(&format!("{SELECT} where u.email = $1"), params![email])
+        .await?
+    else {
+        return Ok(None);
+    };
+    let hash: Hash = db
+        .pool()
+        .fetch_optional(
+            "select password_hash from users where id = $1",
+            params![user.id],
+        )
+        .await?
+        .ok_or(DbError::RowNotFound)?;
+    Ok(Some((user, hash.password_hash)))
+}
+
+pub async fn password_hash(db: &Db, id: i64) -> Result<Option<String>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct Hash {
+        password_hash: String,
+    }
+    let h: Option<Hash> = db
+        .pool()
+        .fetch_optional("select password_hash from users where id = $1", params![id])
+        .await?;
+    Ok(h.map(|h| h.password_hash))
+}
+
+pub async fn set_password(
+    tx: &mut Tx,
+    id: i64,
+    hash: &str,
+    must_change: bool,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    tx.execute(
+        "update users set password_hash = $2, must_change_password = $3, updated_at = $4 \
+         where id = $1",
+        params![id, hash, must_change, now],
+    )
+    .await
+    .map(|_| ())
+}
+
+pub async fn count_active_admins(db: &Db) -> Result<i64, DbError> {
+    db.pool()
+        .fetch_i64(
+            "select count(*) from users where role = 'admin' and active = true",
+            vec![],
+        )
+        .await
+}
+
+pub async fn unit_id_by_slug(tx: &mut Tx, slug: &str) -> Result<Option<i64>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct Id {
+        id: i64,
+    }
+    let row: Option<Id> = tx
+        .fetch_optional("select id from units where slug = $1", params![slug])
+        .await?;
+    Ok(row.map(|r| r.id))
+}

@@ -1,0 +1,121 @@
+//! `/admin`: counts by status and the latest activity.
+
+use axum::extract::State;
+use axum::response::Html;
+use axum::routing::get;
+use axum::Router;
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::article::ArticleStatus;
+use crate::db::audit;
+use crate::error::Result;
+use crate::http::auth::Ctx;
+use crate::http::views::{Layout, SiteView};
+use crate::{params, time};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/", get(dashboard))
+}
+
+#[derive(Serialize)]
+struct StatusCount {
+    status: &'static str,
+    label: &'static str,
+    count: i64,
+}
+
+#[derive(Serialize)]
+struct Activity {
+    at: String,
+    actor: String,
+    action: String,
+    target: String,
+}
+
+#[derive(Serialize)]
+struct DashboardView {
+    #[serde(flatten)]
+    layout: Layout,
+    counts: Vec<StatusCount>,
+    activity: Vec<Activity>,
+}
+
+async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Html<String>> {
+    let mut counts = Vec::new();
+    for st in ArticleStatus::ALL {
+        let count = state
+            .db
+            .pool()
+            .fetch_i64(
+                "select count(*) from articles where status = $1 and deleted_at is null",
+                params![st.as_str()],
+            )
+            .await?;
+        counts.push(StatusCount {
+            status: st.as_str(),
+            label: st.label(),
+            count,
+        });
+    }
+    let activity = audit::list(&state.db, &audit::Filter::default(), 10, 0)
+        .await?
+        .into_iter()
+        .map(|a| Activity {
+            at: time::format_datetime(a.at),
+            actor: a.actor_label,
+            action: action_label(&a.action).to_owned(),
+            target: a.target_label,
+        })
+        .collect();
+    let site = SiteView::load(&state).await?;
+    let view = DashboardView {
+        layout: Layout::new(
+            &state,
+            &ctx,
+            site,
+            "Tổng quan",
+            "Khu vực quản trị",
+            "/admin",
+        ),
+        counts,
+        activity,
+    };
+    Ok(Html(state.templates.render("admin/dashboard.html", &view)?))
+}
+
+/// The Vietnamese name of an audit action.
+pub fn action_label(action: &str) -> &str {
+    match action {
+        "sign_in.success" => "Đăng nhập",
+        "sign_in.failure" => "Đăng nhập sai",
+        "sign_in.locked" => "Đăng nhập bị tạm khoá",
+        "sign_out" => "Đăng xuất",
+        "user.password_change" => "Đổi mật khẩu",
+        "user.password_reset" => "Đặt lại mật khẩu",
+        "user.create" => "Tạo tài khoản",
+        "user.update" => "Sửa tài khoản",
+        "user.role_change" => "Đổi vai trò",
+        "user.deactivate" => "Khoá tài khoản",
+        "user.reactivate" => "Mở lại tài khoản",
+        "user.import" => "Nhập danh sách cán bộ",
+        "unit.create" => "Tạo đơn vị",
+        "unit.update" => "Sửa đơn vị",
+        "article.create" => "Tạo bài viết",
+        "article.save" => "Lưu bài viết",
+        "article.submit" => "Gửi duyệt",
+        "article.publish" => "Xuất bản",
+        "article.schedule" => "Lên lịch",
+        "article.unschedule" => "Huỷ lịch",
+        "article.archive" => "Lưu trữ",
+        "article.unarchive" => "Khôi phục từ lưu trữ",
+        "article.delete" => "Xoá bài viết",
+        "article.restore" => "Khôi phục bài đã xoá",
+        "article.revision_restore" => "Khôi phục phiên bản",
+        "article.preview_link" => "Tạo liên kết xem trước",
+        "article.preview_revoke" => "Thu hồi liên kết xem trước",
+        "media.upload" => "Tải ảnh lên",
+        "media.delete" => "Xoá ảnh",
+        other => other,
+    }
+}

@@ -1,0 +1,31 @@
+//! `/admin`: the editors' and admins' area. The role layer is here, in one place: every route
+//! needs at least an author; the people, units and audit pages need an admin. Finer rules
+//! (who may publish, whose articles an author may touch) live with the actions themselves.
+
+mod articles;
+mod audit_log;
+mod dashboard;
+mod media;
+mod people;
+mod revisions;
+mod units;
+
+use axum::{middleware, Router};
+
+use crate::app::AppState;
+use crate::http::auth;
+
+pub fn router() -> Router<AppState> {
+    let admin_only = Router::new()
+        .merge(people::router())
+        .merge(units::router())
+        .merge(audit_log::router())
+        .route_layer(middleware::from_fn(auth::require_admin));
+    Router::new()
+        .merge(dashboard::router())
+        .merge(articles::router())
+        .merge(revisions::router())
+        .merge(media::router())
+        .merge(admin_only)
+        .route_layer(middleware::from_fn(auth::require_writer))
+}

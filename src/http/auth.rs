@@ -1,0 +1,370 @@
+//! Who is asking, and may they: the session layer, the CSRF check, the request context and the
+//! role layers.
+//!
+//! Every request passes through [`session_layer`]: it finds the session of the `loa_session`
+//! cookie (only the token's hash is stored), or gives an anonymous visitor a `loa_csrf` cookie, and
+//! puts a [`Ctx`] in the request. Every state-changing request (POST, PUT, PATCH, DELETE) must come
+//! from our own origin (`Origin`, else `Referer`) and carry the CSRF token — the session's, or the
+//! anonymous cookie's — in an `x-csrf-token` header or a `csrf` form field; otherwise it is refused
+//! with 403 before any handler runs.
+
+use std::net::SocketAddr;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Multipart, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::Duration;
+
+use crate::account::Role;
+use crate::app::AppState;
+use crate::db::sessions;
+use crate::db::users::UserRow;
+use crate::error::{AppError, Result};
+use crate::time;
+
+pub const SESSION_COOKIE: &str = "loa_session";
+pub const CSRF_COOKIE: &str = "loa_csrf";
+
+/// Largest urlencoded form the CSRF check reads.
+const FORM_LIMIT: usize = 2 * 1024 * 1024;
+
+/// The signed-in account, as handlers see it.
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub unit_id: Option<i64>,
+    pub is_head: bool,
+    pub must_change_password: bool,
+}
+
+impl From<UserRow> for CurrentUser {
+    fn from(u: UserRow) -> Self {
+        CurrentUser {
+            role: u.role(),
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            unit_id: u.unit_id,
+            is_head: u.is_head,
+            must_change_password: u.must_change_password,
+        }
+    }
+}
+
+/// The request's context: who, their CSRF token, their address.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub user: Option<CurrentUser>,
+    pub csrf: String,
+    pub ip: String,
+    /// The hash of the session cookie, when signed in.
+    pub session_hash: Option<String>,
+    /// The path and query of the request, for `next=` after signing in.
+    pub path: String,
+}
+
+impl Ctx {
+    /// The account, or a redirect to the sign-in page that comes back here.
+    pub fn user(&self) -> Result<&CurrentUser> {
+        self.user.as_ref().ok_or_else(|| AppError::SignInRequired {
+            next: self.path.clone(),
+        })
+    }
+
+    /// The account if its role is at least `min`; 403 otherwise.
+    pub fn require(&self, min: Role) -> Result<&CurrentUser> {
+        let user = self.user()?;
+        if user.role >= min {
+            Ok(user)
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
+        parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the session layer did not run")))
+    }
+}
+
+/// Reads one cookie from the request headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Secure on https.
+pub fn set_cookie(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age: Option<Duration>,
+) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={}", age.num_seconds().max(0)));
+    }
+    if state.config.is_https() {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).expect("cookie values are hex")
+}
+
+fn is_token(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Finds the session, hands out the anonymous CSRF cookie, and refuses forged state changes.
+pub async fn session_layer(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let now = time::now();
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".to_owned());
+    let mut ctx = Ctx {
+        user: None,
+        csrf: String::new(),
+        ip,
+        session_hash: None,
+        path,
+    };
+    let mut cookies_out = Vec::new();
+
+    if let Some(token) = cookie(req.headers(), SESSION_COOKIE).filter(|t| is_token(t)) {
+        match sessions::find(&state.db, token, now).await {
+            Ok(Some(s)) => {
+                // Extending the session costs a write; once every few minutes is enough.
+                if now - s.last_seen_at > Duration::minutes(5) {
+                    if let Err(e) = sessions::touch(&state.db, &s.id_hash, now).await {
+                        return AppError::Db(e).into_response();
+                    }
+                }
+                ctx.csrf = s.csrf_token;
+                ctx.session_hash = Some(s.id_hash);
+                ctx.user = Some(s.user.into());
+            }
+            Ok(None) => cookies_out.push(set_cookie(
+                &state,
+                SESSION_COOKIE,
+                "",
+                Some(Duration::zero()),
+            )),
+            Err(e) => return AppError::Db(e).into_response(),
+        }
+    }
+    if ctx.user.is_none() {
+        match cookie(req.headers(), CSRF_COOKIE).filter(|t| is_token(t)) {
+            Some(t) => ctx.csrf = t.to_owned(),
+            None => {
+                ctx.csrf = sessions::new_token();
+                cookies_out.push(set_cookie(&state, CSRF_COOKIE, &ctx.csrf, None));
+            }
+        }
+    }
+
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        req = match verify(&state, &ctx, req).await {
+            Ok(req) => req,
+            Err(e) => return e.into_response(),
+        };
+    }
+    req.extensions_mut().insert(ctx);
+    let mut response = next.run(req).await;
+    for c in cookies_out {
+        response.headers_mut().append(header::SET_COOKIE, c);
+    }
+    response
+}
+
+/// The same-origin and token checks of a state-changing request. Reading a form body to find
+/// the token consumes it, so the request is rebuilt with the same bytes.
+async fn verify(state: &AppState, ctx: &Ctx, req: Request) -> Result<Request> {
+    if !same_origin(state, req.headers()) {
+        tracing::warn!(path = %ctx.path, "refused a cross-origin state change");
+        return Err(AppError::Csrf);
+    }
+    if let Some(t) = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        return if constant_time_eq(t, &ctx.csrf) {
+            Ok(req)
+        } else {
+            Err(AppError::Csrf)
+        };
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let (parts, body) = req.into_parts();
+    let limit = if content_type.starts_with("multipart/form-data") {
+        state.config.max_upload_bytes + FORM_LIMIT
+    } else {
+        FORM_LIMIT
+    };
+    let bytes = to_bytes(body, limit)
+        .await
+        .map_err(|_| AppError::TooLarge)?;
+    let token = if content_type.starts_with("application/x-www-form-urlencoded") {
+        url::form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.into_owned())
+    } else if content_type.starts_with("multipart/form-data") {
+        multipart_field(&parts, bytes.clone(), "csrf").await
+    } else {
+        None
+    };
+    match token {
+        Some(t) if constant_time_eq(&t, &ctx.csrf) => {
+            Ok(Request::from_parts(parts, Body::from(bytes)))
+        }
+        _ => {
+            tracing::warn!(path = %ctx.path, "refused a state change without a valid CSRF token");
+            Err(AppError::Csrf)
+        }
+    }
+}
+
+async fn multipart_field(parts: &Parts, bytes: axum::body::Bytes, name: &str) -> Option<String> {
+    let mut copy = Request::builder()
+        .method(parts.method.clone())
+        .uri(parts.uri.clone());
+    for (k, v) in &parts.headers {
+        copy = copy.header(k, v);
+    }
+    let copy = copy.body(Body::from(bytes)).ok()?;
+    let mut form = Multipart::from_request(copy, &()).await.ok()?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
+
+/// The request's `Origin` (or, without one, its `Referer`) is the site's own.
+fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
+    let ours = state.config.base_url.origin();
+    let theirs = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| url::Url::parse(v).ok())
+        .map(|u| u.origin());
+    theirs.is_some_and(|o| o == ours)
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The role layer of `/admin`: anonymous visitors go to the sign-in page, employees get 403.
+pub async fn require_writer(req: Request, next: Next) -> Response {
+    require(req, next, Role::Author).await
+}
+
+/// The role layer of the admin-only pages (people, units, audit log).
+pub async fn require_admin(req: Request, next: Next) -> Response {
+    require(req, next, Role::Admin).await
+}
+
+async fn require(req: Request, next: Next, min: Role) -> Response {
+    let check = match req.extensions().get::<Ctx>() {
+        Some(ctx) => ctx.require(min).map(|_| ()),
+        None => Err(AppError::Internal(anyhow::anyhow!(
+            "the session layer did not run"
+        ))),
+    };
+    match check {
+        Ok(()) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Only local paths are followed after signing in: `/admin`, never `//evil.example` or
+/// `https://evil.example`.
+pub fn safe_next(next: Option<&str>) -> Option<String> {
+    let n = next?.trim();
+    let local = n.starts_with('/')
+        && !n.starts_with("//")
+        && !n.starts_with("/\\")
+        && !n.chars().any(|c| c.is_control() || c == '\\');
+    local.then(|| n.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next(Some("/admin?x=1")).as_deref(), Some("/admin?x=1"));
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "admin",
+            "/a\nb",
+            "/\\/x",
+        ] {
+            assert_eq!(safe_next(Some(bad)), None, "{bad}");
+        }
+        assert_eq!(safe_next(None), None);
+    }
+
+    #[test]
+    fn cookies_are_read_by_name() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; loa_session=abc; b=2"),
+        );
+        assert_eq!(cookie(&h, "loa_session"), Some("abc"));
+        assert_eq!(cookie(&h, "loa"), None);
+    }
+
+    #[test]
+    fn token_comparison() {
+        assert!(constant_time_eq("abc", "abc"));
+        assert!(!constant_time_eq("abc", "abd"));
+        assert!(!constant_time_eq("abc", "abcd"));
+    }
+}

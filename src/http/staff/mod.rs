@@ -1,0 +1,11 @@
+//! What signed-in staff use outside `/admin`: signing in and out, changing the password.
+
+mod sign_in;
+
+use axum::Router;
+
+use crate::app::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().merge(sign_in::router())
+}

@@ -1,0 +1,322 @@
+//! `/dang-nhap` (sign in), `/dang-xuat` (sign out, a POST) and `/doi-mat-khau` (change password).
+
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+
+use crate::account::{self, Email, NewPassword, Role};
+use crate::app::AppState;
+use crate::db::{audit, sessions, users};
+use crate::error::Result;
+use crate::http::auth::{safe_next, set_cookie, Ctx, CurrentUser, SESSION_COOKIE};
+use crate::http::views::{Layout, SiteView};
+use crate::time;
+
+/// Failed sign-ins tolerated within [`LOCK_WINDOW`], per account and per address.
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+pub const LOCK_WINDOW: Duration = Duration::minutes(15);
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/dang-nhap", get(show).post(submit))
+        .route("/dang-xuat", post(sign_out))
+        .route("/doi-mat-khau", get(show_change).post(change))
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SignInView {
+    #[serde(flatten)]
+    layout: Layout,
+    email: String,
+    next: String,
+    error: Option<String>,
+}
+
+async fn render_sign_in(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    email: &str,
+    next: &str,
+    error: Option<String>,
+) -> Result<Response> {
+    let site = SiteView::load(state).await?;
+    let view = SignInView {
+        layout: Layout::new(
+            state,
+            ctx,
+            site,
+            "Đăng nhập",
+            "Đăng nhập dành cho cán bộ",
+            "/dang-nhap",
+        ),
+        email: email.to_owned(),
+        next: next.to_owned(),
+        error,
+    };
+    Ok((status, Html(state.templates.render("sign_in.html", &view)?)).into_response())
+}
+
+/// Where an account goes after signing in when no `next` is given.
+fn home_of(user: &CurrentUser) -> &'static str {
+    if user.role.is_staff_writer() {
+        "/admin"
+    } else {
+        "/"
+    }
+}
+
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NextQuery>,
+) -> Result<Response> {
+    let next = safe_next(q.next.as_deref()).unwrap_or_default();
+    if let Some(user) = &ctx.user {
+        let to = if next.is_empty() {
+            home_of(user).to_owned()
+        } else {
+            next
+        };
+        return Ok(Redirect::to(&to).into_response());
+    }
+    render_sign_in(&state, &ctx, StatusCode::OK, "", &next, None).await
+}
+
+#[derive(Deserialize)]
+struct SignInForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<SignInForm>,
+) -> Result<Response> {
+    let now = time::now();
+    let email = form.email.trim().to_lowercase();
+    let next = safe_next(form.next.as_deref()).unwrap_or_default();
+    let (by_account, by_address) =
+        sessions::recent_failures(&state.db, &email, &ctx.ip, now - LOCK_WINDOW).await?;
+    if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
+        let entry = audit::Entry {
+            actor_label: email.clone(),
+            action: "sign_in.locked",
+            ip: ctx.ip.clone(),
+            ..Default::default()
+        };
+        audit::record_now(&state.db, &entry, now).await?;
+        let message = format!(
+            "Đăng nhập sai quá nhiều lần. Để bảo vệ tài khoản, việc đăng nhập tạm khoá trong {} phút; xin thử lại sau.",
+            LOCK_WINDOW.num_minutes()
+        );
+        return render_sign_in(
+            &state,
+            &ctx,
+            StatusCode::TOO_MANY_REQUESTS,
+            &email,
+            &next,
+            Some(message),
+        )
+        .await;
+    }
+
+    let credentials = users::credentials(&state.db, &email).await?;
+    let (user, hash) = match credentials {
+        Some((u, h)) => (Some(u), Some(h)),
+        None => (None, None),
+    };
+    // Always verify, even without an account, so the answer takes as long either way.
+    let password_ok = account::verify_password(&form.password, hash).await;
+    let user = user.filter(|u| password_ok && u.active);
+    let Some(user) = user else {
+        sessions::record_failure(&state.db, &email, &ctx.ip, now).await?;
+        let entry = audit::Entry {
+            actor_label: email.clone(),
+            action: "sign_in.failure",
+            ip: ctx.ip.clone(),
+            ..Default::default()
+        };
+        audit::record_now(&state.db, &entry, now).await?;
+        let message = "Địa chỉ thư điện tử hoặc mật khẩu không đúng.".to_owned();
+        return render_sign_in(
+            &state,
+            &ctx,
+            StatusCode::UNAUTHORIZED,
+            &email,
+            &next,
+            Some(message),
+        )
+        .await;
+    };
+
+    // A new session id at every sign-in: a session fixed before signing in is worthless.
+    if let Some(old) = &ctx.session_hash {
+        sessions::delete(&state.db, old).await?;
+    }
+    sessions::clear_failures(&state.db, &email).await?;
+    let token = sessions::create(&state.db, user.id, &ctx.ip, now).await?;
+    let entry = audit::Entry {
+        actor_id: Some(user.id),
+        actor_label: user.email.clone(),
+        action: "sign_in.success",
+        ip: ctx.ip.clone(),
+        ..Default::default()
+    };
+    audit::record_now(&state.db, &entry, now).await?;
+    let current = CurrentUser::from(user);
+    let to = if current.must_change_password {
+        "/doi-mat-khau".to_owned()
+    } else if next.is_empty() {
+        home_of(&current).to_owned()
+    } else {
+        next
+    };
+    let cookie = set_cookie(&state, SESSION_COOKIE, &token, Some(sessions::IDLE));
+    Ok((
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, to)],
+        [(header::SET_COOKIE, cookie)],
+    )
+        .into_response())
+}
+
+async fn sign_out(State(state): State<AppState>, ctx: Ctx) -> Result<Response> {
+    if let Some(hash) = &ctx.session_hash {
+        sessions::delete(&state.db, hash).await?;
+        if let Some(user) = &ctx.user {
+            let entry = audit::Entry {
+                actor_id: Some(user.id),
+                actor_label: user.email.clone(),
+                action: "sign_out",
+                ip: ctx.ip.clone(),
+                ..Default::default()
+            };
+            audit::record_now(&state.db, &entry, time::now()).await?;
+        }
+    }
+    let cookie = set_cookie(&state, SESSION_COOKIE, "", Some(Duration::zero()));
+    Ok((
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, "/")],
+        [(header::SET_COOKIE, cookie)],
+    )
+        .into_response())
+}
+
+#[derive(Serialize)]
+struct ChangeView {
+    #[serde(flatten)]
+    layout: Layout,
+    forced: bool,
+    errors: Vec<String>,
+}
+
+async fn render_change(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    errors: Vec<String>,
+) -> Result<Response> {
+    let user = ctx.user()?;
+    let site = SiteView::load(state).await?;
+    let view = ChangeView {
+        layout: Layout::new(
+            state,
+            ctx,
+            site,
+            "Đổi mật khẩu",
+            "Đổi mật khẩu",
+            "/doi-mat-khau",
+        ),
+        forced: user.must_change_password,
+        errors,
+    };
+    Ok((
+        status,
+        Html(state.templates.render("change_password.html", &view)?),
+    )
+        .into_response())
+}
+
+async fn show_change(State(state): State<AppState>, ctx: Ctx) -> Result<Response> {
+    render_change(&state, &ctx, StatusCode::OK, vec![]).await
+}
+
+#[derive(Deserialize)]
+struct ChangeForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+async fn change(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<ChangeForm>,
+) -> Result<Response> {
+    let user = ctx.user()?.clone();
+    let email = Email::parse(&user.email).map_err(|e| anyhow::anyhow!(e))?;
+    let mut errors = Vec::new();
+    let new = match NewPassword::parse(&form.new_password, &email) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            errors.push(format!("Mật khẩu mới: {e}."));
+            None
+        }
+    };
+    if form.new_password != form.confirm {
+        errors.push("Hai lần nhập mật khẩu mới không khớp.".to_owned());
+    }
+    if form.new_password == form.current && !form.current.is_empty() {
+        errors.push("Mật khẩu mới phải khác mật khẩu hiện tại.".to_owned());
+    }
+    let hash = users::password_hash(&state.db, user.id).await?;
+    if !account::verify_password(&form.current, hash).await {
+        errors.push("Mật khẩu hiện tại không đúng.".to_owned());
+    }
+    let (Some(new), true) = (new, errors.is_empty()) else {
+        return render_change(&state, &ctx, StatusCode::UNPROCESSABLE_ENTITY, errors).await;
+    };
+    let hash = account::hash_password(&new).await?;
+    let now = time::now();
+    let mut tx = state.db.begin().await?;
+    users::set_password(&mut tx, user.id, &hash, false, now).await?;
+    let entry = audit::Entry {
+        actor_id: Some(user.id),
+        actor_label: user.email.clone(),
+        action: "user.password_change",
+        target_type: "user",
+        target_id: Some(user.id),
+        target_label: user.email.clone(),
+        ip: ctx.ip.clone(),
+        ..Default::default()
+    };
+    audit::record(&mut tx, &entry, now).await?;
+    tx.commit().await?;
+    // Every other session of the account ends; this one stays.
+    sessions::delete_for_user(&state.db, user.id, ctx.session_hash.as_deref()).await?;
+    let to = if user.role >= Role::Author {
+        "/admin"
+    } else {
+        "/"
+    };
+    Ok(Redirect::to(to).into_response())
+}
