@@ -59,6 +59,11 @@ fn rendered_params(body: &str) -> Vec<Param> {
     ]
 }
 
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<ArticleRow>, DbError> {
+    let sql = format!("select {COLUMNS} from articles where id = $1");
+    db.pool().fetch_optional(&sql, params![id]).await
+}
+
 pub async fn find_by_slug(tx: &mut Tx, slug: &str) -> Result<Option<ArticleRow>, DbError> {
     let sql = format!("select {COLUMNS} from articles where slug = $1");
     tx.fetch_optional(&sql, params![slug]).await

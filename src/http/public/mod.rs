@@ -3,6 +3,8 @@
 mod articles;
 mod health;
 mod home;
+mod media;
+mod preview;
 mod topics;
 
 use axum::Router;
@@ -15,4 +17,6 @@ pub fn router() -> Router<AppState> {
         .merge(articles::router())
         .merge(topics::router())
         .merge(health::router())
+        .merge(media::router())
+        .merge(preview::router())
 }
