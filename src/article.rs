@@ -89,6 +89,9 @@ pub struct ArticleInput {
     pub cover_alt: Option<String>,
     pub publish_at: Option<DateTime<Utc>>,
     pub unpublish_at: Option<DateTime<Utc>>,
+    /// The `<meta name="description">` of the article page; set in the editor only (content
+    /// files do not carry it, so an import keeps what the editor wrote).
+    pub meta_description: String,
 }
 
 #[cfg(test)]

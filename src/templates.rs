@@ -27,6 +27,71 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "admin/dashboard.html",
         include_str!("../templates/admin/dashboard.html"),
     ),
+    (
+        "admin/media.html",
+        include_str!("../templates/admin/media.html"),
+    ),
+    (
+        "admin/media_edit.html",
+        include_str!("../templates/admin/media_edit.html"),
+    ),
+    (
+        "admin/revisions.html",
+        include_str!("../templates/admin/revisions.html"),
+    ),
+    (
+        "admin/revision_diff.html",
+        include_str!("../templates/admin/revision_diff.html"),
+    ),
+    (
+        "admin/people.html",
+        include_str!("../templates/admin/people.html"),
+    ),
+    (
+        "admin/person_form.html",
+        include_str!("../templates/admin/person_form.html"),
+    ),
+    (
+        "admin/person_password.html",
+        include_str!("../templates/admin/person_password.html"),
+    ),
+    (
+        "admin/people_import.html",
+        include_str!("../templates/admin/people_import.html"),
+    ),
+    (
+        "admin/people_import_done.html",
+        include_str!("../templates/admin/people_import_done.html"),
+    ),
+    (
+        "admin/units.html",
+        include_str!("../templates/admin/units.html"),
+    ),
+    (
+        "admin/unit_form.html",
+        include_str!("../templates/admin/unit_form.html"),
+    ),
+    (
+        "admin/audit_log.html",
+        include_str!("../templates/admin/audit_log.html"),
+    ),
+    (
+        "admin/articles.html",
+        include_str!("../templates/admin/articles.html"),
+    ),
+    (
+        "admin/article_form.html",
+        include_str!("../templates/admin/article_form.html"),
+    ),
+    (
+        "admin/article_conflict.html",
+        include_str!("../templates/admin/article_conflict.html"),
+    ),
+    (
+        "admin/article_delete.html",
+        include_str!("../templates/admin/article_delete.html"),
+    ),
+    ("preview.html", include_str!("../templates/preview.html")),
 ];
 
 /// Escapes the five characters that matter in HTML text and quoted attributes. (Tera's default

@@ -324,6 +324,7 @@ fn validate(
             cover_alt,
             publish_at,
             unpublish_at,
+            meta_description: String::new(),
         },
         slug_is_explicit,
         slug_line,

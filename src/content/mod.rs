@@ -211,6 +211,8 @@ pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<Impo
                 if input.publish_at.is_none() {
                     input.publish_at = existing.publish_at;
                 }
+                // Files do not carry the meta description: keep the one written in the editor.
+                input.meta_description = existing.meta_description.clone();
                 let topics_now = topics::names_for_article(&mut tx, existing.id).await?;
                 if same_article(&existing, &topics_now, &input) {
                     report.unchanged.push(slug);

@@ -1,4 +1,7 @@
-//! Article storage: writes (always re-rendering the body) and the reads of the public site.
+//! Article storage: writes (always re-rendering the body), the reads of the public site, and the
+//! queries of the admin (list, optimistic locking, status changes, slug aliases, preview links).
+
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
@@ -6,6 +9,9 @@ use super::{topics, Db, DbError, Param, Tx};
 use crate::article::{ArticleInput, ArticleStatus};
 use crate::markdown::{self, TocEntry};
 use crate::params;
+use crate::slug::Slug;
+
+pub mod admin;
 
 /// An article as stored.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -29,6 +35,10 @@ pub struct ArticleRow {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub author_id: Option<i64>,
+    pub meta_description: String,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub preview_token_hash: Option<String>,
 }
 
 impl ArticleRow {
@@ -40,11 +50,35 @@ impl ArticleRow {
     pub fn toc(&self) -> Vec<TocEntry> {
         serde_json::from_str(&self.toc).unwrap_or_default()
     }
+
+    /// The article as an input for [`update`], with its topic names (from
+    /// [`topics::names_for_article`]); change what must change and write it back.
+    pub fn to_input(&self, topics: Vec<String>) -> ArticleInput {
+        ArticleInput {
+            // Stored slugs were valid when written; the fallbacks only guard hand-edited rows.
+            slug: Slug::parse(&self.slug)
+                .ok()
+                .or_else(|| Slug::from_title(&self.slug))
+                .unwrap_or_else(|| Slug::parse("bai-viet").expect("a valid slug")),
+            title: self.title.clone(),
+            summary: self.summary.clone(),
+            body: self.body.clone(),
+            topics,
+            status: self.status(),
+            featured: self.featured,
+            cover: self.cover.clone(),
+            cover_alt: self.cover_alt.clone(),
+            publish_at: self.publish_at,
+            unpublish_at: self.unpublish_at,
+            meta_description: self.meta_description.clone(),
+        }
+    }
 }
 
 const COLUMNS: &str = "id, slug, title, summary, body, body_html, toc, word_count, \
     reading_minutes, render_version, status, featured, cover, cover_alt, publish_at, \
-    unpublish_at, version, created_at, updated_at";
+    unpublish_at, version, created_at, updated_at, author_id, meta_description, deleted_at, \
+    preview_token_hash";
 
 /// The columns the rendering pipeline fills, as parameters in column order.
 fn rendered_params(body: &str) -> Vec<Param> {
@@ -71,6 +105,16 @@ pub async fn find_by_slug(tx: &mut Tx, slug: &str) -> Result<Option<ArticleRow>,
 
 /// Inserts a new article and its topics; returns its id.
 pub async fn insert(tx: &mut Tx, a: &ArticleInput, now: DateTime<Utc>) -> Result<i64, DbError> {
+    insert_authored(tx, a, None, now).await
+}
+
+/// Inserts a new article written by `author_id` (the editor's case); returns its id.
+pub async fn insert_authored(
+    tx: &mut Tx,
+    a: &ArticleInput,
+    author_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
     let mut p = params![
         a.slug.as_str(),
         &a.title,
@@ -85,12 +129,14 @@ pub async fn insert(tx: &mut Tx, a: &ArticleInput, now: DateTime<Utc>) -> Result
         now,
     ];
     p.extend(rendered_params(&a.body));
+    p.extend(params![&a.meta_description, author_id]);
     let id = tx
         .fetch_i64(
             "insert into articles (slug, title, summary, body, status, featured, cover, \
                  cover_alt, publish_at, unpublish_at, created_at, updated_at, body_html, toc, \
-                 word_count, reading_minutes, render_version) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16) \
+                 word_count, reading_minutes, render_version, meta_description, author_id) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, \
+                 $17, $18) \
              returning id",
             p,
         )
@@ -106,6 +152,47 @@ pub async fn update(
     a: &ArticleInput,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
+    tx.execute(
+        &format!("{UPDATE} where id = $1"),
+        update_params(id, a, now),
+    )
+    .await?;
+    topics::set_for_article(tx, id, &a.topics, now).await
+}
+
+/// [`update`], but only if the stored version is still `version` and the article is not deleted:
+/// the check and the write are one statement, so two saves cannot both win. Returns the new
+/// version, or `None` when nothing was written (someone saved in between, or it was deleted).
+pub async fn update_if_version(
+    tx: &mut Tx,
+    id: i64,
+    version: i64,
+    a: &ArticleInput,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, DbError> {
+    let mut p = update_params(id, a, now);
+    p.push(Param::I64(version));
+    let written = tx
+        .fetch_optional::<Version>(
+            &format!(
+                "{UPDATE} where id = $1 and version = $19 and deleted_at is null \
+                 returning version"
+            ),
+            p,
+        )
+        .await?;
+    if written.is_some() {
+        topics::set_for_article(tx, id, &a.topics, now).await?;
+    }
+    Ok(written.map(|v| v.version))
+}
+
+const UPDATE: &str = "update articles set slug = $2, title = $3, summary = $4, body = $5, \
+    status = $6, featured = $7, cover = $8, cover_alt = $9, publish_at = $10, \
+    unpublish_at = $11, updated_at = $12, body_html = $13, toc = $14, word_count = $15, \
+    reading_minutes = $16, render_version = $17, meta_description = $18, version = version + 1";
+
+fn update_params(id: i64, a: &ArticleInput, now: DateTime<Utc>) -> Vec<Param> {
     let mut p = params![
         id,
         a.slug.as_str(),
@@ -121,16 +208,13 @@ pub async fn update(
         now,
     ];
     p.extend(rendered_params(&a.body));
-    tx.execute(
-        "update articles set slug = $2, title = $3, summary = $4, body = $5, status = $6, \
-             featured = $7, cover = $8, cover_alt = $9, publish_at = $10, unpublish_at = $11, \
-             updated_at = $12, body_html = $13, toc = $14, word_count = $15, \
-             reading_minutes = $16, render_version = $17, version = version + 1 \
-         where id = $1",
-        p,
-    )
-    .await?;
-    topics::set_for_article(tx, id, &a.topics, now).await
+    p.push(Param::Text(a.meta_description.clone()));
+    p
+}
+
+#[derive(sqlx::FromRow)]
+struct Version {
+    version: i64,
 }
 
 /// Re-renders every article stored by an older pipeline. The source did not change, so neither
@@ -168,9 +252,10 @@ pub async fn count_all(db: &Db) -> Result<i64, DbError> {
         .await
 }
 
-/// Every article, for export.
+/// Every article that is not deleted, for export (a deleted one must not come back through an
+/// export → import round trip).
 pub async fn all(db: &Db) -> Result<Vec<ArticleRow>, DbError> {
-    let sql = format!("select {COLUMNS} from articles order by id");
+    let sql = format!("select {COLUMNS} from articles where deleted_at is null order by id");
     db.pool().fetch_all(&sql, vec![]).await
 }
 
@@ -235,4 +320,132 @@ pub async fn list_published_in_topic(
     db.pool()
         .fetch_all(&sql, params![topic_id, limit, offset])
         .await
+}
+
+// The admin's reads and the writes of single actions.
+
+pub async fn by_id_tx(tx: &mut Tx, id: i64) -> Result<Option<ArticleRow>, DbError> {
+    let sql = format!("select {COLUMNS} from articles where id = $1");
+    tx.fetch_optional(&sql, params![id]).await
+}
+
+/// Changes the status (and the publication time) of a live article and bumps its version.
+/// Returns the new version, or `None` when the article is deleted or missing.
+pub async fn set_status(
+    tx: &mut Tx,
+    id: i64,
+    status: ArticleStatus,
+    publish_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, DbError> {
+    let v = tx
+        .fetch_optional::<Version>(
+            "update articles set status = $2, publish_at = $3, updated_at = $4, \
+                 version = version + 1 \
+             where id = $1 and deleted_at is null returning version",
+            params![id, status.as_str(), publish_at, now],
+        )
+        .await?;
+    Ok(v.map(|v| v.version))
+}
+
+/// Deletes (a time) or restores (`None`) an article; true when something changed. A deleted
+/// article also loses its preview link.
+pub async fn set_deleted(
+    tx: &mut Tx,
+    id: i64,
+    deleted_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let sql = if deleted_at.is_some() {
+        "update articles set deleted_at = $2, preview_token_hash = null, updated_at = $3 \
+         where id = $1 and deleted_at is null"
+    } else {
+        "update articles set deleted_at = $2, updated_at = $3 \
+         where id = $1 and deleted_at is not null"
+    };
+    Ok(tx.execute(sql, params![id, deleted_at, now]).await? == 1)
+}
+
+/// Sets (the SHA-256 of a new token) or clears the secret preview link of a live article.
+pub async fn set_preview_token_hash(
+    tx: &mut Tx,
+    id: i64,
+    hash: Option<String>,
+) -> Result<bool, DbError> {
+    let n = tx
+        .execute(
+            "update articles set preview_token_hash = $2 where id = $1 and deleted_at is null",
+            params![id, hash],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// The live article a preview link opens.
+pub async fn by_preview_token_hash(db: &Db, hash: &str) -> Result<Option<ArticleRow>, DbError> {
+    let sql = format!(
+        "select {COLUMNS} from articles where preview_token_hash = $1 and deleted_at is null"
+    );
+    db.pool().fetch_optional(&sql, params![hash]).await
+}
+
+// Slugs and their aliases.
+
+#[derive(sqlx::FromRow)]
+struct SlugRow {
+    slug: String,
+}
+
+/// The slugs of the form `base` or `base-…` that the article `except` may not take: other
+/// articles' slugs and other articles' old slugs.
+pub async fn taken_slugs(
+    tx: &mut Tx,
+    base: &str,
+    except: Option<i64>,
+) -> Result<HashSet<String>, DbError> {
+    let rows: Vec<SlugRow> = tx
+        .fetch_all(
+            "select slug from articles where ($1 = 0 or id <> $1) \
+                 and (slug = $2 or slug like $2 || '-%') \
+             union select slug from slug_aliases where ($1 = 0 or article_id <> $1) \
+                 and (slug = $2 or slug like $2 || '-%')",
+            params![except.unwrap_or(0), base],
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| r.slug).collect())
+}
+
+/// Records a rename: `old` becomes an alias of the article, and an alias equal to the new slug
+/// (a rename back) is dropped, since the slug itself now answers.
+pub async fn record_rename(
+    tx: &mut Tx,
+    article_id: i64,
+    old: &str,
+    new: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    tx.execute(
+        "insert into slug_aliases (slug, article_id, created_at) values ($1, $2, $3) \
+         on conflict (slug) do update set article_id = excluded.article_id, \
+             created_at = excluded.created_at",
+        params![old, article_id, now],
+    )
+    .await?;
+    tx.execute("delete from slug_aliases where slug = $1", params![new])
+        .await?;
+    Ok(())
+}
+
+/// The current slug of the published article that once had `slug`, for a 301.
+pub async fn alias_target(db: &Db, slug: &str) -> Result<Option<String>, DbError> {
+    let row: Option<SlugRow> = db
+        .pool()
+        .fetch_optional(
+            "select a.slug from slug_aliases s join articles a on a.id = s.article_id \
+             where s.slug = $1 and a.status = 'published' and a.deleted_at is null",
+            params![slug],
+        )
+        .await?;
+    Ok(row.map(|r| r.slug))
 }

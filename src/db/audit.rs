@@ -63,21 +63,59 @@ pub struct AuditRow {
     pub ip: String,
 }
 
-/// Filters of the audit page; empty strings mean "any".
+/// Filters of the audit page; empty strings and `None` mean "any".
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
+    /// Matches the start of the action (`user` finds `user.create`, `user.deactivate`, …).
     pub action_prefix: String,
+    /// Part of the actor's label, ignoring ASCII case.
     pub actor: String,
+    /// From this instant on (inclusive).
+    pub from: Option<DateTime<Utc>>,
+    /// Before this instant (exclusive).
+    pub until: Option<DateTime<Utc>>,
 }
 
+/// `%`, `_` and `\` taken literally in a `like … escape '\'` pattern.
+fn like_literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+const WHERE: &str = "where ($1 = '' or action like $1 || '%' escape '\\') \
+    and ($2 = '' or lower(actor_label) like '%' || lower($2) || '%' escape '\\') \
+    and ($3 = false or at >= $4) and ($5 = false or at < $6)";
+
+fn filter_params(f: &Filter) -> Vec<super::Param> {
+    let epoch = DateTime::<Utc>::UNIX_EPOCH;
+    // Times are bound even when unused, so each parameter has one type on both backends.
+    params![
+        like_literal(&f.action_prefix),
+        like_literal(&f.actor),
+        f.from.is_some(),
+        f.from.unwrap_or(epoch),
+        f.until.is_some(),
+        f.until.unwrap_or(epoch)
+    ]
+}
+
+/// Newest first.
 pub async fn list(db: &Db, f: &Filter, limit: i64, offset: i64) -> Result<Vec<AuditRow>, DbError> {
+    let mut p = filter_params(f);
+    p.extend(params![limit, offset]);
     db.pool()
         .fetch_all(
-            "select id, at, actor_label, action, target_type, target_id, target_label, detail, ip \
-             from audit_log where ($1 = '' or action like $1 || '%') \
-             and ($2 = '' or actor_label like '%' || $2 || '%') \
-             order by id desc limit $3 offset $4",
-            params![f.action_prefix.as_str(), f.actor.as_str(), limit, offset],
+            &format!(
+                "select id, at, actor_label, action, target_type, target_id, target_label, \
+                     detail, ip from audit_log {WHERE} order by at desc, id desc limit $7 offset $8"
+            ),
+            p,
         )
         .await
 }
@@ -85,9 +123,19 @@ pub async fn list(db: &Db, f: &Filter, limit: i64, offset: i64) -> Result<Vec<Au
 pub async fn count(db: &Db, f: &Filter) -> Result<i64, DbError> {
     db.pool()
         .fetch_i64(
-            "select count(*) from audit_log where ($1 = '' or action like $1 || '%') \
-             and ($2 = '' or actor_label like '%' || $2 || '%')",
-            params![f.action_prefix.as_str(), f.actor.as_str()],
+            &format!("select count(*) from audit_log {WHERE}"),
+            filter_params(f),
         )
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_take_wildcards_literally() {
+        assert_eq!(like_literal("a%b_c\\d"), "a\\%b\\_c\\\\d");
+        assert_eq!(like_literal("user"), "user");
+    }
 }

@@ -8,10 +8,12 @@
 
 pub mod articles;
 pub mod audit;
+pub mod media;
 pub mod revisions;
 pub mod sessions;
 pub mod site;
 pub mod topics;
+pub mod units;
 pub mod users;
 
 use std::path::Path;

@@ -140,3 +140,99 @@ pub async fn unit_id_by_slug(tx: &mut Tx, slug: &str) -> Result<Option<i64>, DbE
         .await?;
     Ok(row.map(|r| r.id))
 }
+
+/// Every account, for the admin list (an agency has hundreds of staff, not millions, so the list
+/// is filtered and paged in Rust, where search can ignore diacritics).
+pub async fn all(db: &Db) -> Result<Vec<UserRow>, DbError> {
+    db.pool()
+        .fetch_all(&format!("{SELECT} order by u.id"), vec![])
+        .await
+}
+
+pub async fn by_id_tx(tx: &mut Tx, id: i64) -> Result<Option<UserRow>, DbError> {
+    tx.fetch_optional(&format!("{SELECT} where u.id = $1"), params![id])
+        .await
+}
+
+/// Every e-mail address in use (stored lowercased), for checking an import.
+pub async fn emails(db: &Db) -> Result<std::collections::HashSet<String>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        email: String,
+    }
+    let rows: Vec<Row> = db
+        .pool()
+        .fetch_all("select email from users", vec![])
+        .await?;
+    Ok(rows.into_iter().map(|r| r.email).collect())
+}
+
+/// An account with this e-mail other than `except`.
+pub async fn email_taken(db: &Db, email: &Email, except: Option<i64>) -> Result<bool, DbError> {
+    let n = db
+        .pool()
+        .fetch_i64(
+            "select count(*) from users where email = $1 and id <> $2",
+            params![email.as_str(), except.unwrap_or(0)],
+        )
+        .await?;
+    Ok(n > 0)
+}
+
+/// What the admin's edit form changes (the active flag and the password have their own actions).
+#[derive(Clone, Debug)]
+pub struct Changes {
+    pub email: Email,
+    pub name: String,
+    pub unit_id: Option<i64>,
+    pub role: Role,
+    pub is_head: bool,
+}
+
+pub async fn update(tx: &mut Tx, id: i64, c: &Changes, now: DateTime<Utc>) -> Result<(), DbError> {
+    tx.execute(
+        "update users set email = $2, name = $3, unit_id = $4, role = $5, is_head = $6, \
+             updated_at = $7 where id = $1",
+        params![
+            id,
+            c.email.as_str(),
+            c.name.as_str(),
+            c.unit_id,
+            c.role.as_str(),
+            c.is_head,
+            now
+        ],
+    )
+    .await
+    .map(|_| ())
+}
+
+pub async fn set_active(
+    tx: &mut Tx,
+    id: i64,
+    active: bool,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    tx.execute(
+        "update users set active = $2, updated_at = $3 where id = $1",
+        params![id, active, now],
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Active admins, counted inside the transaction that is about to remove one.
+pub async fn count_active_admins_tx(tx: &mut Tx) -> Result<i64, DbError> {
+    tx.fetch_i64(
+        "select count(*) from users where role = 'admin' and active = true",
+        vec![],
+    )
+    .await
+}
+
+/// Ends every session of the account, in the same transaction as the change that requires it
+/// (deactivation, password reset), so no session outlives the change.
+pub async fn end_sessions(tx: &mut Tx, id: i64) -> Result<u64, DbError> {
+    tx.execute("delete from sessions where user_id = $1", params![id])
+        .await
+}

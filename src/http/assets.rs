@@ -1,4 +1,4 @@
-//! `/static/…`: CSS and images compiled into the binary. URLs carry `?v=` with a hash of all
+//! `/static/…`: CSS, the admin's script and images compiled into the binary. URLs carry `?v=` with a hash of all
 //! assets, so browsers may keep them for a year and still see a new version at once.
 
 use std::sync::LazyLock;
@@ -19,6 +19,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "loa.css",
         "text/css; charset=utf-8",
         include_bytes!("../../static/loa.css"),
+    ),
+    (
+        "admin.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/admin.js"),
     ),
     (
         "favicon.svg",

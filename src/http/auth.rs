@@ -11,7 +11,7 @@
 use std::net::SocketAddr;
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Multipart, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
@@ -191,17 +191,23 @@ pub async fn session_layer(
         }
     }
 
-    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        req = match verify(&state, &ctx, req).await {
-            Ok(req) => req,
-            Err(e) => return e.into_response(),
-        };
-    }
-    req.extensions_mut().insert(ctx);
-    let mut response = next.run(req).await;
+    let mut response = if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        req.extensions_mut().insert(ctx.clone());
+        next.run(req).await
+    } else {
+        match verify(&state, &ctx, req).await {
+            Ok(mut req) => {
+                req.extensions_mut().insert(ctx.clone());
+                next.run(req).await
+            }
+            Err(e) => e.into_response(),
+        }
+    };
     for c in cookies_out {
         response.headers_mut().append(header::SET_COOKIE, c);
     }
+    // The error-page layer, outside this one, draws its page for this visitor.
+    response.extensions_mut().insert(ctx);
     response
 }
 
@@ -243,7 +249,7 @@ async fn verify(state: &AppState, ctx: &Ctx, req: Request) -> Result<Request> {
             .find(|(k, _)| k == "csrf")
             .map(|(_, v)| v.into_owned())
     } else if content_type.starts_with("multipart/form-data") {
-        multipart_field(&parts, bytes.clone(), "csrf").await
+        multipart_field(&content_type, bytes.clone(), "csrf").await
     } else {
         None
     };
@@ -258,15 +264,16 @@ async fn verify(state: &AppState, ctx: &Ctx, req: Request) -> Result<Request> {
     }
 }
 
-async fn multipart_field(parts: &Parts, bytes: axum::body::Bytes, name: &str) -> Option<String> {
-    let mut copy = Request::builder()
-        .method(parts.method.clone())
-        .uri(parts.uri.clone());
-    for (k, v) in &parts.headers {
-        copy = copy.header(k, v);
-    }
-    let copy = copy.body(Body::from(bytes)).ok()?;
-    let mut form = Multipart::from_request(copy, &()).await.ok()?;
+/// Finds one text field of a multipart body. `verify` has bounded the bytes already; multer
+/// reads them directly (axum's extractor would apply its own 2 MB default before we could look).
+async fn multipart_field(
+    content_type: &str,
+    bytes: axum::body::Bytes,
+    name: &str,
+) -> Option<String> {
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
+    let mut form = multer::Multipart::new(stream, boundary);
     while let Ok(Some(field)) = form.next_field().await {
         if field.name() == Some(name) {
             return field.text().await.ok();

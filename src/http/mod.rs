@@ -28,11 +28,13 @@ pub fn router(state: AppState) -> Router {
         .nest("/admin", admin::router())
         .merge(assets::router())
         .fallback(|| async { AppError::NotFound })
-        .layer(middleware::from_fn_with_state(state.clone(), error_pages))
+        // The session layer runs first; the error-page layer wraps it, so the pages it draws
+        // also cover the requests the session layer refuses.
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::session_layer,
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), error_pages))
         .layer(middleware::map_response(security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -63,11 +65,12 @@ async fn security_headers(mut response: Response) -> Response {
 
 /// Draws the Vietnamese 404 and 500 pages for responses marked with [`ErrorPage`].
 async fn error_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let ctx = request.extensions().get::<auth::Ctx>().cloned();
     let response = next.run(request).await;
     let Some(ErrorPage(status)) = response.extensions().get::<ErrorPage>().copied() else {
         return response;
     };
+    // The session layer (inside this one) leaves the visitor's context on the response.
+    let ctx = response.extensions().get::<auth::Ctx>().cloned();
     let ctx = ctx.unwrap_or_else(|| auth::Ctx {
         user: None,
         csrf: String::new(),
@@ -78,7 +81,15 @@ async fn error_pages(State(state): State<AppState>, request: Request, next: Next
     let site = views::SiteView::load_or_placeholder(&state).await;
     let view = views::ErrorView::new(&state, &ctx, site, status);
     match state.templates.render("error.html", &view) {
-        Ok(html) => (status, Html(html)).into_response(),
+        Ok(html) => {
+            // Keep the cookies the session layer set (an anonymous visitor's CSRF cookie).
+            let mut page = (status, Html(html)).into_response();
+            for c in response.headers().get_all(axum::http::header::SET_COOKIE) {
+                page.headers_mut()
+                    .append(axum::http::header::SET_COOKIE, c.clone());
+            }
+            page
+        }
         Err(e) => {
             tracing::error!(error = %e, "the error page failed to render");
             (StatusCode::INTERNAL_SERVER_ERROR, "Lỗi máy chủ").into_response()

@@ -1,6 +1,13 @@
 //! Loa's integration tests: one binary, one module per feature. Every test that touches the
 //! database runs on SQLite, and also on PostgreSQL when LOA_TEST_DATABASE_URL is set.
 
+mod admin_access;
+mod admin_articles;
+mod admin_audit;
+mod admin_media;
+mod admin_people;
+mod admin_revisions;
+mod auth;
 mod content_cli;
 mod content_files;
 mod helpers;

@@ -7,6 +7,9 @@ mod audit_log;
 mod dashboard;
 mod media;
 mod people;
+mod people_form;
+mod people_import;
+mod people_status;
 mod revisions;
 mod units;
 
@@ -18,6 +21,9 @@ use crate::http::auth;
 pub fn router() -> Router<AppState> {
     let admin_only = Router::new()
         .merge(people::router())
+        .merge(people_form::router())
+        .merge(people_status::router())
+        .merge(people_import::router())
         .merge(units::router())
         .merge(audit_log::router())
         .route_layer(middleware::from_fn(auth::require_admin));

@@ -1,8 +1,9 @@
 //! `/bai-viet/{slug}`: one published article. Any other status is a 404, exactly as if the
-//! article did not exist.
+//! article did not exist. The old slug of a renamed article answers 301 with its current address.
 
 use axum::extract::{Path, State};
-use axum::response::Html;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Serialize;
@@ -28,18 +29,32 @@ async fn article(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(slug): Path<String>,
-) -> Result<Html<String>> {
-    let row = articles::published_by_slug(&state.db, &slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
+) -> Result<Response> {
+    let Some(row) = articles::published_by_slug(&state.db, &slug).await? else {
+        return match articles::alias_target(&state.db, &slug).await? {
+            // Permanent, so that search engines and bookmarks move to the new address.
+            Some(current) => Ok((
+                StatusCode::MOVED_PERMANENTLY,
+                [(header::LOCATION, format!("/bai-viet/{current}"))],
+            )
+                .into_response()),
+            None => Err(AppError::NotFound),
+        };
+    };
     let mut topic_map = topics::for_articles(&state.db, &[row.id]).await?;
     let topic_rows = topic_map.remove(&row.id).unwrap_or_default();
     let site = SiteView::load(&state).await?;
     let path = format!("/bai-viet/{}", row.slug);
-    let layout = Layout::new(&state, &ctx, site, &row.title, &row.summary, &path);
+    // The editor's meta description, when written, is made for search results; else the summary.
+    let description = if row.meta_description.is_empty() {
+        &row.summary
+    } else {
+        &row.meta_description
+    };
+    let layout = Layout::new(&state, &ctx, site, &row.title, description, &path);
     let view = ArticlePage {
         layout,
         article: ArticleView::new(row, &topic_rows),
     };
-    Ok(Html(state.templates.render("article.html", &view)?))
+    Ok(Html(state.templates.render("article.html", &view)?).into_response())
 }

@@ -1,0 +1,533 @@
+//! The editor: `/admin/bai-viet/moi` and `/admin/bai-viet/{id}` (show, save, submit, publish,
+//! schedule, preview without JavaScript), the conflict page of a stale save, and the live
+//! preview endpoint the editor's script calls.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::form::{Action, ArticleForm, FormErrors, TwoZones, Valid};
+use super::{editor_url, may_write, open_article, record, Change, Snapshot};
+use crate::app::AppState;
+use crate::article::ArticleStatus;
+use crate::db::articles::{self, admin, ArticleRow};
+use crate::db::{is_unique_violation, topics, DbError, Tx};
+use crate::error::{AppError, Result};
+use crate::http::auth::{Ctx, CurrentUser};
+use crate::http::views::{Layout, SiteView};
+use crate::markdown;
+use crate::slug::Slug;
+use crate::time;
+
+/// `?thong_bao=` after a redirect: which notice to show once.
+#[derive(Debug, Default, Deserialize)]
+pub struct NoticeQuery {
+    thong_bao: Option<String>,
+}
+
+fn notice_text(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "da-tao" => "Đã tạo bài viết.",
+        "da-luu" => "Đã lưu.",
+        "da-gui-duyet" => "Đã gửi duyệt: biên tập viên sẽ xem và xuất bản bài.",
+        "da-xuat-ban" => "Đã xuất bản: bài đã hiện trên trang.",
+        "da-len-lich" => "Đã lên lịch xuất bản.",
+        "da-huy-lich" => "Đã huỷ lịch: bài trở về bản nháp.",
+        "da-luu-tru" => "Đã lưu trữ: bài không còn hiện trên trang.",
+        "da-bo-luu-tru" => {
+            "Đã khôi phục từ lưu trữ: bài là bản nháp, bấm «Xuất bản ngay» để đăng lại."
+        }
+        "da-khoi-phuc" => "Đã khôi phục bài viết đã xoá.",
+        "da-thu-hoi" => "Đã thu hồi liên kết xem trước: liên kết cũ không còn mở được.",
+        _ => return None,
+    })
+}
+
+/// The article being edited, as the editor shows it around the form.
+#[derive(Serialize)]
+struct ArticleInfo {
+    id: i64,
+    status: &'static str,
+    status_label: &'static str,
+    author_name: Option<String>,
+    updated: String,
+    published: Option<TwoZones>,
+    public_url: Option<String>,
+    revisions_url: String,
+    deleted: bool,
+    has_preview_link: bool,
+    // The actions this user may take now.
+    can_submit: bool,
+    can_archive: bool,
+    can_unarchive: bool,
+    can_unschedule: bool,
+    can_delete: bool,
+    can_restore: bool,
+    can_preview_link: bool,
+}
+
+#[derive(Serialize)]
+struct EditorPage {
+    #[serde(flatten)]
+    layout: Layout,
+    heading: String,
+    form_action: String,
+    article: Option<ArticleInfo>,
+    values: ArticleForm,
+    errors: FormErrors,
+    has_errors: bool,
+    can_write: bool,
+    can_publish: bool,
+    /// "Publish now" and "schedule": for editors, on what is not published yet.
+    show_publish: bool,
+    /// Why the form cannot be saved, when it cannot.
+    read_only_reason: Option<&'static str>,
+    /// Sanitised by the Markdown pipeline.
+    preview_html: Option<String>,
+    /// The chosen or stored publication time of a schedule, in both zones.
+    schedule: Option<TwoZones>,
+    notice: Option<&'static str>,
+    /// A preview link just created: shown this once, never stored in clear.
+    preview_link: Option<String>,
+}
+
+/// What the editor page shows besides the stored article.
+#[derive(Default)]
+pub(super) struct Extras {
+    pub errors: FormErrors,
+    pub preview_html: Option<String>,
+    pub notice: Option<&'static str>,
+    pub preview_link: Option<String>,
+}
+
+/// Renders the editor for a new article (`row` is `None`) or a stored one, with `values` in the
+/// fields.
+pub(super) async fn render_editor(
+    state: &AppState,
+    ctx: &Ctx,
+    row: Option<&ArticleRow>,
+    values: ArticleForm,
+    extras: Extras,
+    status: StatusCode,
+) -> Result<Response> {
+    let user = ctx.user()?;
+    let can_publish = user.role.can_publish();
+    let (heading, form_action, article, can_write, read_only_reason) = match row {
+        None => (
+            "Viết bài mới".to_owned(),
+            "/admin/bai-viet/moi".to_owned(),
+            None,
+            true,
+            None,
+        ),
+        Some(r) => {
+            let can_write = may_write(user, r);
+            let reason = if r.deleted_at.is_some() {
+                Some("Bài viết này đã bị xoá; khôi phục bài để sửa.")
+            } else if !can_write {
+                Some("Bài đã được lên lịch, xuất bản hoặc lưu trữ: chỉ biên tập viên mới sửa được.")
+            } else {
+                None
+            };
+            (
+                format!("Sửa bài: {}", r.title),
+                format!("/admin/bai-viet/{}", r.id),
+                Some(article_info(state, user, r).await?),
+                can_write,
+                reason,
+            )
+        }
+    };
+    let stored_schedule = row
+        .filter(|r| r.status() == ArticleStatus::Scheduled)
+        .and_then(|r| r.publish_at);
+    let schedule = super::form::parse_datetime_local(&values.publish_at)
+        .or(stored_schedule)
+        .map(TwoZones::new);
+    let site = SiteView::load(state).await?;
+    let path = form_action.clone();
+    let view = EditorPage {
+        layout: Layout::new(state, ctx, site, &heading, "Soạn bài viết", &path),
+        heading,
+        form_action,
+        article,
+        values,
+        has_errors: extras.errors.any(),
+        errors: extras.errors,
+        can_write,
+        can_publish,
+        show_publish: can_publish && row.is_none_or(|r| r.status() != ArticleStatus::Published),
+        read_only_reason,
+        preview_html: extras.preview_html,
+        schedule,
+        notice: extras.notice,
+        preview_link: extras.preview_link,
+    };
+    let html = state.templates.render("admin/article_form.html", &view)?;
+    Ok((status, Html(html)).into_response())
+}
+
+async fn article_info(state: &AppState, user: &CurrentUser, r: &ArticleRow) -> Result<ArticleInfo> {
+    let st = r.status();
+    let author_name = match r.author_id {
+        Some(id) => admin::user_name(&state.db, id).await?,
+        None => None,
+    };
+    let live = r.deleted_at.is_none();
+    let editor = user.role.can_publish() && live;
+    Ok(ArticleInfo {
+        id: r.id,
+        status: st.as_str(),
+        status_label: st.label(),
+        author_name,
+        updated: time::format_datetime(r.updated_at),
+        published: r
+            .publish_at
+            .filter(|_| st == ArticleStatus::Published)
+            .map(TwoZones::new),
+        public_url: (st == ArticleStatus::Published && live)
+            .then(|| format!("/bai-viet/{}", r.slug)),
+        revisions_url: format!("/admin/bai-viet/{}/phien-ban", r.id),
+        deleted: !live,
+        has_preview_link: r.preview_token_hash.is_some(),
+        can_submit: may_write(user, r) && st == ArticleStatus::Draft,
+        can_archive: editor && st != ArticleStatus::Archived,
+        can_unarchive: editor && st == ArticleStatus::Archived,
+        can_unschedule: editor && st == ArticleStatus::Scheduled,
+        can_delete: editor,
+        can_restore: !live && user.role.is_admin(),
+        can_preview_link: live && st != ArticleStatus::Published,
+    })
+}
+
+pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response> {
+    render_editor(
+        &state,
+        &ctx,
+        None,
+        ArticleForm::default(),
+        Extras::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response> {
+    let row = open_article(&state, &ctx, &id).await?;
+    let names = topic_names(&state, row.id).await?;
+    let values = ArticleForm::from_row(&row, &names);
+    let extras = Extras {
+        notice: q.thong_bao.as_deref().and_then(notice_text),
+        ..Extras::default()
+    };
+    render_editor(&state, &ctx, Some(&row), values, extras, StatusCode::OK).await
+}
+
+pub(super) async fn topic_names(state: &AppState, id: i64) -> Result<Vec<String>> {
+    let mut tx = state.db.begin().await?;
+    let names = topics::names_for_article(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(names)
+}
+
+/// The "Xem trước" button: the same page, the preview below, nothing saved.
+async fn preview_page(
+    state: &AppState,
+    ctx: &Ctx,
+    row: Option<&ArticleRow>,
+    values: ArticleForm,
+) -> Result<Response> {
+    let html = markdown::render(&super::form::clean(&values.body)).html;
+    let extras = Extras {
+        preview_html: Some(html),
+        ..Extras::default()
+    };
+    render_editor(state, ctx, row, values, extras, StatusCode::OK).await
+}
+
+fn invalid(errors: FormErrors) -> Extras {
+    Extras {
+        errors,
+        ..Extras::default()
+    }
+}
+
+/// The error shown when another article took the slug between our check and our write.
+fn slug_race() -> FormErrors {
+    FormErrors {
+        slug: Some("Đường dẫn này vừa được bài khác dùng; hãy lưu lại lần nữa.".into()),
+        ..FormErrors::default()
+    }
+}
+
+/// `wanted`, or `wanted-2`, `wanted-3`, … : the first that no other article uses now or used
+/// before (old slugs keep redirecting to their article).
+async fn unique_slug(tx: &mut Tx, wanted: &Slug, except: Option<i64>) -> Result<Slug, DbError> {
+    let taken = articles::taken_slugs(tx, wanted.as_str(), except).await?;
+    Ok(Slug::unique(wanted, |s| taken.contains(s)))
+}
+
+fn schedule_detail(at: Option<DateTime<Utc>>) -> String {
+    at.map(|t| format!("lúc {} (giờ Việt Nam)", time::format_datetime(t)))
+        .unwrap_or_default()
+}
+
+/// POST `/admin/bai-viet/moi`: creates the article, written by the current user.
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<ArticleForm>,
+) -> Result<Response> {
+    let user = ctx.user()?;
+    let action = form.action();
+    if action.needs_editor() && !user.role.can_publish() {
+        return Err(AppError::Forbidden);
+    }
+    if action == Action::Preview {
+        return preview_page(&state, &ctx, None, form).await;
+    }
+    let now = time::now();
+    let valid: Valid = match form.validate(action, now) {
+        Ok(v) => v,
+        Err(e) => {
+            return render_editor(
+                &state,
+                &ctx,
+                None,
+                form,
+                invalid(*e),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    };
+    let (status, publish_at) = match action {
+        Action::Save | Action::Preview => (ArticleStatus::Draft, None),
+        Action::Submit => (ArticleStatus::Review, None),
+        Action::Publish => (ArticleStatus::Published, Some(now)),
+        Action::Schedule => (ArticleStatus::Scheduled, valid.publish_at),
+    };
+    let mut tx = state.db.begin().await?;
+    let slug = unique_slug(&mut tx, &valid.slug, None).await?;
+    let input = valid.into_input(slug, status, publish_at, None);
+    let id = match articles::insert_authored(&mut tx, &input, Some(user.id), now).await {
+        Err(e) if is_unique_violation(&e) => {
+            drop(tx);
+            let extras = invalid(slug_race());
+            return render_editor(
+                &state,
+                &ctx,
+                None,
+                form,
+                extras,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        other => other?,
+    };
+    let (audit_action, reason, notice) = action.names();
+    let snapshot = Snapshot {
+        id,
+        version: 1,
+        title: &input.title,
+        summary: &input.summary,
+        body: &input.body,
+    };
+    let created = Change {
+        action: "article.create",
+        reason: Some(reason),
+        detail: format!("đường dẫn {}", input.slug),
+    };
+    record(&mut tx, user, &ctx.ip, &snapshot, created, now).await?;
+    if action != Action::Save {
+        // Created and published (or submitted, or scheduled) at once: the log says both.
+        let also = Change {
+            action: audit_action,
+            reason: None,
+            detail: schedule_detail(publish_at.filter(|_| action == Action::Schedule)),
+        };
+        record(&mut tx, user, &ctx.ip, &snapshot, also, now).await?;
+    }
+    tx.commit().await?;
+    let notice = if action == Action::Save {
+        "da-tao"
+    } else {
+        notice
+    };
+    Ok(Redirect::to(&editor_url(id, notice)).into_response())
+}
+
+/// POST `/admin/bai-viet/{id}`: saves (with the version check), submits, publishes or
+/// schedules; or shows the preview.
+pub async fn save(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<ArticleForm>,
+) -> Result<Response> {
+    let row = open_article(&state, &ctx, &id).await?;
+    let user = ctx.user()?;
+    let action = form.action();
+    if row.deleted_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    if action == Action::Preview {
+        return preview_page(&state, &ctx, Some(&row), form).await;
+    }
+    let current = row.status();
+    let allowed = may_write(user, &row)
+        && (!action.needs_editor() || user.role.can_publish())
+        && (action != Action::Submit
+            || matches!(current, ArticleStatus::Draft | ArticleStatus::Review));
+    if !allowed {
+        return Err(AppError::Forbidden);
+    }
+    let now = time::now();
+    let valid = match form.validate(action, now) {
+        Ok(v) => v,
+        Err(e) => {
+            return render_editor(
+                &state,
+                &ctx,
+                Some(&row),
+                form,
+                invalid(*e),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    };
+    let (status, publish_at) = match action {
+        Action::Save | Action::Preview => (current, row.publish_at),
+        Action::Submit => (ArticleStatus::Review, row.publish_at),
+        Action::Publish if current == ArticleStatus::Published => (current, row.publish_at),
+        Action::Publish => (ArticleStatus::Published, Some(now)),
+        Action::Schedule => (ArticleStatus::Scheduled, valid.publish_at),
+    };
+    let mut tx = state.db.begin().await?;
+    let slug = unique_slug(&mut tx, &valid.slug, Some(row.id)).await?;
+    let input = valid.into_input(slug, status, publish_at, row.unpublish_at);
+    let version =
+        match articles::update_if_version(&mut tx, row.id, form.version(), &input, now).await {
+            Ok(Some(v)) => v,
+            Ok(None) => {
+                drop(tx);
+                return conflict(&state, &ctx, row.id, form).await;
+            }
+            Err(e) if is_unique_violation(&e) => {
+                drop(tx);
+                let extras = invalid(slug_race());
+                return render_editor(
+                    &state,
+                    &ctx,
+                    Some(&row),
+                    form,
+                    extras,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
+            }
+            Err(e) => return Err(e.into()),
+        };
+    let mut detail = Vec::new();
+    if input.slug.as_str() != row.slug {
+        articles::record_rename(&mut tx, row.id, &row.slug, input.slug.as_str(), now).await?;
+        detail.push(format!("đường dẫn {} → {}", row.slug, input.slug));
+    }
+    if action == Action::Schedule {
+        detail.push(schedule_detail(publish_at));
+    }
+    let (audit_action, reason, notice) = action.names();
+    let snapshot = Snapshot {
+        id: row.id,
+        version,
+        title: &input.title,
+        summary: &input.summary,
+        body: &input.body,
+    };
+    let change = Change {
+        action: audit_action,
+        reason: Some(reason),
+        detail: detail.join("; "),
+    };
+    record(&mut tx, user, &ctx.ip, &snapshot, change, now).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&editor_url(row.id, notice)).into_response())
+}
+
+#[derive(Serialize)]
+struct ConflictPage {
+    #[serde(flatten)]
+    layout: Layout,
+    editor_url: String,
+    revisions_url: String,
+    current_title: String,
+    who: String,
+    when: String,
+    submitted_title: String,
+    submitted_summary: String,
+    submitted_body: String,
+}
+
+/// 409: someone saved since this edit began. Nothing was written; the page says who and when,
+/// and gives the user's text back for copying.
+async fn conflict(state: &AppState, ctx: &Ctx, id: i64, form: ArticleForm) -> Result<Response> {
+    let row = articles::by_id(&state.db, id)
+        .await?
+        .filter(|r| r.deleted_at.is_none())
+        .ok_or(AppError::NotFound)?;
+    let (who, when) = match admin::last_change(&state.db, id).await? {
+        Some(c) => (c.author_label, c.created_at),
+        // Changed without a revision (by `loa import`).
+        None => (
+            "không rõ (có thể do nhập nội dung)".to_owned(),
+            row.updated_at,
+        ),
+    };
+    let site = SiteView::load(state).await?;
+    let path = format!("/admin/bai-viet/{id}");
+    let view = ConflictPage {
+        layout: Layout::new(
+            state,
+            ctx,
+            site,
+            "Bài viết vừa được người khác sửa",
+            "",
+            &path,
+        ),
+        editor_url: path.clone(),
+        revisions_url: format!("{path}/phien-ban"),
+        current_title: row.title,
+        who,
+        when: time::format_datetime(when),
+        submitted_title: form.title,
+        submitted_summary: form.summary,
+        submitted_body: form.body,
+    };
+    let html = state
+        .templates
+        .render("admin/article_conflict.html", &view)?;
+    Ok((StatusCode::CONFLICT, Html(html)).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PreviewBody {
+    #[serde(default)]
+    body: String,
+}
+
+/// POST `/admin/bai-viet/xem-truoc` (from static/admin.js, with the `x-csrf-token` header): the
+/// body rendered by the publishing pipeline, as a sanitised HTML fragment.
+pub async fn live_preview(Form(p): Form<PreviewBody>) -> Response {
+    let html = markdown::render(&super::form::clean(&p.body)).html;
+    ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}

@@ -1,0 +1,438 @@
+//! The editor's form: the fields as typed, their validation into an article, and the messages
+//! shown next to the fields.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::article::{ArticleInput, ArticleStatus};
+use crate::db::articles::ArticleRow;
+use crate::markdown;
+use crate::slug::Slug;
+use crate::time;
+
+pub const MAX_TITLE: usize = 200;
+pub const MAX_SUMMARY: usize = 1000;
+pub const MAX_META_DESCRIPTION: usize = 300;
+
+/// The fields as the browser sends them (and as the form shows them again).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ArticleForm {
+    pub title: String,
+    pub slug: String,
+    pub summary: String,
+    /// Topic names, separated by commas.
+    pub topics: String,
+    pub cover: String,
+    pub cover_alt: String,
+    /// "on" when the box is ticked; absent otherwise.
+    pub featured: Option<String>,
+    pub meta_description: String,
+    pub body: String,
+    /// `<input type="datetime-local">`: Vietnam time, `2026-11-28T07:00`.
+    pub publish_at: String,
+    /// The version the edit started from (optimistic locking).
+    pub version: String,
+    /// Which submit button: see [`Action`].
+    #[serde(skip_serializing)]
+    pub action: String,
+}
+
+/// The submit buttons of the editor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Save,
+    Submit,
+    Publish,
+    Schedule,
+    /// Renders the preview below the form; saves nothing.
+    Preview,
+}
+
+impl Action {
+    pub fn parse(s: &str) -> Action {
+        match s {
+            "gui-duyet" => Action::Submit,
+            "xuat-ban" => Action::Publish,
+            "len-lich" => Action::Schedule,
+            "xem-truoc" => Action::Preview,
+            // Enter in a text field submits without naming a button: that is a save.
+            _ => Action::Save,
+        }
+    }
+
+    /// Publishing and scheduling are the editors' (and admins') decisions.
+    pub fn needs_editor(self) -> bool {
+        matches!(self, Action::Publish | Action::Schedule)
+    }
+
+    /// The audit action, the revision's reason and the notice after the redirect.
+    pub fn names(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Action::Save | Action::Preview => ("article.save", "Lưu", "da-luu"),
+            Action::Submit => ("article.submit", "Gửi duyệt", "da-gui-duyet"),
+            Action::Publish => ("article.publish", "Xuất bản", "da-xuat-ban"),
+            Action::Schedule => ("article.schedule", "Lên lịch", "da-len-lich"),
+        }
+    }
+}
+
+/// Messages shown next to the fields; all `None` when the form is valid.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FormErrors {
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    pub summary: Option<String>,
+    pub cover: Option<String>,
+    pub cover_alt: Option<String>,
+    pub meta_description: Option<String>,
+    pub body: Option<String>,
+    pub publish_at: Option<String>,
+}
+
+impl FormErrors {
+    pub fn any(&self) -> bool {
+        [
+            &self.title,
+            &self.slug,
+            &self.summary,
+            &self.cover,
+            &self.cover_alt,
+            &self.meta_description,
+            &self.body,
+            &self.publish_at,
+        ]
+        .iter()
+        .any(|e| e.is_some())
+    }
+}
+
+/// A valid form: everything of an article except what the action and the database decide
+/// (status, final slug, publication time of a "publish now").
+#[derive(Clone, Debug)]
+pub struct Valid {
+    pub title: String,
+    /// The slug asked for (typed, or derived from the title); made unique later.
+    pub slug: Slug,
+    pub summary: String,
+    pub topics: Vec<String>,
+    pub cover: Option<String>,
+    pub cover_alt: Option<String>,
+    pub featured: bool,
+    pub meta_description: String,
+    pub body: String,
+    /// The chosen time of a schedule.
+    pub publish_at: Option<DateTime<Utc>>,
+}
+
+impl Valid {
+    /// The article to store, once the action and the database decided the rest.
+    pub fn into_input(
+        self,
+        slug: Slug,
+        status: ArticleStatus,
+        publish_at: Option<DateTime<Utc>>,
+        unpublish_at: Option<DateTime<Utc>>,
+    ) -> ArticleInput {
+        ArticleInput {
+            slug,
+            title: self.title,
+            summary: self.summary,
+            body: self.body,
+            topics: self.topics,
+            status,
+            featured: self.featured,
+            cover: self.cover,
+            cover_alt: self.cover_alt,
+            publish_at,
+            unpublish_at,
+            meta_description: self.meta_description,
+        }
+    }
+}
+
+/// NFC and `\n` line ends, as everywhere text enters Loa.
+pub fn clean(s: &str) -> String {
+    s.replace("\r\n", "\n").replace('\r', "\n").nfc().collect()
+}
+
+fn one_line(s: &str) -> String {
+    clean(s).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A cover is shown in an `<img src>`: only site paths and http(s) addresses.
+fn is_safe_image_url(url: &str) -> bool {
+    (url.starts_with('/') && !url.starts_with("//") && !url.contains('\\'))
+        || url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+impl ArticleForm {
+    /// The form showing a stored article.
+    pub fn from_row(row: &ArticleRow, topics: &[String]) -> ArticleForm {
+        ArticleForm {
+            title: row.title.clone(),
+            slug: row.slug.clone(),
+            summary: row.summary.clone(),
+            topics: topics.join(", "),
+            cover: row.cover.clone().unwrap_or_default(),
+            cover_alt: row.cover_alt.clone().unwrap_or_default(),
+            featured: row.featured.then(|| "on".to_owned()),
+            meta_description: row.meta_description.clone(),
+            body: row.body.clone(),
+            publish_at: match row.status() {
+                ArticleStatus::Scheduled => {
+                    row.publish_at.map(to_datetime_local).unwrap_or_default()
+                }
+                _ => String::new(),
+            },
+            version: row.version.to_string(),
+            action: String::new(),
+        }
+    }
+
+    pub fn action(&self) -> Action {
+        Action::parse(&self.action)
+    }
+
+    /// The version the edit started from; 0 (which no article has) when missing or garbled,
+    /// so that the save is refused as a conflict rather than written blindly.
+    pub fn version(&self) -> i64 {
+        self.version.trim().parse().unwrap_or(0)
+    }
+
+    /// Validates every field, reporting all mistakes at once. `now` decides what "future" means
+    /// for a schedule.
+    pub fn validate(&self, action: Action, now: DateTime<Utc>) -> Result<Valid, Box<FormErrors>> {
+        let mut e = FormErrors::default();
+        let title = one_line(&self.title);
+        if title.is_empty() {
+            e.title = Some("Hãy nhập tiêu đề.".into());
+        } else if title.chars().count() > MAX_TITLE {
+            e.title = Some(format!("Tiêu đề dài quá {MAX_TITLE} ký tự."));
+        }
+        let typed_slug = self.slug.trim();
+        let slug = if typed_slug.is_empty() {
+            let derived = Slug::from_title(&title);
+            if derived.is_none() && e.title.is_none() {
+                e.slug = Some(
+                    "Tiêu đề không có chữ hay số để tạo đường dẫn; hãy nhập đường dẫn.".into(),
+                );
+            }
+            derived
+        } else {
+            // A valid slug is kept as typed; other text is folded the way a title is
+            // ("Hài lòng" becomes `hai-long`).
+            let s = Slug::parse(typed_slug)
+                .ok()
+                .or_else(|| Slug::from_title(typed_slug));
+            if s.is_none() {
+                e.slug = Some("Đường dẫn cần có chữ hoặc số (không dấu).".into());
+            }
+            s
+        };
+        let summary = clean(self.summary.trim());
+        if summary.chars().count() > MAX_SUMMARY {
+            e.summary = Some(format!("Tóm tắt dài quá {MAX_SUMMARY} ký tự."));
+        }
+        let cover = Some(self.cover.trim().to_owned()).filter(|c| !c.is_empty());
+        let cover_alt = Some(one_line(&self.cover_alt)).filter(|a| !a.is_empty());
+        if let Some(c) = &cover {
+            if !is_safe_image_url(c) {
+                e.cover = Some(
+                    "Ảnh bìa phải là đường dẫn trên trang (bắt đầu bằng /) hoặc địa chỉ http(s)."
+                        .into(),
+                );
+            }
+            if cover_alt.is_none() {
+                e.cover_alt = Some(
+                    "Hãy mô tả ảnh bìa cho người đọc không nhìn thấy ảnh (bắt buộc khi có ảnh bìa)."
+                        .into(),
+                );
+            }
+        }
+        let meta_description = one_line(&self.meta_description);
+        if meta_description.chars().count() > MAX_META_DESCRIPTION {
+            e.meta_description = Some(format!(
+                "Mô tả cho công cụ tìm kiếm dài quá {MAX_META_DESCRIPTION} ký tự."
+            ));
+        }
+        let body = clean(&self.body).trim_matches('\n').trim_end().to_owned();
+        if body.is_empty() && matches!(action, Action::Publish | Action::Schedule) {
+            e.body = Some("Bài viết cần có nội dung trước khi xuất bản.".into());
+        }
+        let mut publish_at = None;
+        if action == Action::Schedule {
+            match parse_datetime_local(&self.publish_at) {
+                None => e.publish_at = Some("Hãy chọn ngày và giờ xuất bản (giờ Việt Nam).".into()),
+                Some(t) if t <= now => {
+                    e.publish_at = Some(format!(
+                        "Thời điểm xuất bản phải ở tương lai; bây giờ là {} (giờ Việt Nam).",
+                        time::format_datetime(now)
+                    ))
+                }
+                Some(t) => publish_at = Some(t),
+            }
+        }
+        match slug {
+            Some(slug) if !e.any() => Ok(Valid {
+                summary: if summary.is_empty() {
+                    markdown::render(&body).summary
+                } else {
+                    summary
+                },
+                title,
+                slug,
+                topics: self
+                    .topics
+                    .split(',')
+                    .map(one_line)
+                    .filter(|t| !t.is_empty())
+                    .collect(),
+                cover,
+                cover_alt,
+                featured: self.featured.is_some(),
+                meta_description,
+                body,
+                publish_at,
+            }),
+            _ => Err(Box::new(e)),
+        }
+    }
+}
+
+/// The value of an `<input type="datetime-local">` for a time: minutes, in Vietnam time.
+pub fn to_datetime_local(t: DateTime<Utc>) -> String {
+    t.with_timezone(&time::vietnam())
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+/// What a `datetime-local` input sends (Vietnam time, with or without seconds); nothing else.
+pub fn parse_datetime_local(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    // Only the input's own shape: a date alone or an offset is not what the field sends.
+    if s.len() < 16 || s.as_bytes().get(10) != Some(&b'T') || s.contains(['+', 'Z', 'z']) {
+        return None;
+    }
+    time::parse_human(s).ok()
+}
+
+/// A time in Vietnam time and in UTC, for the editor: "07:00 28/11/2026" and "00:00 28/11/2026".
+#[derive(Clone, Debug, Serialize)]
+pub struct TwoZones {
+    pub vietnam: String,
+    pub utc: String,
+}
+
+impl TwoZones {
+    pub fn new(t: DateTime<Utc>) -> TwoZones {
+        TwoZones {
+            vietnam: time::format_datetime(t),
+            utc: t.format("%H:%M %d/%m/%Y").to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn form(title: &str, body: &str) -> ArticleForm {
+        ArticleForm {
+            title: title.into(),
+            body: body.into(),
+            ..ArticleForm::default()
+        }
+    }
+
+    #[test]
+    fn datetime_local_is_vietnam_time() {
+        let t = parse_datetime_local("2026-11-28T07:00").unwrap();
+        assert_eq!(t, utc("2026-11-28T00:00:00Z"));
+        assert_eq!(to_datetime_local(t), "2026-11-28T07:00");
+        let z = TwoZones::new(t);
+        assert_eq!(z.vietnam, "07:00 28/11/2026");
+        assert_eq!(z.utc, "00:00 28/11/2026");
+        for bad in [
+            "",
+            "2026-11-28",
+            "28/11/2026 07:00",
+            "2026-11-28T07:00Z",
+            "ngày mai",
+        ] {
+            assert_eq!(parse_datetime_local(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn slugs_come_from_the_title_or_the_typed_text() {
+        let now = utc("2026-01-01T00:00:00Z");
+        let v = form("Chỉ số hài lòng", "x")
+            .validate(Action::Save, now)
+            .unwrap();
+        assert_eq!(v.slug.as_str(), "chi-so-hai-long");
+        let mut f = form("Tiêu đề", "x");
+        f.slug = " Đường dẫn Mới ".into();
+        assert_eq!(
+            f.validate(Action::Save, now).unwrap().slug.as_str(),
+            "duong-dan-moi"
+        );
+        let e = form("???", "x").validate(Action::Save, now).unwrap_err();
+        assert!(e.slug.is_some());
+    }
+
+    #[test]
+    fn a_cover_needs_its_alt_text_and_a_safe_address() {
+        let now = utc("2026-01-01T00:00:00Z");
+        let mut f = form("Tin", "x");
+        f.cover = "/media/a.png".into();
+        let e = f.validate(Action::Save, now).unwrap_err();
+        assert!(e.cover_alt.is_some() && e.cover.is_none());
+        f.cover = "javascript:alert(1)".into();
+        f.cover_alt = "Ảnh".into();
+        assert!(f.validate(Action::Save, now).unwrap_err().cover.is_some());
+        f.cover = "https://example.com/a.png".into();
+        assert_eq!(
+            f.validate(Action::Save, now).unwrap().cover_alt.as_deref(),
+            Some("Ảnh")
+        );
+    }
+
+    #[test]
+    fn a_schedule_must_be_in_the_future() {
+        let now = utc("2026-11-28T00:00:00Z");
+        let mut f = form("Tin", "x");
+        f.publish_at = "2026-11-28T07:00".into(); // exactly now, in Vietnam time
+        assert!(f
+            .validate(Action::Schedule, now)
+            .unwrap_err()
+            .publish_at
+            .is_some());
+        f.publish_at = "2026-11-28T07:01".into();
+        let v = f.validate(Action::Schedule, now).unwrap();
+        assert_eq!(v.publish_at, Some(utc("2026-11-28T00:01:00Z")));
+        // Other actions ignore the field.
+        f.publish_at = "garbage".into();
+        assert_eq!(f.validate(Action::Save, now).unwrap().publish_at, None);
+    }
+
+    #[test]
+    fn text_is_normalised() {
+        let now = utc("2026-01-01T00:00:00Z");
+        let mut f = form("  Hai   dòng \r\n tiêu đề ", "a\r\nb\r\n\r\n");
+        f.topics = " SIPAS , , Cải cách hành chính,".into();
+        let v = f.validate(Action::Save, now).unwrap();
+        assert_eq!(v.title, "Hai dòng tiêu đề");
+        assert_eq!(v.body, "a\nb");
+        assert_eq!(v.topics, ["SIPAS", "Cải cách hành chính"]);
+        assert!(
+            !v.summary.is_empty(),
+            "an empty summary is taken from the body"
+        );
+    }
+}

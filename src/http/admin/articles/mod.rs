@@ -1,0 +1,172 @@
+//! `/admin/bai-viet`: the article admin — the list, the editor with its live preview, the actions
+//! each role may take, and secret preview links.
+//!
+//! Who may do what is decided here, per article: an author opens only their own articles and
+//! writes them only while they are drafts or in review; editors and admins open and write any,
+//! and alone publish, schedule, archive and delete; only an admin sees and restores deleted
+//! articles. Every change is one transaction with its audit entry and, when the article's
+//! version moves, its revision.
+
+mod actions;
+mod editor;
+mod form;
+mod list;
+
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{DateTime, Utc};
+
+use crate::app::AppState;
+use crate::article::ArticleStatus;
+use crate::db::articles::{self, ArticleRow};
+use crate::db::revisions::{self, NewRevision};
+use crate::db::{audit, DbError, Tx};
+use crate::error::{AppError, Result};
+use crate::http::auth::{Ctx, CurrentUser};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/bai-viet", get(list::list))
+        .route("/bai-viet/moi", get(editor::new_form).post(editor::create))
+        .route("/bai-viet/xem-truoc", post(editor::live_preview))
+        .route("/bai-viet/{id}", get(editor::edit_form).post(editor::save))
+        .route("/bai-viet/{id}/luu-tru", post(actions::archive))
+        .route("/bai-viet/{id}/bo-luu-tru", post(actions::unarchive))
+        .route("/bai-viet/{id}/huy-lich", post(actions::unschedule))
+        .route(
+            "/bai-viet/{id}/xoa",
+            get(actions::confirm_delete).post(actions::delete),
+        )
+        .route("/bai-viet/{id}/khoi-phuc", post(actions::restore))
+        .route(
+            "/bai-viet/{id}/lien-ket-xem-truoc",
+            post(actions::create_preview_link),
+        )
+        .route(
+            "/bai-viet/{id}/thu-hoi-xem-truoc",
+            post(actions::revoke_preview_link),
+        )
+}
+
+/// An id from the path; anything but a number is a page that does not exist.
+fn parse_id(raw: &str) -> Result<i64> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
+/// The article the user may open: 404 when missing (or deleted, except for an admin), 403 when
+/// an author asks for someone else's.
+async fn open_article(state: &AppState, ctx: &Ctx, raw_id: &str) -> Result<ArticleRow> {
+    let user = ctx.user()?;
+    let row = articles::by_id(&state.db, parse_id(raw_id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if row.deleted_at.is_some() && !user.role.is_admin() {
+        return Err(AppError::NotFound);
+    }
+    if !may_open(user, &row) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(row)
+}
+
+/// [`open_article`] for the actions only editors and admins take, on live articles.
+async fn article_for_editor(state: &AppState, ctx: &Ctx, raw_id: &str) -> Result<ArticleRow> {
+    let row = open_article(state, ctx, raw_id).await?;
+    if !ctx.user()?.role.can_publish() {
+        return Err(AppError::Forbidden);
+    }
+    if row.deleted_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    Ok(row)
+}
+
+fn may_open(user: &CurrentUser, row: &ArticleRow) -> bool {
+    user.role.can_publish() || row.author_id == Some(user.id)
+}
+
+/// An author's own article stays theirs to change until an editor takes it further: once it is
+/// scheduled, published or archived, changing it would be publishing without review.
+fn may_write(user: &CurrentUser, row: &ArticleRow) -> bool {
+    row.deleted_at.is_none()
+        && (user.role.can_publish()
+            || (row.author_id == Some(user.id)
+                && matches!(row.status(), ArticleStatus::Draft | ArticleStatus::Review)))
+}
+
+/// What one change records: the audit action, and the revision's reason when the article's
+/// text or status moved to a new version.
+struct Change {
+    action: &'static str,
+    reason: Option<&'static str>,
+    detail: String,
+}
+
+/// The article as it stands after the change, for the revision and the audit entry.
+struct Snapshot<'a> {
+    id: i64,
+    version: i64,
+    title: &'a str,
+    summary: &'a str,
+    body: &'a str,
+}
+
+impl<'a> From<&'a ArticleRow> for Snapshot<'a> {
+    fn from(r: &'a ArticleRow) -> Self {
+        Snapshot {
+            id: r.id,
+            version: r.version,
+            title: &r.title,
+            summary: &r.summary,
+            body: &r.body,
+        }
+    }
+}
+
+/// Writes the revision (if any) and the audit entry of a change, inside its transaction.
+async fn record(
+    tx: &mut Tx,
+    user: &CurrentUser,
+    ip: &str,
+    article: &Snapshot<'_>,
+    change: Change,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    if let Some(reason) = change.reason {
+        revisions::record(
+            tx,
+            &NewRevision {
+                article_id: article.id,
+                article_version: article.version,
+                title: article.title,
+                summary: article.summary,
+                body: article.body,
+                author_id: Some(user.id),
+                author_label: &user.name,
+                reason,
+            },
+            now,
+        )
+        .await?;
+    }
+    audit::record(
+        tx,
+        &audit::Entry {
+            actor_id: Some(user.id),
+            actor_label: user.email.clone(),
+            action: change.action,
+            target_type: "article",
+            target_id: Some(article.id),
+            target_label: article.title.to_owned(),
+            detail: change.detail,
+            ip: ip.to_owned(),
+        },
+        now,
+    )
+    .await
+}
+
+/// The editor's address, with a notice to show once.
+fn editor_url(id: i64, notice: &str) -> String {
+    format!("/admin/bai-viet/{id}?thong_bao={notice}")
+}

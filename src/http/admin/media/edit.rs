@@ -1,0 +1,196 @@
+//! One image: its page (details, Markdown, articles using it), its alt text, its deletion.
+
+use axum::extract::{Form, Path as UrlPath, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+
+use super::{files, label_of, may_edit, MediaItem};
+use crate::account::Role;
+use crate::app::AppState;
+use crate::db::audit::{self, Entry};
+use crate::db::media::{self as media_db, MediaRow};
+use crate::error::{AppError, Result};
+use crate::http::auth::Ctx;
+use crate::http::views::{Layout, SiteView};
+use crate::media::{self, MediaName};
+use crate::time;
+
+#[derive(Serialize)]
+struct UsingArticleView {
+    id: i64,
+    title: String,
+}
+
+#[derive(Serialize)]
+struct EditView {
+    #[serde(flatten)]
+    layout: Layout,
+    item: MediaItem,
+    /// The alt field as sent (after a refused save) or as stored.
+    alt: String,
+    alt_error: Option<String>,
+    delete_error: Option<String>,
+    used_by: Vec<UsingArticleView>,
+    can_delete: bool,
+    saved: bool,
+}
+
+#[derive(Deserialize)]
+pub(super) struct EditQuery {
+    #[serde(rename = "da-luu")]
+    saved: Option<String>,
+}
+
+fn parse_id(raw: &str) -> Result<i64> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|&id| id > 0)
+        .ok_or(AppError::NotFound)
+}
+
+pub(super) async fn edit_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    UrlPath(id): UrlPath<String>,
+    Query(q): Query<EditQuery>,
+) -> Result<Response> {
+    let row = find(&state, &id).await?;
+    let alt = row.alt.clone();
+    let mut page = EditPage::new(row, alt);
+    page.saved = q.saved.is_some();
+    page.render(&state, &ctx, StatusCode::OK).await
+}
+
+async fn find(state: &AppState, raw_id: &str) -> Result<MediaRow> {
+    media_db::find(&state.db, parse_id(raw_id)?)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// What the edit page shows besides the stored row.
+struct EditPage {
+    row: MediaRow,
+    alt: String,
+    alt_error: Option<String>,
+    delete_error: Option<String>,
+    saved: bool,
+}
+
+impl EditPage {
+    fn new(row: MediaRow, alt: String) -> EditPage {
+        EditPage {
+            row,
+            alt,
+            alt_error: None,
+            delete_error: None,
+            saved: false,
+        }
+    }
+
+    async fn render(self, state: &AppState, ctx: &Ctx, status: StatusCode) -> Result<Response> {
+        let user = ctx.require(Role::Author)?;
+        let used_by = media_db::used_by(&state.db, &self.row.stored_name)
+            .await?
+            .into_iter()
+            .map(|a| UsingArticleView {
+                id: a.id,
+                title: a.title,
+            })
+            .collect();
+        let site = SiteView::load(state).await?;
+        let path = format!("/admin/anh/{}", self.row.id);
+        let view = EditView {
+            layout: Layout::new(state, ctx, site, "Sửa ảnh", "Thư viện ảnh", &path),
+            item: MediaItem::new(self.row, user),
+            alt: self.alt,
+            alt_error: self.alt_error,
+            delete_error: self.delete_error,
+            used_by,
+            can_delete: user.role.can_publish(),
+            saved: self.saved,
+        };
+        let html = state.templates.render("admin/media_edit.html", &view)?;
+        Ok((status, Html(html)).into_response())
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct AltForm {
+    #[serde(default)]
+    alt: String,
+}
+
+pub(super) async fn save_alt(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    UrlPath(id): UrlPath<String>,
+    Form(form): Form<AltForm>,
+) -> Result<Response> {
+    let user = ctx.require(Role::Author)?;
+    let row = find(&state, &id).await?;
+    if !may_edit(user, row.uploaded_by) {
+        return Err(AppError::Forbidden);
+    }
+    match media::clean_alt(&form.alt) {
+        Ok(alt) => {
+            media_db::set_alt(&state.db, row.id, &alt, time::now()).await?;
+            Ok(Redirect::to(&format!("/admin/anh/{}?da-luu=1", row.id)).into_response())
+        }
+        Err(message) => {
+            let mut page = EditPage::new(row, form.alt);
+            page.alt_error = Some(message.to_owned());
+            page.render(&state, &ctx, StatusCode::UNPROCESSABLE_ENTITY)
+                .await
+        }
+    }
+}
+
+pub(super) async fn delete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Response> {
+    let user = ctx.require(Role::Editor)?.clone();
+    let row = find(&state, &id).await?;
+    let name = MediaName::parse(&row.stored_name).ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!(
+            "media {} has a malformed stored name",
+            row.id
+        ))
+    })?;
+    if !media_db::used_by(&state.db, &row.stored_name)
+        .await?
+        .is_empty()
+    {
+        let alt = row.alt.clone();
+        let mut page = EditPage::new(row, alt);
+        page.delete_error = Some(
+            "Ảnh đang được dùng trong các bài viết dưới đây. Hãy gỡ ảnh khỏi các bài đó trước khi xoá."
+                .to_owned(),
+        );
+        return page
+            .render(&state, &ctx, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
+    }
+    let now = time::now();
+    let mut tx = state.db.begin().await?;
+    if media_db::delete(&mut tx, row.id).await? == 0 {
+        return Err(AppError::NotFound);
+    }
+    let entry = Entry {
+        actor_id: Some(user.id),
+        actor_label: user.email.clone(),
+        action: "media.delete",
+        target_type: "media",
+        target_id: Some(row.id),
+        target_label: label_of(&row.original_name, &row.stored_name),
+        detail: row.stored_name.clone(),
+        ip: ctx.ip.clone(),
+    };
+    audit::record(&mut tx, &entry, now).await?;
+    tx.commit().await?;
+    // Only once the row is gone for good: a failed commit keeps a working image.
+    files::remove(&media::dir(&state.config.data_dir), &name).await;
+    Ok(Redirect::to("/admin/anh").into_response())
+}
