@@ -29,6 +29,16 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
         .await
         .context("không áp dụng được các bản chuyển đổi (migration) cơ sở dữ liệu")?;
     seed_if_empty(&db, &config).await?;
+    // Catch up before the first request: what fell due while no instance ran is published, and
+    // what expired is archived.
+    let caught_up = crate::jobs::publication::run_due(&db, crate::time::now()).await?;
+    if caught_up.items() > 0 {
+        tracing::info!(
+            published = caught_up.published.len(),
+            archived = caught_up.archived.len(),
+            "caught up with the publication schedule"
+        );
+    }
     let refreshed = db::articles::refresh_stale_renders(&db).await?;
     if refreshed > 0 {
         tracing::info!(
@@ -117,7 +127,12 @@ pub async fn ensure_admin(db: &Db) -> anyhow::Result<Option<(String, String)>> {
                 password_hash: hash,
                 must_change_password: true,
             };
-            db::users::insert(&mut tx, &new, now).await?
+            match db::users::insert(&mut tx, &new, now).await {
+                Ok(id) => id,
+                // Another instance starting on the same database created it first.
+                Err(e) if db::is_unique_violation(&e) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            }
         }
     };
     let entry = db::audit::Entry {

@@ -200,7 +200,9 @@ async fn serve(mut config: Config) -> anyhow::Result<()> {
         let _ = writeln!(out, "Địa chỉ công khai: {}", state.config.base_url);
     }
     let _ = out.flush();
+    let jobs = crate::jobs::start(state.db.clone()).await?;
     crate::app::serve(listener, state.clone(), shutdown_signal()).await?;
+    jobs.shutdown().await;
     state.db.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -239,10 +241,22 @@ async fn open(config: &Config) -> anyhow::Result<Db> {
 async fn import(config: Config, dir: PathBuf) -> anyhow::Result<()> {
     let db = open(&config).await?;
     let result = content::import_dir(&db, &dir).await;
+    // An imported article scheduled in the past goes live now, not at a server's next tick.
+    let due = match &result {
+        Ok(_) => Some(crate::jobs::publication::run_due(&db, crate::time::now()).await?),
+        Err(_) => None,
+    };
     db.close().await;
     match result {
         Ok(report) => {
             println!("{report}");
+            if let Some(due) = due.filter(|d| d.items() > 0) {
+                println!(
+                    "Theo lịch: {} bài được xuất bản, {} bài hết hạn được lưu trữ.",
+                    due.published.len(),
+                    due.archived.len()
+                );
+            }
             Ok(())
         }
         Err(ImportError::Invalid(errors)) => {

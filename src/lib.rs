@@ -12,6 +12,7 @@ pub mod content;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod markdown;
 pub mod media;
 pub mod site;

@@ -92,6 +92,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/admin/article_delete.html"),
     ),
     ("preview.html", include_str!("../templates/preview.html")),
+    (
+        "admin/calendar.html",
+        include_str!("../templates/admin/calendar.html"),
+    ),
+    (
+        "admin/jobs.html",
+        include_str!("../templates/admin/jobs.html"),
+    ),
 ];
 
 /// Escapes the five characters that matter in HTML text and quoted attributes. (Tera's default

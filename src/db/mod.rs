@@ -8,6 +8,7 @@
 
 pub mod articles;
 pub mod audit;
+pub mod jobs;
 pub mod media;
 pub mod revisions;
 pub mod sessions;

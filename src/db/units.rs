@@ -128,6 +128,12 @@ pub fn tree(units: &[UnitRow]) -> Vec<(usize, &UnitRow)> {
     out
 }
 
+/// The name of unit `id` among `units`, if there is one.
+pub fn name_of(units: &[UnitRow], id: Option<i64>) -> Option<&str> {
+    id.and_then(|id| units.iter().find(|u| u.id == id))
+        .map(|u| u.name.as_str())
+}
+
 /// `id` and every unit below it.
 pub fn subtree(units: &[UnitRow], id: i64) -> HashSet<i64> {
     let mut found = HashSet::from([id]);
@@ -188,5 +194,13 @@ mod tests {
 
         let looped = vec![unit(1, Some(2), 0), unit(2, Some(1), 1)];
         assert_eq!(tree(&looped).len(), 2);
+    }
+
+    #[test]
+    fn names_are_found_by_id() {
+        let units = vec![unit(1, None, 0), unit(2, Some(1), 1)];
+        assert_eq!(name_of(&units, Some(2)), Some("Đơn vị 2"));
+        assert_eq!(name_of(&units, Some(9)), None);
+        assert_eq!(name_of(&units, None), None);
     }
 }

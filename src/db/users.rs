@@ -69,12 +69,13 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<UserRow>, DbError> {
         .await
 }
 
+pub async fn by_id_tx(tx: &mut Tx, id: i64) -> Result<Option<UserRow>, DbError> {
+    tx.fetch_optional(&format!("{SELECT} where u.id = $1"), params![id])
+        .await
+}
+
 /// The account and its password hash, for signing in.
 pub async fn credentials(db: &Db, email: &str) -> Result<Option<(UserRow, String)>, DbError> {
-    #[derive(sqlx::FromRow)]
-    struct Hash {
-        password_hash: String,
-    }
     let Some(user): Option<UserRow> = db
         .pool()
         .fetch_optional(&format!("{SELECT} where u.email = $1"), params![email])
@@ -82,15 +83,10 @@ pub async fn credentials(db: &Db, email: &str) -> Result<Option<(UserRow, String
     else {
         return Ok(None);
     };
-    let hash: Hash = db
-        .pool()
-        .fetch_optional(
-            "select password_hash from users where id = $1",
-            params![user.id],
-        )
+    let hash = password_hash(db, user.id)
         .await?
         .ok_or(DbError::RowNotFound)?;
-    Ok(Some((user, hash.password_hash)))
+    Ok(Some((user, hash)))
 }
 
 pub async fn password_hash(db: &Db, id: i64) -> Result<Option<String>, DbError> {
@@ -121,13 +117,16 @@ pub async fn set_password(
     .map(|_| ())
 }
 
+const COUNT_ACTIVE_ADMINS: &str =
+    "select count(*) from users where role = 'admin' and active = true";
+
 pub async fn count_active_admins(db: &Db) -> Result<i64, DbError> {
-    db.pool()
-        .fetch_i64(
-            "select count(*) from users where role = 'admin' and active = true",
-            vec![],
-        )
-        .await
+    db.pool().fetch_i64(COUNT_ACTIVE_ADMINS, vec![]).await
+}
+
+/// Active admins, counted inside the transaction that is about to remove one.
+pub async fn count_active_admins_tx(tx: &mut Tx) -> Result<i64, DbError> {
+    tx.fetch_i64(COUNT_ACTIVE_ADMINS, vec![]).await
 }
 
 pub async fn unit_id_by_slug(tx: &mut Tx, slug: &str) -> Result<Option<i64>, DbError> {
@@ -146,11 +145,6 @@ pub async fn unit_id_by_slug(tx: &mut Tx, slug: &str) -> Result<Option<i64>, DbE
 pub async fn all(db: &Db) -> Result<Vec<UserRow>, DbError> {
     db.pool()
         .fetch_all(&format!("{SELECT} order by u.id"), vec![])
-        .await
-}
-
-pub async fn by_id_tx(tx: &mut Tx, id: i64) -> Result<Option<UserRow>, DbError> {
-    tx.fetch_optional(&format!("{SELECT} where u.id = $1"), params![id])
         .await
 }
 
@@ -219,15 +213,6 @@ pub async fn set_active(
     )
     .await
     .map(|_| ())
-}
-
-/// Active admins, counted inside the transaction that is about to remove one.
-pub async fn count_active_admins_tx(tx: &mut Tx) -> Result<i64, DbError> {
-    tx.fetch_i64(
-        "select count(*) from users where role = 'admin' and active = true",
-        vec![],
-    )
-    .await
 }
 
 /// Ends every session of the account, in the same transaction as the change that requires it

@@ -260,6 +260,8 @@ fn cases(f: &Fixture) -> Vec<Case> {
         get("/admin/don-vi/moi".into(), Need::Admin),
         get(format!("/admin/don-vi/{}", id("unit")), Need::Admin),
         get("/admin/nhat-ky".into(), Need::Admin),
+        get("/admin/lich".into(), Need::Author),
+        get("/admin/tac-vu".into(), Need::Admin),
         // Articles.
         post(
             "/admin/bai-viet/moi".into(),

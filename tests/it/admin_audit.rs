@@ -4,8 +4,9 @@ use chrono::Duration;
 use loa::account::Role;
 use loa::db::audit::{self, Entry};
 
+use crate::admin_people::{admin, person};
 use crate::db_tests;
-use crate::helpers::{attrs, count, texts, ContentDir, TestApp, TestDb, PASSWORD};
+use crate::helpers::{attrs, count, texts, ContentDir, TestApp, TestDb};
 
 db_tests!(
     the_log_lists_a_failed_sign_in_and_filters_by_action,
@@ -20,17 +21,9 @@ async fn app(db: TestDb) -> (TestApp, ContentDir) {
     (app, content)
 }
 
-async fn admin(app: &TestApp) -> crate::helpers::Browser {
-    app.create_user("quan.tri@loa.test", "Quản Trị", Role::Admin, None, false)
-        .await;
-    let b = app.browser();
-    assert_eq!(b.sign_in("quan.tri@loa.test", PASSWORD).await.status(), 303);
-    b
-}
-
 async fn the_log_lists_a_failed_sign_in_and_filters_by_action(db: TestDb) {
     let (app, _c) = app(db).await;
-    let b = admin(&app).await;
+    let (b, _) = admin(&app).await;
     let r = app
         .browser()
         .sign_in("ke.do.mat.khau@loa.test", "sai-mat-khau-roi")
@@ -39,12 +32,7 @@ async fn the_log_lists_a_failed_sign_in_and_filters_by_action(db: TestDb) {
     let r = b
         .post(
             "/admin/nguoi-dung/moi",
-            &[
-                ("name", "Nhân Viên Mới"),
-                ("email", "moi@loa.test"),
-                ("unit", ""),
-                ("role", "employee"),
-            ],
+            &person("Nhân Viên Mới", "moi@loa.test", "", "employee"),
         )
         .await;
     assert_eq!(r.status(), 200);
@@ -92,7 +80,7 @@ async fn the_log_lists_a_failed_sign_in_and_filters_by_action(db: TestDb) {
 
 async fn the_log_filters_by_actor_and_dates_and_pages(db: TestDb) {
     let (app, _c) = app(db).await;
-    let b = admin(&app).await;
+    let (b, _) = admin(&app).await;
     let now = loa::time::now();
     let old = loa::time::parse_human("2018-09-15T23:30:00+07:00").unwrap();
     let entry = |actor: &str, action: &'static str| Entry {

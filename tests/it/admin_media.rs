@@ -22,16 +22,20 @@ db_tests!(
     user_text_is_shown_escaped,
 );
 
-fn encoded(width: u32, height: u32, format: ImageFormat) -> Vec<u8> {
-    // Smooth gradients: small files, so only the tests about size send big bodies.
-    let img = RgbImage::from_fn(width, height, |x, y| {
-        Rgb([(x * 255 / width) as u8, (y * 255 / height) as u8, 120])
-    });
+fn encode(img: RgbImage, format: ImageFormat) -> Vec<u8> {
     let mut out = Vec::new();
     DynamicImage::ImageRgb8(img)
         .write_to(&mut Cursor::new(&mut out), format)
         .unwrap();
     out
+}
+
+fn encoded(width: u32, height: u32, format: ImageFormat) -> Vec<u8> {
+    // Smooth gradients: small files, so only the tests about size send big bodies.
+    let img = RgbImage::from_fn(width, height, |x, y| {
+        Rgb([(x * 255 / width) as u8, (y * 255 / height) as u8, 120])
+    });
+    encode(img, format)
 }
 
 fn png(width: u32, height: u32) -> Vec<u8> {
@@ -48,11 +52,7 @@ fn noisy_png(width: u32, height: u32) -> Vec<u8> {
         let [r, g, b, ..] = seed.to_le_bytes();
         Rgb([r, g, b])
     });
-    let mut out = Vec::new();
-    DynamicImage::ImageRgb8(img)
-        .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
-        .unwrap();
-    out
+    encode(img, ImageFormat::Png)
 }
 
 /// The upload form as our page sends it: the CSRF field first (it precedes the file in the
@@ -76,14 +76,18 @@ async fn upload_form(
         )
 }
 
-async fn send(b: &Browser, form: Form) -> reqwest::Response {
+/// Sends the form as the page does; the server may answer early and close the connection.
+async fn try_send(b: &Browser, form: Form) -> reqwest::Result<reqwest::Response> {
     b.client
         .post(format!("{}/admin/anh", b.base))
         .header("origin", &b.base)
         .multipart(form)
         .send()
         .await
-        .expect("the server answers")
+}
+
+async fn send(b: &Browser, form: Form) -> reqwest::Response {
+    try_send(b, form).await.expect("the server answers")
 }
 
 async fn upload(
@@ -110,6 +114,19 @@ async fn upload_ok(b: &Browser, bytes: Vec<u8>, file_name: &str, alt: &str) -> S
         .unwrap()
         .trim_end_matches(')')
         .to_owned()
+}
+
+/// The id of the image stored under `name`.
+async fn media_id(app: &TestApp, name: &str) -> i64 {
+    app.state
+        .db
+        .pool()
+        .fetch_i64(
+            "select id from media where stored_name = $1",
+            loa::params![name],
+        )
+        .await
+        .unwrap()
 }
 
 async fn media_rows(app: &TestApp) -> i64 {
@@ -307,13 +324,7 @@ async fn big_files_up_to_the_limit_pass_and_larger_ones_are_refused(db: TestDb) 
     // A body far past the limit never reaches the handler: the server answers 413 as soon as
     // the limit is crossed, and may close the connection while the client is still sending.
     let form = upload_form(&b, vec![0u8; 8 * 1024 * 1024], "x.png", "image/png", "x").await;
-    let sent = b
-        .client
-        .post(format!("{}/admin/anh", b.base))
-        .header("origin", &b.base)
-        .multipart(form)
-        .send()
-        .await;
+    let sent = try_send(&b, form).await;
     if let Ok(r) = sent {
         assert_eq!(r.status(), 413);
     }
@@ -341,16 +352,7 @@ async fn alt_text_is_required_and_editable(db: TestDb) {
     assert_eq!(media_files(&app), Vec::<String>::new());
 
     let name = upload_ok(&b, png(50, 50), "a.png", "  Ảnh\n  cũ ").await;
-    let id = app
-        .state
-        .db
-        .pool()
-        .fetch_i64(
-            "select id from media where stored_name = $1",
-            loa::params![name.as_str()],
-        )
-        .await
-        .unwrap();
+    let id = media_id(&app, &name).await;
     let path = format!("/admin/anh/{id}");
     let page = b.page(&path, 200).await;
     assert_eq!(
@@ -400,16 +402,7 @@ async fn only_writers_upload_and_only_editors_delete(db: TestDb) {
 
     let author = app.signed_in(Role::Author).await;
     let name = upload_ok(&author, png(20, 20), "a.png", "Của tác giả").await;
-    let id = app
-        .state
-        .db
-        .pool()
-        .fetch_i64(
-            "select id from media where stored_name = $1",
-            loa::params![name.as_str()],
-        )
-        .await
-        .unwrap();
+    let id = media_id(&app, &name).await;
     let path = format!("/admin/anh/{id}");
 
     // Another author sees the image but may neither edit its alt text nor delete it.
@@ -457,16 +450,7 @@ async fn images_in_use_are_not_deleted(db: TestDb) {
         )
         .await
         .unwrap();
-    let id = app
-        .state
-        .db
-        .pool()
-        .fetch_i64(
-            "select id from media where stored_name = $1",
-            loa::params![name.as_str()],
-        )
-        .await
-        .unwrap();
+    let id = media_id(&app, &name).await;
     let path = format!("/admin/anh/{id}");
     assert_eq!(
         texts(&editor.page(&path, 200).await, ".media-used a"),

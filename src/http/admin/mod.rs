@@ -1,10 +1,12 @@
 //! `/admin`: the editors' and admins' area. The role layer is here, in one place: every route
-//! needs at least an author; the people, units and audit pages need an admin. Finer rules
+//! needs at least an author; the people, units, audit and background-jobs pages need an admin. Finer rules
 //! (who may publish, whose articles an author may touch) live with the actions themselves.
 
 mod articles;
 mod audit_log;
+mod calendar;
 mod dashboard;
+mod jobs;
 mod media;
 mod people;
 mod people_form;
@@ -26,12 +28,14 @@ pub fn router() -> Router<AppState> {
         .merge(people_import::router())
         .merge(units::router())
         .merge(audit_log::router())
+        .merge(jobs::router())
         .route_layer(middleware::from_fn(auth::require_admin));
     Router::new()
         .merge(dashboard::router())
         .merge(articles::router())
         .merge(revisions::router())
         .merge(media::router())
+        .merge(calendar::router())
         .merge(admin_only)
         .route_layer(middleware::from_fn(auth::require_writer))
 }

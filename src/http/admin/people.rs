@@ -27,6 +27,9 @@ pub const PAGE_SIZE: usize = 25;
 /// Longest account or unit name, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
 
+/// How the audit log names the unit of an account, or the parent of a unit, when there is none.
+pub const NO_UNIT: &str = "(không)";
+
 pub fn router() -> Router<AppState> {
     Router::new().route("/nguoi-dung", get(list))
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::people::{
     clean_name, entry_for, one_time_page, parse_id, role_options, sentence, unit_options,
-    OneTimeAccount, RoleOption, UnitOption, MAX_NAME_CHARS,
+    OneTimeAccount, RoleOption, UnitOption, MAX_NAME_CHARS, NO_UNIT,
 };
 use crate::account::{self, Email, NewPassword, Role};
 use crate::app::AppState;
@@ -67,6 +67,14 @@ pub struct FieldErrors {
 }
 
 impl FieldErrors {
+    /// The e-mail address belongs to another account.
+    fn email_taken() -> FieldErrors {
+        FieldErrors {
+            email: Some(EMAIL_TAKEN.to_owned()),
+            ..Default::default()
+        }
+    }
+
     fn is_empty(&self) -> bool {
         self.name.is_none()
             && self.email.is_none()
@@ -152,16 +160,21 @@ struct FormView {
     notice: Option<&'static str>,
 }
 
-/// Draws the new-account form (`user` is `None`) or an account's edit page.
+/// Draws the new-account form (`user` is `None`) or an account's edit page. With messages the
+/// status is 422: the form or action was refused and nothing changed.
 pub async fn render(
     state: &AppState,
     ctx: &Ctx,
-    status: StatusCode,
     user: Option<&UserRow>,
     form: PersonForm,
     errors: FieldErrors,
     notice: Option<&'static str>,
 ) -> Result<Response> {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let all_units = units::all(&state.db).await?;
     let (heading, title, path) = match user {
         Some(u) => (
@@ -203,16 +216,7 @@ async fn new(State(state): State<AppState>, ctx: Ctx) -> Result<Response> {
         role: Role::Employee.as_str().to_owned(),
         ..Default::default()
     };
-    render(
-        &state,
-        &ctx,
-        StatusCode::OK,
-        None,
-        form,
-        FieldErrors::default(),
-        None,
-    )
-    .await
+    render(&state, &ctx, None, form, FieldErrors::default(), None).await
 }
 
 async fn create(
@@ -222,27 +226,13 @@ async fn create(
 ) -> Result<Response> {
     let actor = ctx.user()?.clone();
     let all_units = units::all(&state.db).await?;
-    let invalid = |errors| {
-        render(
-            &state,
-            &ctx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-            form.clone(),
-            errors,
-            None,
-        )
-    };
+    let invalid = |errors| render(&state, &ctx, None, form.clone(), errors, None);
     let valid = match validate(&form, &all_units) {
         Ok(v) => v,
         Err(errors) => return invalid(errors).await,
     };
     if users::email_taken(&state.db, &valid.email, None).await? {
-        let errors = FieldErrors {
-            email: Some(EMAIL_TAKEN.to_owned()),
-            ..Default::default()
-        };
-        return invalid(errors).await;
+        return invalid(FieldErrors::email_taken()).await;
     }
     let password = NewPassword::random();
     let hash = account::hash_password(&password).await?;
@@ -262,18 +252,11 @@ async fn create(
         // Someone took the address between the check and the insert.
         Err(e) if is_unique_violation(&e) => {
             drop(tx);
-            let errors = FieldErrors {
-                email: Some(EMAIL_TAKEN.to_owned()),
-                ..Default::default()
-            };
-            return invalid(errors).await;
+            return invalid(FieldErrors::email_taken()).await;
         }
         Err(e) => return Err(e.into()),
     };
-    let unit_name = all_units
-        .iter()
-        .find(|u| Some(u.id) == valid.unit_id)
-        .map(|u| u.name.clone());
+    let unit_name = units::name_of(&all_units, valid.unit_id).map(str::to_owned);
     let detail = format!(
         "vai trò {}{}",
         valid.role.as_str(),
@@ -309,6 +292,11 @@ struct NoticeQuery {
     thong_bao: String,
 }
 
+/// Back to the account's page, which shows the message of `code` (see [`notice`]).
+pub fn back_to_account(id: i64, code: &str) -> Response {
+    Redirect::to(&format!("/admin/nguoi-dung/{id}?thong_bao={code}")).into_response()
+}
+
 /// The message of a `?thong_bao=` code set by the redirect after an action.
 fn notice(code: &str) -> Option<&'static str> {
     match code {
@@ -331,16 +319,7 @@ async fn edit(
         .ok_or(AppError::NotFound)?;
     let form = PersonForm::of(&user);
     let n = notice(&q.thong_bao);
-    render(
-        &state,
-        &ctx,
-        StatusCode::OK,
-        Some(&user),
-        form,
-        FieldErrors::default(),
-        n,
-    )
-    .await
+    render(&state, &ctx, Some(&user), form, FieldErrors::default(), n).await
 }
 
 async fn update(
@@ -355,27 +334,13 @@ async fn update(
         .await?
         .ok_or(AppError::NotFound)?;
     let all_units = units::all(&state.db).await?;
-    let invalid = |errors| {
-        render(
-            &state,
-            &ctx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(&user),
-            form.clone(),
-            errors,
-            None,
-        )
-    };
+    let invalid = |errors| render(&state, &ctx, Some(&user), form.clone(), errors, None);
     let c = match validate(&form, &all_units) {
         Ok(c) => c,
         Err(errors) => return invalid(errors).await,
     };
     if users::email_taken(&state.db, &c.email, Some(id)).await? {
-        let errors = FieldErrors {
-            email: Some(EMAIL_TAKEN.to_owned()),
-            ..Default::default()
-        };
-        return invalid(errors).await;
+        return invalid(FieldErrors::email_taken()).await;
     }
 
     let now = time::now();
@@ -405,10 +370,7 @@ async fn update(
         changed.push(format!("thư điện tử: {} → {}", old.email, c.email));
     }
     if old.unit_id != c.unit_id {
-        let name_of = |id: Option<i64>| {
-            id.and_then(|id| all_units.iter().find(|u| u.id == id))
-                .map_or("(không)".to_owned(), |u| u.name.clone())
-        };
+        let name_of = |id| units::name_of(&all_units, id).unwrap_or(NO_UNIT);
         changed.push(format!(
             "đơn vị: {} → {}",
             name_of(old.unit_id),
@@ -422,19 +384,13 @@ async fn update(
         ));
     }
     if changed.is_empty() && old_role == c.role {
-        return Ok(
-            Redirect::to(&format!("/admin/nguoi-dung/{id}?thong_bao=da-luu")).into_response(),
-        );
+        return Ok(back_to_account(id, "da-luu"));
     }
     match users::update(&mut tx, id, &c, now).await {
         Ok(()) => {}
         Err(e) if is_unique_violation(&e) => {
             drop(tx);
-            let errors = FieldErrors {
-                email: Some(EMAIL_TAKEN.to_owned()),
-                ..Default::default()
-            };
-            return invalid(errors).await;
+            return invalid(FieldErrors::email_taken()).await;
         }
         Err(e) => return Err(e.into()),
     }
@@ -462,7 +418,7 @@ async fn update(
         audit::record(&mut tx, &entry, now).await?;
     }
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/admin/nguoi-dung/{id}?thong_bao=da-luu")).into_response())
+    Ok(back_to_account(id, "da-luu"))
 }
 
 #[cfg(test)]

@@ -102,6 +102,20 @@ async fn render(
     Ok((status, Html(html)).into_response())
 }
 
+/// The import page again with the problems of `checked` and `message` above them: nothing was
+/// imported.
+async fn refuse(
+    state: &AppState,
+    ctx: &Ctx,
+    text: String,
+    checked: &Checked,
+    message: String,
+) -> Result<Response> {
+    let preview = Some(checked.into());
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    render(state, ctx, status, text, preview, Some(message)).await
+}
+
 async fn show(State(state): State<AppState>, ctx: Ctx) -> Result<Response> {
     render(&state, &ctx, StatusCode::OK, String::new(), None, None).await
 }
@@ -203,16 +217,7 @@ async fn confirm(
     let checked = staff_import::check(&text, &context(&state).await?);
     if !checked.is_ok() {
         let message = "Dữ liệu đã thay đổi so với lúc xem trước, chưa nhập ai. Hãy sửa các lỗi dưới đây rồi xem trước lại.".to_owned();
-        let preview = Some((&checked).into());
-        return render(
-            &state,
-            &ctx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            text,
-            preview,
-            Some(message),
-        )
-        .await;
+        return refuse(&state, &ctx, text, &checked, message).await;
     }
     let accounts = checked.accounts();
 
@@ -258,16 +263,7 @@ async fn confirm(
                     a.email
                 );
                 let checked = staff_import::check(&text, &context(&state).await?);
-                let preview = Some((&checked).into());
-                return render(
-                    &state,
-                    &ctx,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    text,
-                    preview,
-                    Some(message),
-                )
-                .await;
+                return refuse(&state, &ctx, text, &checked, message).await;
             }
             Err(e) => return Err(e.into()),
         };

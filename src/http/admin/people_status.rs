@@ -3,20 +3,23 @@
 //! admin cannot deactivate themselves, nor the last active admin.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
+use chrono::{DateTime, Utc};
 
 use super::people::{entry_for, one_time_page, parse_id, OneTimeAccount};
-use super::people_form::{render, FieldErrors, PersonForm, LAST_ADMIN};
+use super::people_form::{back_to_account, render, FieldErrors, PersonForm, LAST_ADMIN};
 use crate::account::{self, NewPassword, Role};
 use crate::app::AppState;
-use crate::db::audit;
 use crate::db::users::{self, UserRow};
+use crate::db::{audit, Tx};
 use crate::error::{AppError, Result};
-use crate::http::auth::Ctx;
+use crate::http::auth::{Ctx, CurrentUser};
 use crate::time;
+
+const OWN_DEACTIVATION: &str = "Bạn không thể tự khoá tài khoản của chính mình.";
+const OWN_RESET: &str = "Để đổi mật khẩu của chính mình, hãy dùng trang «Đổi mật khẩu».";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,21 +34,44 @@ async fn refuse(state: &AppState, ctx: &Ctx, user: &UserRow, message: &str) -> R
         general: vec![message.to_owned()],
         ..Default::default()
     };
-    render(
-        state,
-        ctx,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Some(user),
-        PersonForm::of(user),
-        errors,
-        None,
-    )
-    .await
+    render(state, ctx, Some(user), PersonForm::of(user), errors, None).await
 }
 
-async fn load(state: &AppState, id: &str) -> Result<UserRow> {
+/// The admin acting and the account of the path.
+async fn load(state: &AppState, ctx: &Ctx, id: &str) -> Result<(CurrentUser, UserRow)> {
+    let actor = ctx.user()?.clone();
     let id = parse_id(id)?;
-    users::by_id(&state.db, id).await?.ok_or(AppError::NotFound)
+    let user = users::by_id(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((actor, user))
+}
+
+/// The account as the transaction sees it, which is what its checks must use.
+async fn reload(tx: &mut Tx, id: i64) -> Result<UserRow> {
+    users::by_id_tx(tx, id).await?.ok_or(AppError::NotFound)
+}
+
+/// Ends the account's sessions; returns the audit detail saying how many.
+async fn end_sessions(tx: &mut Tx, id: i64) -> Result<String> {
+    let ended = users::end_sessions(tx, id).await?;
+    Ok(format!("kết thúc {ended} phiên đăng nhập"))
+}
+
+/// Records the action on `target` and commits it with the change it audits.
+async fn commit_audited(
+    mut tx: Tx,
+    ctx: &Ctx,
+    actor: &CurrentUser,
+    action: &'static str,
+    target: &UserRow,
+    detail: String,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let entry = entry_for(ctx, actor, action, target.id, &target.email, detail);
+    audit::record(&mut tx, &entry, now).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn deactivate(
@@ -53,43 +79,24 @@ async fn deactivate(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    let actor = ctx.user()?.clone();
-    let user = load(&state, &id).await?;
+    let (actor, user) = load(&state, &ctx, &id).await?;
     if user.id == actor.id {
-        return refuse(
-            &state,
-            &ctx,
-            &user,
-            "Bạn không thể tự khoá tài khoản của chính mình.",
-        )
-        .await;
+        return refuse(&state, &ctx, &user, OWN_DEACTIVATION).await;
     }
     let now = time::now();
     let mut tx = state.db.begin().await?;
-    let current = users::by_id_tx(&mut tx, user.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let current = reload(&mut tx, user.id).await?;
     if !current.active {
-        return Ok(redirect(user.id, "da-khoa"));
+        return Ok(back_to_account(user.id, "da-khoa"));
     }
     if current.role() == Role::Admin && users::count_active_admins_tx(&mut tx).await? <= 1 {
         drop(tx);
         return refuse(&state, &ctx, &user, LAST_ADMIN).await;
     }
     users::set_active(&mut tx, user.id, false, now).await?;
-    let ended = users::end_sessions(&mut tx, user.id).await?;
-    let detail = format!("kết thúc {ended} phiên đăng nhập");
-    let entry = entry_for(
-        &ctx,
-        &actor,
-        "user.deactivate",
-        user.id,
-        &current.email,
-        detail,
-    );
-    audit::record(&mut tx, &entry, now).await?;
-    tx.commit().await?;
-    Ok(redirect(user.id, "da-khoa"))
+    let detail = end_sessions(&mut tx, user.id).await?;
+    commit_audited(tx, &ctx, &actor, "user.deactivate", &current, detail, now).await?;
+    Ok(back_to_account(user.id, "da-khoa"))
 }
 
 async fn reactivate(
@@ -97,27 +104,16 @@ async fn reactivate(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    let actor = ctx.user()?.clone();
-    let user = load(&state, &id).await?;
+    let (actor, user) = load(&state, &ctx, &id).await?;
     let now = time::now();
     let mut tx = state.db.begin().await?;
-    let current = users::by_id_tx(&mut tx, user.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let current = reload(&mut tx, user.id).await?;
     if !current.active {
         users::set_active(&mut tx, user.id, true, now).await?;
-        let entry = entry_for(
-            &ctx,
-            &actor,
-            "user.reactivate",
-            user.id,
-            &current.email,
-            String::new(),
-        );
-        audit::record(&mut tx, &entry, now).await?;
-        tx.commit().await?;
+        let detail = String::new();
+        commit_audited(tx, &ctx, &actor, "user.reactivate", &current, detail, now).await?;
     }
-    Ok(redirect(user.id, "da-mo-khoa"))
+    Ok(back_to_account(user.id, "da-mo-khoa"))
 }
 
 async fn reset_password(
@@ -125,34 +121,17 @@ async fn reset_password(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    let actor = ctx.user()?.clone();
-    let user = load(&state, &id).await?;
+    let (actor, user) = load(&state, &ctx, &id).await?;
     if user.id == actor.id {
-        return refuse(
-            &state,
-            &ctx,
-            &user,
-            "Để đổi mật khẩu của chính mình, hãy dùng trang «Đổi mật khẩu».",
-        )
-        .await;
+        return refuse(&state, &ctx, &user, OWN_RESET).await;
     }
     let password = NewPassword::random();
     let hash = account::hash_password(&password).await?;
     let now = time::now();
     let mut tx = state.db.begin().await?;
     users::set_password(&mut tx, user.id, &hash, true, now).await?;
-    let ended = users::end_sessions(&mut tx, user.id).await?;
-    let detail = format!("kết thúc {ended} phiên đăng nhập");
-    let entry = entry_for(
-        &ctx,
-        &actor,
-        "user.password_reset",
-        user.id,
-        &user.email,
-        detail,
-    );
-    audit::record(&mut tx, &entry, now).await?;
-    tx.commit().await?;
+    let detail = end_sessions(&mut tx, user.id).await?;
+    commit_audited(tx, &ctx, &actor, "user.password_reset", &user, detail, now).await?;
     let account = OneTimeAccount {
         id: user.id,
         role_label: user.role().label(),
@@ -162,8 +141,4 @@ async fn reset_password(
         password: password.expose().to_owned(),
     };
     one_time_page(&state, &ctx, "Đã đặt lại mật khẩu", account).await
-}
-
-fn redirect(id: i64, notice: &str) -> Response {
-    Redirect::to(&format!("/admin/nguoi-dung/{id}?thong_bao={notice}")).into_response()
 }

@@ -6,12 +6,15 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::people::{clean_name, parse_id, sentence, unit_options, UnitOption, MAX_NAME_CHARS};
+use super::people::{
+    clean_name, parse_id, sentence, unit_options, UnitOption, MAX_NAME_CHARS, NO_UNIT,
+};
 use crate::app::AppState;
 use crate::db::units::{self, UnitInput, UnitRow};
-use crate::db::{audit, is_unique_violation};
+use crate::db::{audit, is_unique_violation, Tx};
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
 use crate::http::views::{Layout, SiteView};
@@ -46,18 +49,15 @@ struct ListView {
 async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Html<String>> {
     let all = units::all(&state.db).await?;
     let members = units::active_members(&state.db).await?;
-    let name_of = |id: Option<i64>| {
-        id.and_then(|id| all.iter().find(|u| u.id == id))
-            .map(|u| u.name.clone())
-            .unwrap_or_default()
-    };
     let items = units::tree(&all)
         .into_iter()
         .map(|(depth, u)| UnitItem {
             id: u.id,
             name: u.name.clone(),
             slug: u.slug.clone(),
-            parent: name_of(u.parent_id),
+            parent: units::name_of(&all, u.parent_id)
+                .unwrap_or_default()
+                .to_owned(),
             depth: depth.min(5),
             members: members.get(&u.id).copied().unwrap_or(0),
         })
@@ -184,14 +184,20 @@ struct FormView {
     parents: Vec<UnitOption>,
 }
 
+/// Draws the new-unit form (`id` is `None`) or a unit's edit form. With messages the status is
+/// 422: the form was refused and nothing stored.
 async fn render(
     state: &AppState,
     ctx: &Ctx,
-    status: StatusCode,
     id: Option<i64>,
     form: UnitForm,
     errors: FieldErrors,
 ) -> Result<Response> {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let all = units::all(&state.db).await?;
     // A unit's own subtree is not offered as its parent.
     let exclude = id.map(|id| units::subtree(&all, id)).unwrap_or_default();
@@ -212,13 +218,11 @@ async fn render(
 }
 
 async fn new(State(state): State<AppState>, ctx: Ctx) -> Result<Response> {
-    let form = UnitForm::default();
     render(
         &state,
         &ctx,
-        StatusCode::OK,
         None,
-        form,
+        UnitForm::default(),
         FieldErrors::default(),
     )
     .await
@@ -234,15 +238,7 @@ async fn edit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -
         slug: unit.slug,
         parent: unit.parent_id.map(|p| p.to_string()).unwrap_or_default(),
     };
-    render(
-        &state,
-        &ctx,
-        StatusCode::OK,
-        Some(id),
-        form,
-        FieldErrors::default(),
-    )
-    .await
+    render(&state, &ctx, Some(id), form, FieldErrors::default()).await
 }
 
 fn slug_taken() -> FieldErrors {
@@ -252,15 +248,18 @@ fn slug_taken() -> FieldErrors {
     }
 }
 
-fn entry(
+/// Records the action on unit `id` and commits it with the change it audits.
+async fn commit_audited(
+    mut tx: Tx,
     ctx: &Ctx,
     action: &'static str,
     id: i64,
     name: &str,
     detail: String,
-) -> Result<audit::Entry> {
+    now: DateTime<Utc>,
+) -> Result<()> {
     let actor = ctx.user()?;
-    Ok(audit::Entry {
+    let entry = audit::Entry {
         actor_id: Some(actor.id),
         actor_label: actor.email.clone(),
         action,
@@ -269,61 +268,24 @@ fn entry(
         target_label: name.to_owned(),
         detail,
         ip: ctx.ip.clone(),
-    })
+    };
+    audit::record(&mut tx, &entry, now).await?;
+    tx.commit().await?;
+    Ok(())
 }
+
+/// A write that either happened or was refused with messages for the form.
+type Saved = Result<(), FieldErrors>;
 
 async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
     Form(form): Form<UnitForm>,
 ) -> Result<Response> {
-    let now = time::now();
-    let mut tx = state.db.begin().await?;
-    let all = units::all_tx(&mut tx).await?;
-    let input = match validate(&form, &all, None) {
-        Ok(i) => i,
-        Err(errors) => {
-            drop(tx);
-            return render(
-                &state,
-                &ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                form,
-                errors,
-            )
-            .await;
-        }
-    };
-    let id = match units::insert(&mut tx, &input, now).await {
-        Ok(id) => id,
-        Err(e) if is_unique_violation(&e) => {
-            drop(tx);
-            return render(
-                &state,
-                &ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                form,
-                slug_taken(),
-            )
-            .await;
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let parent = input
-        .parent_id
-        .and_then(|p| all.iter().find(|u| u.id == p))
-        .map_or("(không)".to_owned(), |u| u.name.clone());
-    let detail = format!("đường dẫn {}, trực thuộc {parent}", input.slug);
-    audit::record(
-        &mut tx,
-        &entry(&ctx, "unit.create", id, &input.name, detail)?,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to("/admin/don-vi").into_response())
+    match insert_unit(&state, &ctx, &form).await? {
+        Ok(()) => Ok(Redirect::to("/admin/don-vi").into_response()),
+        Err(errors) => render(&state, &ctx, None, form, errors).await,
+    }
 }
 
 async fn update(
@@ -333,6 +295,35 @@ async fn update(
     Form(form): Form<UnitForm>,
 ) -> Result<Response> {
     let id = parse_id(&id)?;
+    match update_unit(&state, &ctx, id, &form).await? {
+        Ok(()) => Ok(Redirect::to("/admin/don-vi").into_response()),
+        Err(errors) => render(&state, &ctx, Some(id), form, errors).await,
+    }
+}
+
+/// Adds the unit the form describes, with its audit entry.
+async fn insert_unit(state: &AppState, ctx: &Ctx, form: &UnitForm) -> Result<Saved> {
+    let now = time::now();
+    let mut tx = state.db.begin().await?;
+    let all = units::all_tx(&mut tx).await?;
+    let input = match validate(form, &all, None) {
+        Ok(i) => i,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let id = match units::insert(&mut tx, &input, now).await {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => return Ok(Err(slug_taken())),
+        Err(e) => return Err(e.into()),
+    };
+    let parent = units::name_of(&all, input.parent_id).unwrap_or(NO_UNIT);
+    let detail = format!("đường dẫn {}, trực thuộc {parent}", input.slug);
+    commit_audited(tx, ctx, "unit.create", id, &input.name, detail, now).await?;
+    Ok(Ok(()))
+}
+
+/// Writes the form over unit `id`, with an audit entry naming what changed (nothing is written
+/// when nothing changed).
+async fn update_unit(state: &AppState, ctx: &Ctx, id: i64, form: &UnitForm) -> Result<Saved> {
     let now = time::now();
     let mut tx = state.db.begin().await?;
     // The tree as the transaction sees it, so the loop check and the write agree.
@@ -342,25 +333,11 @@ async fn update(
         .find(|u| u.id == id)
         .cloned()
         .ok_or(AppError::NotFound)?;
-    let input = match validate(&form, &all, Some(id)) {
+    let input = match validate(form, &all, Some(id)) {
         Ok(i) => i,
-        Err(errors) => {
-            drop(tx);
-            return render(
-                &state,
-                &ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(id),
-                form,
-                errors,
-            )
-            .await;
-        }
+        Err(errors) => return Ok(Err(errors)),
     };
-    let name_of = |p: Option<i64>| {
-        p.and_then(|p| all.iter().find(|u| u.id == p))
-            .map_or("(không)".to_owned(), |u| u.name.clone())
-    };
+    let name_of = |p| units::name_of(&all, p).unwrap_or(NO_UNIT);
     let mut changed = Vec::new();
     if old.name != input.name {
         changed.push(format!("tên: {} → {}", old.name, input.name));
@@ -376,33 +353,16 @@ async fn update(
         ));
     }
     if changed.is_empty() {
-        return Ok(Redirect::to("/admin/don-vi").into_response());
+        return Ok(Ok(()));
     }
     match units::update(&mut tx, id, &input, now).await {
         Ok(()) => {}
-        Err(e) if is_unique_violation(&e) => {
-            drop(tx);
-            return render(
-                &state,
-                &ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(id),
-                form,
-                slug_taken(),
-            )
-            .await;
-        }
+        Err(e) if is_unique_violation(&e) => return Ok(Err(slug_taken())),
         Err(e) => return Err(e.into()),
     }
     let detail = changed.join("; ");
-    audit::record(
-        &mut tx,
-        &entry(&ctx, "unit.update", id, &input.name, detail)?,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to("/admin/don-vi").into_response())
+    commit_audited(tx, ctx, "unit.update", id, &input.name, detail, now).await?;
+    Ok(Ok(()))
 }
 
 #[cfg(test)]

@@ -2,10 +2,11 @@
 //! deactivation and reactivation, password resets, the filtered list.
 
 use loa::account::Role;
-use loa::db::users;
 use loa::params;
 
-use super::{admin, app, audit_of, id_of, person, unit_id, user_count};
+use super::{
+    admin, app, audit_of, id_of, person, scalar, sign_in_status, unit_id, user, user_count,
+};
 use crate::db_tests;
 use crate::helpers::{attrs, count, location, texts, TestDb, PASSWORD};
 
@@ -52,7 +53,7 @@ async fn an_admin_creates_an_account_that_signs_in_once_with_its_password(db: Te
     assert_eq!(password.len(), 16);
 
     let id = id_of(&app, "lan.nguyen@loa.test").await;
-    let u = users::by_id(&app.state.db, id).await.unwrap().unwrap();
+    let u = user(&app, id).await;
     assert_eq!(u.name, "Nguyễn Thị Lan");
     assert_eq!(u.unit_name.as_deref(), Some("Phòng Kỹ thuật"));
     assert_eq!(u.role(), Role::Editor);
@@ -126,7 +127,7 @@ async fn a_duplicate_email_in_another_case_is_a_form_error(db: TestDb) {
         .await
         .unwrap()
         .contains("đã có tài khoản khác dùng"));
-    let u = users::by_id(&app.state.db, other).await.unwrap().unwrap();
+    let u = user(&app, other).await;
     assert_eq!(u.email, "khac@loa.test");
 
     // Other wrong input: messages next to each field, nothing created.
@@ -173,24 +174,14 @@ async fn deactivation_ends_open_sessions_and_reactivation_restores_access(db: Te
     let r = leaver.get("/admin").await;
     assert_eq!(r.status(), 303);
     assert!(location(&r).starts_with("/dang-nhap"));
-    let sessions = app
-        .state
-        .db
-        .pool()
-        .fetch_i64(
-            "select count(*) from sessions where user_id = $1",
-            params![id],
-        )
-        .await
-        .unwrap();
+    let sessions = scalar(
+        &app,
+        "select count(*) from sessions where user_id = $1",
+        params![id],
+    )
+    .await;
     assert_eq!(sessions, 0);
-    assert_eq!(
-        app.browser()
-            .sign_in("roi.di@loa.test", PASSWORD)
-            .await
-            .status(),
-        401
-    );
+    assert_eq!(sign_in_status(&app, "roi.di@loa.test", PASSWORD).await, 401);
     assert_eq!(audit_of(&app, "user.deactivate").await.len(), 1);
     let page = b
         .page(&format!("/admin/nguoi-dung/{id}?thong_bao=da-khoa"), 200)
@@ -204,25 +195,13 @@ async fn deactivation_ends_open_sessions_and_reactivation_restores_access(db: Te
         .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("không thể tự khoá"));
-    assert!(
-        users::by_id(&app.state.db, admin_id)
-            .await
-            .unwrap()
-            .unwrap()
-            .active
-    );
+    assert!(user(&app, admin_id).await.active);
 
     let r = b
         .post(&format!("/admin/nguoi-dung/{id}/mo-khoa"), &[])
         .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(
-        app.browser()
-            .sign_in("roi.di@loa.test", PASSWORD)
-            .await
-            .status(),
-        303
-    );
+    assert_eq!(sign_in_status(&app, "roi.di@loa.test", PASSWORD).await, 303);
     let reactivated = audit_of(&app, "user.reactivate").await;
     assert_eq!(reactivated.len(), 1);
     assert_eq!(reactivated[0].target_id, Some(id));
@@ -289,10 +268,7 @@ async fn role_changes_are_audited_and_the_last_admin_is_kept(db: TestDb) {
         .await;
     assert_eq!(r.status(), 422);
     assert!(texts(&r.text().await.unwrap(), "#role-error")[0].contains("quản trị viên cuối cùng"));
-    let me = users::by_id(&app.state.db, admin_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let me = user(&app, admin_id).await;
     assert_eq!(me.role(), Role::Admin);
     assert_eq!(audit_of(&app, "user.role_change").await.len(), 2);
 
@@ -338,13 +314,7 @@ async fn a_password_reset_ends_sessions_and_forces_a_change(db: TestDb) {
         303,
         "the old session ended"
     );
-    assert_eq!(
-        app.browser()
-            .sign_in("quen@loa.test", PASSWORD)
-            .await
-            .status(),
-        401
-    );
+    assert_eq!(sign_in_status(&app, "quen@loa.test", PASSWORD).await, 401);
     let r = app.browser().sign_in("quen@loa.test", &password).await;
     assert_eq!(location(&r), "/doi-mat-khau");
     assert_eq!(audit_of(&app, "user.password_reset").await.len(), 1);

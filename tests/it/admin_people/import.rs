@@ -2,10 +2,9 @@
 //! checks the text again, escaped names.
 
 use loa::account::Role;
-use loa::db::users;
 use reqwest::multipart::{Form, Part};
 
-use super::{admin, app, audit_of, id_of, person, user_count};
+use super::{admin, app, audit_of, id_of, person, unit, user, user_count};
 use crate::db_tests;
 use crate::helpers::{attrs, count, location, texts, Browser, TestDb};
 
@@ -27,6 +26,12 @@ async fn upload(b: &Browser, bytes: &[u8]) -> reqwest::Response {
         Form::new().part("tep", part).text("noi_dung", ""),
     )
     .await
+}
+
+/// Posts the text of a previewed CSV to the confirm step, as the preview's form does.
+async fn confirm(b: &Browser, csv: &str) -> reqwest::Response {
+    b.post("/admin/nguoi-dung/nhap/xac-nhan", &[("csv", csv)])
+        .await
 }
 
 pub const GOOD_CSV: &str = "Họ tên,Email,Đơn vị,Vai trò\r\n\
@@ -53,9 +58,7 @@ async fn a_good_csv_creates_every_account(db: TestDb) {
     let csv = attrs(&preview, "form.confirm-import input[name=csv]", "value").remove(0);
     assert!(!csv.starts_with('\u{feff}'));
 
-    let r = b
-        .post("/admin/nguoi-dung/nhap/xac-nhan", &[("csv", &csv)])
-        .await;
+    let r = confirm(&b, &csv).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["cache-control"], "no-store");
     let done = r.text().await.unwrap();
@@ -67,7 +70,7 @@ async fn a_good_csv_creates_every_account(db: TestDb) {
         let app = &app;
         async move {
             let id = id_of(app, email).await;
-            let u = users::by_id(&app.state.db, id).await.unwrap().unwrap();
+            let u = user(app, id).await;
             assert_eq!(u.unit_name.as_deref(), Some(unit), "{email}");
             assert_eq!(u.role(), role, "{email}");
             assert!(u.must_change_password && u.active);
@@ -141,9 +144,7 @@ async fn a_csv_with_errors_shows_each_problem_and_imports_nothing(db: TestDb) {
     assert_eq!(texts(&page, "textarea#noi_dung").len(), 1);
 
     // Posting the same text to the confirm step directly imports nothing either.
-    let r = b
-        .post("/admin/nguoi-dung/nhap/xac-nhan", &[("csv", csv)])
-        .await;
+    let r = confirm(&b, csv).await;
     assert_eq!(r.status(), 422);
     assert_eq!(user_count(&app).await, before);
     assert!(audit_of(&app, "user.import").await.is_empty());
@@ -173,9 +174,7 @@ async fn the_confirm_step_checks_the_text_again(db: TestDb) {
 
     // Tampered: a row added after the preview, naming an unknown role.
     let tampered = format!("{csv}Kẻ Lạ,ke.la@loa.test,van-phong,admin-toi-cao\n");
-    let r = b
-        .post("/admin/nguoi-dung/nhap/xac-nhan", &[("csv", &tampered)])
-        .await;
+    let r = confirm(&b, &tampered).await;
     assert_eq!(r.status(), 422);
     let page = r.text().await.unwrap();
     assert!(texts(&page, "ul.problems li")
@@ -192,9 +191,7 @@ async fn the_confirm_step_checks_the_text_again(db: TestDb) {
         false,
     )
     .await;
-    let r = b
-        .post("/admin/nguoi-dung/nhap/xac-nhan", &[("csv", &csv)])
-        .await;
+    let r = confirm(&b, &csv).await;
     assert_eq!(r.status(), 422);
     let page = r.text().await.unwrap();
     assert!(texts(&page, "ul.problems li")
@@ -238,10 +235,7 @@ async fn names_with_html_are_shown_escaped(db: TestDb) {
     assert!(texts(&list, "table.people td a").contains(&evil.to_owned()));
 
     let r = b
-        .post(
-            "/admin/don-vi/moi",
-            &[("name", "<b>Đơn vị</b>"), ("slug", ""), ("parent", "")],
-        )
+        .post("/admin/don-vi/moi", &unit("<b>Đơn vị</b>", "", ""))
         .await;
     assert_eq!(r.status(), 303);
     let units = b.page("/admin/don-vi", 200).await;

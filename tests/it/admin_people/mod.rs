@@ -6,8 +6,10 @@ mod import;
 
 use loa::account::Role;
 use loa::db::audit::{self, AuditRow, Filter};
-use loa::db::users;
+use loa::db::users::{self, UserRow};
+use loa::db::Param;
 use loa::params;
+use reqwest::StatusCode;
 
 use crate::db_tests;
 use crate::helpers::{
@@ -32,8 +34,8 @@ async fn app(db: TestDb) -> (TestApp, ContentDir) {
     (app, content)
 }
 
-/// A signed-in admin and its id.
-async fn admin(app: &TestApp) -> (Browser, i64) {
+/// A signed-in admin (quan.tri@loa.test) and its id.
+pub(crate) async fn admin(app: &TestApp) -> (Browser, i64) {
     let id = app
         .create_user("quan.tri@loa.test", "Quản Trị", Role::Admin, None, false)
         .await;
@@ -42,22 +44,17 @@ async fn admin(app: &TestApp) -> (Browser, i64) {
     (b, id)
 }
 
+/// One number from the database.
+async fn scalar(app: &TestApp, sql: &str, params: Vec<Param>) -> i64 {
+    app.state.db.pool().fetch_i64(sql, params).await.unwrap()
+}
+
 async fn unit_id(app: &TestApp, slug: &str) -> i64 {
-    app.state
-        .db
-        .pool()
-        .fetch_i64("select id from units where slug = $1", params![slug])
-        .await
-        .unwrap()
+    scalar(app, "select id from units where slug = $1", params![slug]).await
 }
 
 async fn user_count(app: &TestApp) -> i64 {
-    app.state
-        .db
-        .pool()
-        .fetch_i64("select count(*) from users", vec![])
-        .await
-        .unwrap()
+    scalar(app, "select count(*) from users", vec![]).await
 }
 
 async fn audit_of(app: &TestApp, action: &str) -> Vec<AuditRow> {
@@ -69,16 +66,21 @@ async fn audit_of(app: &TestApp, action: &str) -> Vec<AuditRow> {
 }
 
 async fn id_of(app: &TestApp, email: &str) -> i64 {
-    app.state
-        .db
-        .pool()
-        .fetch_i64("select id from users where email = $1", params![email])
-        .await
-        .unwrap()
+    scalar(app, "select id from users where email = $1", params![email]).await
+}
+
+/// The account as stored now.
+async fn user(app: &TestApp, id: i64) -> UserRow {
+    users::by_id(&app.state.db, id).await.unwrap().unwrap()
+}
+
+/// The status of a sign-in from a fresh browser.
+async fn sign_in_status(app: &TestApp, email: &str, password: &str) -> StatusCode {
+    app.browser().sign_in(email, password).await.status()
 }
 
 /// The fields of the person form, as the page posts them.
-fn person<'a>(
+pub(crate) fn person<'a>(
     name: &'a str,
     email: &'a str,
     unit: &'a str,
@@ -92,17 +94,18 @@ fn person<'a>(
     ]
 }
 
+/// The fields of the unit form, as the page posts them.
+fn unit<'a>(name: &'a str, slug: &'a str, parent: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![("name", name), ("slug", slug), ("parent", parent)]
+}
+
 async fn units_form_a_tree_and_loops_are_refused(db: TestDb) {
     let (app, _c) = app(db).await;
     let (b, _) = admin(&app).await;
     let r = b
         .post(
             "/admin/don-vi/moi",
-            &[
-                ("name", "Phòng Kế hoạch – Tài chính"),
-                ("slug", ""),
-                ("parent", ""),
-            ],
+            &unit("Phòng Kế hoạch – Tài chính", "", ""),
         )
         .await;
     assert_eq!(r.status(), 303);
@@ -110,14 +113,7 @@ async fn units_form_a_tree_and_loops_are_refused(db: TestDb) {
     let parent = unit_id(&app, "phong-ke-hoach-tai-chinh").await;
     let p = parent.to_string();
     let r = b
-        .post(
-            "/admin/don-vi/moi",
-            &[
-                ("name", "Tổ Kế toán"),
-                ("slug", "to-ke-toan"),
-                ("parent", &p),
-            ],
-        )
+        .post("/admin/don-vi/moi", &unit("Tổ Kế toán", "to-ke-toan", &p))
         .await;
     assert_eq!(r.status(), 303);
     let child = unit_id(&app, "to-ke-toan").await;
@@ -140,11 +136,7 @@ async fn units_form_a_tree_and_loops_are_refused(db: TestDb) {
     let r = b
         .post(
             &format!("/admin/don-vi/{parent}"),
-            &[
-                ("name", "Phòng Kế hoạch – Tài chính"),
-                ("slug", "phong-ke-hoach-tai-chinh"),
-                ("parent", &c),
-            ],
+            &unit("Phòng Kế hoạch – Tài chính", "phong-ke-hoach-tai-chinh", &c),
         )
         .await;
     assert_eq!(r.status(), 422);
@@ -163,10 +155,7 @@ async fn units_form_a_tree_and_loops_are_refused(db: TestDb) {
     assert_eq!(parent_of(parent).await, None);
     // Nor below itself; and its edit form does not offer its own subtree.
     let r = b
-        .post(
-            &format!("/admin/don-vi/{parent}"),
-            &[("name", "X"), ("slug", "x"), ("parent", &p)],
-        )
+        .post(&format!("/admin/don-vi/{parent}"), &unit("X", "x", &p))
         .await;
     assert_eq!(r.status(), 422);
     let form = b.page(&format!("/admin/don-vi/{parent}"), 200).await;
@@ -175,14 +164,7 @@ async fn units_form_a_tree_and_loops_are_refused(db: TestDb) {
 
     // A slug already used is a form error.
     let r = b
-        .post(
-            "/admin/don-vi/moi",
-            &[
-                ("name", "Văn phòng mới"),
-                ("slug", "van-phong"),
-                ("parent", ""),
-            ],
-        )
+        .post("/admin/don-vi/moi", &unit("Văn phòng mới", "van-phong", ""))
         .await;
     assert_eq!(r.status(), 422);
     assert_eq!(count(&r.text().await.unwrap(), "#slug-error"), 1);
@@ -191,11 +173,7 @@ async fn units_form_a_tree_and_loops_are_refused(db: TestDb) {
     let r = b
         .post(
             &format!("/admin/don-vi/{child}"),
-            &[
-                ("name", "Tổ Kế toán – Thống kê"),
-                ("slug", "to-ke-toan"),
-                ("parent", ""),
-            ],
+            &unit("Tổ Kế toán – Thống kê", "to-ke-toan", ""),
         )
         .await;
     assert_eq!(r.status(), 303);
@@ -253,13 +231,7 @@ async fn only_admins_reach_these_pages(db: TestDb) {
         assert_eq!(r.status(), 403, "POST {path}");
     }
     assert_eq!(user_count(&app).await, before);
-    assert!(
-        users::by_id(&app.state.db, target)
-            .await
-            .unwrap()
-            .unwrap()
-            .active
-    );
+    assert!(user(&app, target).await.active);
     // Anonymous visitors are sent to sign in.
     let r = app.browser().get("/admin/nguoi-dung").await;
     assert_eq!(r.status(), 303);

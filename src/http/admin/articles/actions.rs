@@ -51,10 +51,18 @@ async fn change_status(state: &AppState, ctx: &Ctx, id: &str, c: StatusChange) -
         version,
         ..Snapshot::from(&row)
     };
+    let mut detail = format!("{} → {}", row.status().label(), c.to.label());
+    if let Some(cancelled) = row.publish_at.filter(|_| !c.keep_publish_at) {
+        // A cancelled schedule says which time it cancelled.
+        detail.push_str(&format!(
+            "; bỏ lịch lúc {} (giờ Việt Nam)",
+            time::format_datetime(cancelled)
+        ));
+    }
     let change = Change {
         action: c.action,
         reason: Some(c.reason),
-        detail: format!("{} → {}", row.status().label(), c.to.label()),
+        detail,
     };
     record(&mut tx, user, &ctx.ip, &snapshot, change, now).await?;
     tx.commit().await?;

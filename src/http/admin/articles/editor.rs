@@ -6,10 +6,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::form::{Action, ArticleForm, FormErrors, TwoZones, Valid};
+use super::form::{Action, ArticleForm, FormErrors, Valid};
+use super::timing::{
+    end_detail, may_set_end, parse_datetime_local, published_cannot_be_scheduled, schedule_detail,
+    to_datetime_local, EndChoice, Stored, TwoZones,
+};
 use super::{editor_url, may_write, open_article, record, Change, Snapshot};
 use crate::app::AppState;
 use crate::article::ArticleStatus;
@@ -55,6 +58,8 @@ struct ArticleInfo {
     author_name: Option<String>,
     updated: String,
     published: Option<TwoZones>,
+    /// When the scheduler takes it off the site.
+    ends: Option<TwoZones>,
     public_url: Option<String>,
     revisions_url: String,
     deleted: bool,
@@ -81,14 +86,19 @@ struct EditorPage {
     has_errors: bool,
     can_write: bool,
     can_publish: bool,
-    /// "Publish now" and "schedule": for editors, on what is not published yet.
+    /// "Publish now" and "schedule": for editors, on what is not published yet (a published
+    /// article is archived before it is scheduled again).
     show_publish: bool,
+    /// The "Gỡ bài lúc" field: for editors.
+    show_end: bool,
     /// Why the form cannot be saved, when it cannot.
     read_only_reason: Option<&'static str>,
     /// Sanitised by the Markdown pipeline.
     preview_html: Option<String>,
     /// The chosen or stored publication time of a schedule, in both zones.
     schedule: Option<TwoZones>,
+    /// The chosen or stored end, in both zones.
+    end: Option<TwoZones>,
     notice: Option<&'static str>,
     /// A preview link just created: shown this once, never stored in clear.
     preview_link: Option<String>,
@@ -109,7 +119,7 @@ pub(super) async fn render_editor(
     state: &AppState,
     ctx: &Ctx,
     row: Option<&ArticleRow>,
-    values: ArticleForm,
+    mut values: ArticleForm,
     extras: Extras,
     status: StatusCode,
 ) -> Result<Response> {
@@ -144,9 +154,20 @@ pub(super) async fn render_editor(
     let stored_schedule = row
         .filter(|r| r.status() == ArticleStatus::Scheduled)
         .and_then(|r| r.publish_at);
-    let schedule = super::form::parse_datetime_local(&values.publish_at)
+    let schedule = parse_datetime_local(&values.publish_at)
         .or(stored_schedule)
         .map(TwoZones::new);
+    let stored_end = row.and_then(|r| r.unpublish_at);
+    if values.unpublish_at.is_none() {
+        // The form that came without the field left the stored end alone: show it.
+        values.unpublish_at = Some(stored_end.map(to_datetime_local).unwrap_or_default());
+    }
+    let end = match values.end_choice(stored_end) {
+        EndChoice::Set(t) => Some(t),
+        EndChoice::Unchanged => stored_end,
+        EndChoice::Cleared | EndChoice::Invalid => None,
+    }
+    .map(TwoZones::new);
     let site = SiteView::load(state).await?;
     let path = form_action.clone();
     let view = EditorPage {
@@ -160,9 +181,11 @@ pub(super) async fn render_editor(
         can_write,
         can_publish,
         show_publish: can_publish && row.is_none_or(|r| r.status() != ArticleStatus::Published),
+        show_end: can_publish,
         read_only_reason,
         preview_html: extras.preview_html,
         schedule,
+        end,
         notice: extras.notice,
         preview_link: extras.preview_link,
     };
@@ -188,6 +211,7 @@ async fn article_info(state: &AppState, user: &CurrentUser, r: &ArticleRow) -> R
             .publish_at
             .filter(|_| st == ArticleStatus::Published)
             .map(TwoZones::new),
+        ends: r.unpublish_at.map(TwoZones::new),
         public_url: (st == ArticleStatus::Published && live)
             .then(|| format!("/bai-viet/{}", r.slug)),
         revisions_url: format!("/admin/bai-viet/{}/phien-ban", r.id),
@@ -275,11 +299,6 @@ async fn unique_slug(tx: &mut Tx, wanted: &Slug, except: Option<i64>) -> Result<
     Ok(Slug::unique(wanted, |s| taken.contains(s)))
 }
 
-fn schedule_detail(at: Option<DateTime<Utc>>) -> String {
-    at.map(|t| format!("lúc {} (giờ Việt Nam)", time::format_datetime(t)))
-        .unwrap_or_default()
-}
-
 /// POST `/admin/bai-viet/moi`: creates the article, written by the current user.
 pub async fn create(
     State(state): State<AppState>,
@@ -288,14 +307,14 @@ pub async fn create(
 ) -> Result<Response> {
     let user = ctx.user()?;
     let action = form.action();
-    if action.needs_editor() && !user.role.can_publish() {
+    if (action.needs_editor() && !user.role.can_publish()) || !may_set_end(user, &form, None) {
         return Err(AppError::Forbidden);
     }
     if action == Action::Preview {
         return preview_page(&state, &ctx, None, form).await;
     }
     let now = time::now();
-    let valid: Valid = match form.validate(action, now) {
+    let valid: Valid = match form.validate(action, now, &Stored::default()) {
         Ok(v) => v,
         Err(e) => {
             return render_editor(
@@ -317,7 +336,7 @@ pub async fn create(
     };
     let mut tx = state.db.begin().await?;
     let slug = unique_slug(&mut tx, &valid.slug, None).await?;
-    let input = valid.into_input(slug, status, publish_at, None);
+    let input = valid.into_input(slug, status, publish_at);
     let id = match articles::insert_authored(&mut tx, &input, Some(user.id), now).await {
         Err(e) if is_unique_violation(&e) => {
             drop(tx);
@@ -342,10 +361,14 @@ pub async fn create(
         summary: &input.summary,
         body: &input.body,
     };
+    let mut detail = format!("đường dẫn {}", input.slug);
+    if let Some(end) = end_detail(None, input.unpublish_at) {
+        detail = format!("{detail}; {end}");
+    }
     let created = Change {
         action: "article.create",
         reason: Some(reason),
-        detail: format!("đường dẫn {}", input.slug),
+        detail,
     };
     record(&mut tx, user, &ctx.ip, &snapshot, created, now).await?;
     if action != Action::Save {
@@ -353,7 +376,7 @@ pub async fn create(
         let also = Change {
             action: audit_action,
             reason: None,
-            detail: schedule_detail(publish_at.filter(|_| action == Action::Schedule)),
+            detail: schedule_detail(None, publish_at.filter(|_| action == Action::Schedule)),
         };
         record(&mut tx, user, &ctx.ip, &snapshot, also, now).await?;
     }
@@ -376,7 +399,8 @@ pub async fn save(
 ) -> Result<Response> {
     let row = open_article(&state, &ctx, &id).await?;
     let user = ctx.user()?;
-    let action = form.action();
+    let stored = Stored::of(&row);
+    let action = form.action_for(&stored);
     if row.deleted_at.is_some() {
         return Err(AppError::NotFound);
     }
@@ -386,13 +410,28 @@ pub async fn save(
     let current = row.status();
     let allowed = may_write(user, &row)
         && (!action.needs_editor() || user.role.can_publish())
+        && may_set_end(user, &form, row.unpublish_at)
         && (action != Action::Submit
             || matches!(current, ArticleStatus::Draft | ArticleStatus::Review));
     if !allowed {
         return Err(AppError::Forbidden);
     }
+    if action == Action::Schedule && current == ArticleStatus::Published {
+        // Scheduling would take a live article off the site until the new time: that is an
+        // archival, and must be one, on purpose.
+        let extras = invalid(published_cannot_be_scheduled());
+        return render_editor(
+            &state,
+            &ctx,
+            Some(&row),
+            form,
+            extras,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
     let now = time::now();
-    let valid = match form.validate(action, now) {
+    let valid = match form.validate(action, now, &stored) {
         Ok(v) => v,
         Err(e) => {
             return render_editor(
@@ -415,7 +454,7 @@ pub async fn save(
     };
     let mut tx = state.db.begin().await?;
     let slug = unique_slug(&mut tx, &valid.slug, Some(row.id)).await?;
-    let input = valid.into_input(slug, status, publish_at, row.unpublish_at);
+    let input = valid.into_input(slug, status, publish_at);
     let version =
         match articles::update_if_version(&mut tx, row.id, form.version(), &input, now).await {
             Ok(Some(v)) => v,
@@ -444,7 +483,13 @@ pub async fn save(
         detail.push(format!("đường dẫn {} → {}", row.slug, input.slug));
     }
     if action == Action::Schedule {
-        detail.push(schedule_detail(publish_at));
+        let old = row
+            .publish_at
+            .filter(|_| current == ArticleStatus::Scheduled);
+        detail.push(schedule_detail(old, publish_at));
+    }
+    if let Some(end) = end_detail(row.unpublish_at, input.unpublish_at) {
+        detail.push(end);
     }
     let (audit_action, reason, notice) = action.names();
     let snapshot = Snapshot {

@@ -1,10 +1,14 @@
 //! The editor's form: the fields as typed, their validation into an article, and the messages
 //! shown next to the fields.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
+use super::timing::{
+    earliest_schedule, parse_datetime_local, to_datetime_local, EndChoice, Stored,
+    SCHEDULE_LEAD_SECONDS,
+};
 use crate::article::{ArticleInput, ArticleStatus};
 use crate::db::articles::ArticleRow;
 use crate::markdown;
@@ -32,6 +36,9 @@ pub struct ArticleForm {
     pub body: String,
     /// `<input type="datetime-local">`: Vietnam time, `2026-11-28T07:00`.
     pub publish_at: String,
+    /// "Gỡ bài lúc", the same kind of input. Absent (a form without the field, such as an
+    /// author's) keeps the stored time; empty clears it.
+    pub unpublish_at: Option<String>,
     /// The version the edit started from (optimistic locking).
     pub version: String,
     /// Which submit button: see [`Action`].
@@ -89,6 +96,9 @@ pub struct FormErrors {
     pub meta_description: Option<String>,
     pub body: Option<String>,
     pub publish_at: Option<String>,
+    pub unpublish_at: Option<String>,
+    /// A refusal that is about the article rather than one field.
+    pub general: Option<String>,
 }
 
 impl FormErrors {
@@ -102,6 +112,8 @@ impl FormErrors {
             &self.meta_description,
             &self.body,
             &self.publish_at,
+            &self.unpublish_at,
+            &self.general,
         ]
         .iter()
         .any(|e| e.is_some())
@@ -124,6 +136,8 @@ pub struct Valid {
     pub body: String,
     /// The chosen time of a schedule.
     pub publish_at: Option<DateTime<Utc>>,
+    /// When the article leaves the site (the scheduler archives it then).
+    pub unpublish_at: Option<DateTime<Utc>>,
 }
 
 impl Valid {
@@ -133,7 +147,6 @@ impl Valid {
         slug: Slug,
         status: ArticleStatus,
         publish_at: Option<DateTime<Utc>>,
-        unpublish_at: Option<DateTime<Utc>>,
     ) -> ArticleInput {
         ArticleInput {
             slug,
@@ -146,7 +159,7 @@ impl Valid {
             cover: self.cover,
             cover_alt: self.cover_alt,
             publish_at,
-            unpublish_at,
+            unpublish_at: self.unpublish_at,
             meta_description: self.meta_description,
         }
     }
@@ -186,6 +199,7 @@ impl ArticleForm {
                 }
                 _ => String::new(),
             },
+            unpublish_at: Some(row.unpublish_at.map(to_datetime_local).unwrap_or_default()),
             version: row.version.to_string(),
             action: String::new(),
         }
@@ -202,8 +216,13 @@ impl ArticleForm {
     }
 
     /// Validates every field, reporting all mistakes at once. `now` decides what "future" means
-    /// for a schedule.
-    pub fn validate(&self, action: Action, now: DateTime<Utc>) -> Result<Valid, Box<FormErrors>> {
+    /// for a schedule; `stored` is the article as it is (default for a new one).
+    pub fn validate(
+        &self,
+        action: Action,
+        now: DateTime<Utc>,
+        stored: &Stored,
+    ) -> Result<Valid, Box<FormErrors>> {
         let mut e = FormErrors::default();
         let title = one_line(&self.title);
         if title.is_empty() {
@@ -265,13 +284,42 @@ impl ArticleForm {
         if action == Action::Schedule {
             match parse_datetime_local(&self.publish_at) {
                 None => e.publish_at = Some("Hãy chọn ngày và giờ xuất bản (giờ Việt Nam).".into()),
-                Some(t) if t <= now => {
+                Some(t) if t < now + Duration::seconds(SCHEDULE_LEAD_SECONDS) => {
                     e.publish_at = Some(format!(
-                        "Thời điểm xuất bản phải ở tương lai; bây giờ là {} (giờ Việt Nam).",
-                        time::format_datetime(now)
+                        "Thời điểm xuất bản phải ở tương lai, sau bây giờ ít nhất một phút: \
+                         sớm nhất là {} (giờ Việt Nam).",
+                        time::format_datetime(earliest_schedule(now))
                     ))
                 }
                 Some(t) => publish_at = Some(t),
+            }
+        }
+        let unpublish_at = match self.end_choice(stored.unpublish_at) {
+            EndChoice::Unchanged => stored.unpublish_at,
+            EndChoice::Cleared => None,
+            EndChoice::Invalid => {
+                e.unpublish_at =
+                    Some("Ngày giờ gỡ bài không hợp lệ: hãy chọn lại, hoặc để trống.".into());
+                None
+            }
+            EndChoice::Set(t) if t <= now => {
+                e.unpublish_at = Some(format!(
+                    "Thời điểm gỡ bài phải ở tương lai; bây giờ là {} (giờ Việt Nam).",
+                    time::format_datetime(now)
+                ));
+                None
+            }
+            EndChoice::Set(t) => Some(t),
+        };
+        if let (Some(end), Some(start)) =
+            (unpublish_at, stored.publication(action, publish_at, now))
+        {
+            if end <= start {
+                e.unpublish_at = Some(format!(
+                    "Thời điểm gỡ bài phải sau thời điểm xuất bản ({} giờ Việt Nam): \
+                     hãy chọn muộn hơn, hoặc để trống.",
+                    time::format_datetime(start)
+                ));
             }
         }
         match slug {
@@ -295,41 +343,9 @@ impl ArticleForm {
                 meta_description,
                 body,
                 publish_at,
+                unpublish_at,
             }),
             _ => Err(Box::new(e)),
-        }
-    }
-}
-
-/// The value of an `<input type="datetime-local">` for a time: minutes, in Vietnam time.
-pub fn to_datetime_local(t: DateTime<Utc>) -> String {
-    t.with_timezone(&time::vietnam())
-        .format("%Y-%m-%dT%H:%M")
-        .to_string()
-}
-
-/// What a `datetime-local` input sends (Vietnam time, with or without seconds); nothing else.
-pub fn parse_datetime_local(s: &str) -> Option<DateTime<Utc>> {
-    let s = s.trim();
-    // Only the input's own shape: a date alone or an offset is not what the field sends.
-    if s.len() < 16 || s.as_bytes().get(10) != Some(&b'T') || s.contains(['+', 'Z', 'z']) {
-        return None;
-    }
-    time::parse_human(s).ok()
-}
-
-/// A time in Vietnam time and in UTC, for the editor: "07:00 28/11/2026" and "00:00 28/11/2026".
-#[derive(Clone, Debug, Serialize)]
-pub struct TwoZones {
-    pub vietnam: String,
-    pub utc: String,
-}
-
-impl TwoZones {
-    pub fn new(t: DateTime<Utc>) -> TwoZones {
-        TwoZones {
-            vietnam: time::format_datetime(t),
-            utc: t.format("%H:%M %d/%m/%Y").to_string(),
         }
     }
 }
@@ -351,38 +367,24 @@ mod tests {
     }
 
     #[test]
-    fn datetime_local_is_vietnam_time() {
-        let t = parse_datetime_local("2026-11-28T07:00").unwrap();
-        assert_eq!(t, utc("2026-11-28T00:00:00Z"));
-        assert_eq!(to_datetime_local(t), "2026-11-28T07:00");
-        let z = TwoZones::new(t);
-        assert_eq!(z.vietnam, "07:00 28/11/2026");
-        assert_eq!(z.utc, "00:00 28/11/2026");
-        for bad in [
-            "",
-            "2026-11-28",
-            "28/11/2026 07:00",
-            "2026-11-28T07:00Z",
-            "ngày mai",
-        ] {
-            assert_eq!(parse_datetime_local(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
     fn slugs_come_from_the_title_or_the_typed_text() {
         let now = utc("2026-01-01T00:00:00Z");
         let v = form("Chỉ số hài lòng", "x")
-            .validate(Action::Save, now)
+            .validate(Action::Save, now, &Stored::default())
             .unwrap();
         assert_eq!(v.slug.as_str(), "chi-so-hai-long");
         let mut f = form("Tiêu đề", "x");
         f.slug = " Đường dẫn Mới ".into();
         assert_eq!(
-            f.validate(Action::Save, now).unwrap().slug.as_str(),
+            f.validate(Action::Save, now, &Stored::default())
+                .unwrap()
+                .slug
+                .as_str(),
             "duong-dan-moi"
         );
-        let e = form("???", "x").validate(Action::Save, now).unwrap_err();
+        let e = form("???", "x")
+            .validate(Action::Save, now, &Stored::default())
+            .unwrap_err();
         assert!(e.slug.is_some());
     }
 
@@ -391,14 +393,23 @@ mod tests {
         let now = utc("2026-01-01T00:00:00Z");
         let mut f = form("Tin", "x");
         f.cover = "/media/a.png".into();
-        let e = f.validate(Action::Save, now).unwrap_err();
+        let e = f
+            .validate(Action::Save, now, &Stored::default())
+            .unwrap_err();
         assert!(e.cover_alt.is_some() && e.cover.is_none());
         f.cover = "javascript:alert(1)".into();
         f.cover_alt = "Ảnh".into();
-        assert!(f.validate(Action::Save, now).unwrap_err().cover.is_some());
+        assert!(f
+            .validate(Action::Save, now, &Stored::default())
+            .unwrap_err()
+            .cover
+            .is_some());
         f.cover = "https://example.com/a.png".into();
         assert_eq!(
-            f.validate(Action::Save, now).unwrap().cover_alt.as_deref(),
+            f.validate(Action::Save, now, &Stored::default())
+                .unwrap()
+                .cover_alt
+                .as_deref(),
             Some("Ảnh")
         );
     }
@@ -409,16 +420,112 @@ mod tests {
         let mut f = form("Tin", "x");
         f.publish_at = "2026-11-28T07:00".into(); // exactly now, in Vietnam time
         assert!(f
-            .validate(Action::Schedule, now)
+            .validate(Action::Schedule, now, &Stored::default())
             .unwrap_err()
             .publish_at
             .is_some());
         f.publish_at = "2026-11-28T07:01".into();
-        let v = f.validate(Action::Schedule, now).unwrap();
+        let v = f
+            .validate(Action::Schedule, now, &Stored::default())
+            .unwrap();
         assert_eq!(v.publish_at, Some(utc("2026-11-28T00:01:00Z")));
         // Other actions ignore the field.
         f.publish_at = "garbage".into();
-        assert_eq!(f.validate(Action::Save, now).unwrap().publish_at, None);
+        assert_eq!(
+            f.validate(Action::Save, now, &Stored::default())
+                .unwrap()
+                .publish_at,
+            None
+        );
+    }
+
+    #[test]
+    fn a_schedule_needs_a_minute_of_lead() {
+        let now = utc("2026-11-28T00:00:30Z"); // 07:00:30 in Vietnam
+        let mut f = form("Tin", "x");
+        f.publish_at = "2026-11-28T07:01".into(); // 30 s ahead
+        let e = f
+            .validate(Action::Schedule, now, &Stored::default())
+            .unwrap_err();
+        let message = e.publish_at.unwrap();
+        assert!(message.contains("07:02 28/11/2026"), "{message}");
+        f.publish_at = "2026-11-28T07:01:30".into(); // exactly a minute ahead
+        assert!(f
+            .validate(Action::Schedule, now, &Stored::default())
+            .is_ok());
+        f.publish_at = "2026-11-28T07:01:29".into();
+        assert!(f
+            .validate(Action::Schedule, now, &Stored::default())
+            .is_err());
+    }
+
+    #[test]
+    fn the_end_follows_the_publication() {
+        let now = utc("2026-11-28T00:00:00Z");
+        let mut f = form("Tin", "x");
+        f.publish_at = "2026-12-01T07:00".into();
+        f.unpublish_at = Some("2026-12-01T07:00".into());
+        let e = f
+            .validate(Action::Schedule, now, &Stored::default())
+            .unwrap_err();
+        assert!(e.unpublish_at.unwrap().contains("07:00 01/12/2026"));
+        f.unpublish_at = Some("2026-12-31T17:00".into());
+        let v = f
+            .validate(Action::Schedule, now, &Stored::default())
+            .unwrap();
+        assert_eq!(v.unpublish_at, Some(utc("2026-12-31T10:00:00Z")));
+        // Publishing now: the end must come after now.
+        f.unpublish_at = Some("2026-11-28T06:00".into());
+        assert!(f
+            .validate(Action::Publish, now, &Stored::default())
+            .unwrap_err()
+            .unpublish_at
+            .is_some());
+        f.unpublish_at = Some("ngày mai".into());
+        assert!(f
+            .validate(Action::Save, now, &Stored::default())
+            .unwrap_err()
+            .unpublish_at
+            .is_some());
+    }
+
+    #[test]
+    fn the_end_is_kept_cleared_or_changed() {
+        let now = utc("2026-11-28T00:00:00Z");
+        let end = utc("2026-12-31T10:00:30Z"); // seconds the input does not show
+        let stored = Stored {
+            status: Some(ArticleStatus::Published),
+            publish_at: Some(utc("2026-11-01T00:00:00Z")),
+            unpublish_at: Some(end),
+        };
+        let mut f = form("Tin", "x");
+        for (field, expected) in [
+            (None, Some(end)),
+            (Some("2026-12-31T17:00"), Some(end)),
+            (Some(""), None),
+            (Some("2027-01-01T08:00"), Some(utc("2027-01-01T01:00:00Z"))),
+        ] {
+            f.unpublish_at = field.map(str::to_owned);
+            let v = f.validate(Action::Save, now, &stored).unwrap();
+            assert_eq!(v.unpublish_at, expected, "{field:?}");
+        }
+        assert_eq!(
+            f.end_choice(Some(end)),
+            EndChoice::Set(utc("2027-01-01T01:00:00Z"))
+        );
+        f.unpublish_at = None;
+        assert_eq!(f.end_choice(Some(end)), EndChoice::Unchanged);
+        // A stored end that passed cannot ride along with a new publication.
+        let archived = Stored {
+            status: Some(ArticleStatus::Archived),
+            unpublish_at: Some(utc("2026-11-01T00:00:00Z")),
+            ..stored
+        };
+        assert!(f
+            .validate(Action::Publish, now, &archived)
+            .unwrap_err()
+            .unpublish_at
+            .is_some());
     }
 
     #[test]
@@ -426,7 +533,7 @@ mod tests {
         let now = utc("2026-01-01T00:00:00Z");
         let mut f = form("  Hai   dòng \r\n tiêu đề ", "a\r\nb\r\n\r\n");
         f.topics = " SIPAS , , Cải cách hành chính,".into();
-        let v = f.validate(Action::Save, now).unwrap();
+        let v = f.validate(Action::Save, now, &Stored::default()).unwrap();
         assert_eq!(v.title, "Hai dòng tiêu đề");
         assert_eq!(v.body, "a\nb");
         assert_eq!(v.topics, ["SIPAS", "Cải cách hành chính"]);

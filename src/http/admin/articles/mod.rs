@@ -1,16 +1,18 @@
 //! `/admin/bai-viet`: the article admin — the list, the editor with its live preview, the actions
-//! each role may take, and secret preview links.
+//! each role may take, scheduling (publication and end), and secret preview links.
 //!
 //! Who may do what is decided here, per article: an author opens only their own articles and
 //! writes them only while they are drafts or in review; editors and admins open and write any,
-//! and alone publish, schedule, archive and delete; only an admin sees and restores deleted
-//! articles. Every change is one transaction with its audit entry and, when the article's
-//! version moves, its revision.
+//! and alone publish, schedule, set when an article leaves the site, archive and delete; only
+//! an admin sees and restores deleted articles. A published article is archived before it can
+//! be scheduled again. Every change is one transaction with its audit entry and, when the
+//! article's version moves, its revision.
 
 mod actions;
 mod editor;
 mod form;
 mod list;
+mod timing;
 
 use axum::routing::{get, post};
 use axum::Router;

@@ -1,0 +1,41 @@
+-- Background jobs (PostgreSQL): their last state, their runs, and per-tick claims so that a job
+-- scheduled on several instances does its work once. SQLite has the same in migrations/sqlite.
+
+-- One row per registered job, updated by every run on any instance.
+create table jobs (
+    name text primary key,
+    schedule text not null,
+    last_started_at timestamptz,
+    last_finished_at timestamptz,
+    last_outcome text check (last_outcome in ('ok', 'error')),
+    last_items bigint not null default 0,
+    last_error text not null default '',
+    last_instance text not null default '',
+    last_failure_at timestamptz,
+    created_at timestamptz not null,
+    updated_at timestamptz not null
+);
+
+-- Runs that did something or failed (a run every second that found nothing is not kept).
+create table job_runs (
+    id bigint generated always as identity primary key,
+    job text not null,
+    instance text not null,
+    started_at timestamptz not null,
+    finished_at timestamptz not null,
+    outcome text not null check (outcome in ('ok', 'error')),
+    items bigint not null default 0,
+    error text not null default ''
+);
+
+create index job_runs_by_job on job_runs (job, started_at);
+
+-- A job whose work must be done once per tick (not once per instance) claims the tick here:
+-- the first instance to insert (job, slot) runs it; the others see the conflict and skip.
+create table job_claims (
+    job text not null,
+    slot text not null,
+    instance text not null,
+    claimed_at timestamptz not null,
+    primary key (job, slot)
+);

@@ -1,0 +1,205 @@
+//! Background jobs, run by tokio-cron-scheduler inside `loa serve`.
+//!
+//! Every job is registered in [`registry`], in one place. A cron tick decides *when*; the work is
+//! an idempotent step that is safe when several instances tick against one database: publication
+//! claims each article with a conditional update, and jobs that must run once per tick claim the
+//! tick itself in `job_claims`. Each run is recorded in `jobs` (last state) and, when it did
+//! something or failed, in `job_runs`. A failing run is logged and simply tried again at the next
+//! tick; it never takes the server down. Shutdown stops the ticks and waits for runs in flight.
+
+pub mod publication;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Timelike, Utc};
+use tokio::sync::RwLock;
+use tokio_cron_scheduler::{Job, JobScheduler};
+
+use crate::db::jobs::Outcome;
+use crate::db::{self, Db};
+use crate::error::error_chain;
+use crate::time;
+
+type Work = fn(Db, DateTime<Utc>) -> Pin<Box<dyn Future<Output = anyhow::Result<usize>> + Send>>;
+
+/// How often a job runs on several instances.
+#[derive(Clone, Copy, Debug)]
+pub enum Claim {
+    /// Every instance runs every tick; the work claims its own items (publication).
+    Items,
+    /// One instance per tick, the first to claim it; `slot` names the tick.
+    PerTick { slot: fn(DateTime<Utc>) -> String },
+}
+
+/// A registered job.
+pub struct JobSpec {
+    pub name: &'static str,
+    /// What the admin page calls it.
+    pub label: &'static str,
+    /// Cron, with seconds, in UTC.
+    pub schedule: &'static str,
+    /// The schedule in words, for the admin page.
+    pub schedule_label: &'static str,
+    pub claim: Claim,
+    pub work: Work,
+}
+
+/// Every background job of Loa.
+pub fn registry() -> Vec<JobSpec> {
+    vec![
+        JobSpec {
+            name: "publication",
+            label: "Xuất bản theo lịch và gỡ bài hết hạn",
+            schedule: "* * * * * *",
+            schedule_label: "mỗi giây",
+            claim: Claim::Items,
+            work: |db, now| {
+                Box::pin(async move { Ok(publication::run_due(&db, now).await?.items()) })
+            },
+        },
+        JobSpec {
+            name: "cleanup",
+            label: "Dọn phiên đăng nhập hết hạn và nhật ký tác vụ cũ",
+            schedule: "0 17 * * * *",
+            schedule_label: "mỗi giờ, phút thứ 17",
+            claim: Claim::PerTick { slot: hour_slot },
+            work: |db, now| Box::pin(async move { cleanup(&db, now).await }),
+        },
+    ]
+}
+
+fn hour_slot(now: DateTime<Utc>) -> String {
+    now.format("%Y-%m-%dT%H").to_string()
+}
+
+/// Expired sessions, old sign-in failures, and job records older than 30 days.
+async fn cleanup(db: &Db, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    let sessions = db::sessions::delete_expired(db, now).await?;
+    let failures = db
+        .pool()
+        .execute(
+            "delete from sign_in_failures where at < $1",
+            crate::params![now - Duration::days(1)],
+        )
+        .await?;
+    let jobs = db::jobs::prune(db, now - Duration::days(30)).await?;
+    Ok((sessions + failures + jobs) as usize)
+}
+
+/// A name for this process in job records: host-less, but distinct per process.
+fn instance_name() -> String {
+    format!("{}-{}", std::process::id(), &db::sessions::new_token()[..8])
+}
+
+/// Runs one job once now, recording the run. Never fails: errors are logged and recorded.
+pub async fn run_once(db: &Db, spec: &JobSpec, instance: &str) -> Outcome {
+    let started = time::now();
+    if let Claim::PerTick { slot } = spec.claim {
+        match db::jobs::claim_tick(db, spec.name, &slot(started), instance, started).await {
+            Ok(true) => {}
+            Ok(false) => return Outcome::Ok { items: 0 },
+            Err(e) => {
+                tracing::warn!(job = spec.name, error = %error_chain(&e), "could not claim the tick");
+                return Outcome::Failed {
+                    error: error_chain(&e),
+                };
+            }
+        }
+    }
+    // The work runs in its own task: a panic there is a failed run, not a dead scheduler.
+    let work = (spec.work)(db.clone(), started);
+    let outcome = match tokio::spawn(work).await {
+        Ok(Ok(items)) => Outcome::Ok { items },
+        Ok(Err(e)) => Outcome::Failed {
+            error: format!("{e:#}"),
+        },
+        Err(e) => Outcome::Failed {
+            error: format!("panic: {e}"),
+        },
+    };
+    if let Outcome::Failed { error } = &outcome {
+        tracing::error!(job = spec.name, error = %error, "job run failed; it runs again at the next tick");
+    } else if let Outcome::Ok { items } = outcome {
+        if items > 0 {
+            tracing::info!(job = spec.name, items, "job run");
+        }
+    }
+    if let Err(e) = db::jobs::finish(db, spec.name, instance, started, time::now(), &outcome).await
+    {
+        tracing::warn!(job = spec.name, error = %error_chain(&e), "could not record the job run");
+    }
+    outcome
+}
+
+/// The running scheduler of one process.
+pub struct Jobs {
+    scheduler: JobScheduler,
+    /// Runs hold a read guard; shutdown takes the write guard, so it waits for them.
+    in_flight: Arc<RwLock<()>>,
+    stopping: Arc<AtomicBool>,
+}
+
+/// Registers every job and starts ticking.
+pub async fn start(db: Db) -> anyhow::Result<Jobs> {
+    let scheduler = JobScheduler::new().await?;
+    let in_flight = Arc::new(RwLock::new(()));
+    let stopping = Arc::new(AtomicBool::new(false));
+    let instance: Arc<str> = instance_name().into();
+    let now = time::now();
+    for spec in registry() {
+        db::jobs::register(&db, spec.name, spec.schedule, now).await?;
+        let spec = Arc::new(spec);
+        let running = Arc::new(AtomicBool::new(false));
+        let (db, in_flight, stopping, instance) = (
+            db.clone(),
+            in_flight.clone(),
+            stopping.clone(),
+            instance.clone(),
+        );
+        let job = Job::new_async(spec.schedule, move |_id, _scheduler| {
+            let (db, spec, running, in_flight, stopping, instance) = (
+                db.clone(),
+                spec.clone(),
+                running.clone(),
+                in_flight.clone(),
+                stopping.clone(),
+                instance.clone(),
+            );
+            Box::pin(async move {
+                // A run still going when the next tick comes is not doubled.
+                if stopping.load(Ordering::SeqCst) || running.swap(true, Ordering::SeqCst) {
+                    return;
+                }
+                let _guard = in_flight.read().await;
+                run_once(&db, &spec, &instance).await;
+                running.store(false, Ordering::SeqCst);
+            })
+        })?;
+        scheduler.add(job).await?;
+    }
+    scheduler.start().await?;
+    Ok(Jobs {
+        scheduler,
+        in_flight,
+        stopping,
+    })
+}
+
+impl Jobs {
+    /// Stops the ticks and waits for the runs in flight.
+    pub async fn shutdown(mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        if let Err(e) = self.scheduler.shutdown().await {
+            tracing::warn!(error = %e, "the scheduler did not stop cleanly");
+        }
+        let _ = self.in_flight.write().await;
+    }
+}
+
+/// The next whole second, for tests and benchmarks that schedule "as soon as possible".
+pub fn next_second(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.with_nanosecond(0).unwrap_or(now) + Duration::seconds(1)
+}
