@@ -166,6 +166,7 @@ fn load_config(flags: &Flags) -> Result<Config, ConfigError> {
         data_dir: flags.data_dir.clone(),
         smtp_url: None,
         max_upload_mb: None,
+        ..Default::default()
     };
     RawConfig::default()
         .merge(file)
@@ -200,7 +201,7 @@ async fn serve(mut config: Config) -> anyhow::Result<()> {
         let _ = writeln!(out, "Địa chỉ công khai: {}", state.config.base_url);
     }
     let _ = out.flush();
-    let jobs = crate::jobs::start(state.db.clone()).await?;
+    let jobs = crate::jobs::start_with(state.db.clone(), state.config.clone()).await?;
     crate::app::serve(listener, state.clone(), shutdown_signal()).await?;
     jobs.shutdown().await;
     state.db.close().await;

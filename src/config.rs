@@ -97,6 +97,12 @@ pub struct Config {
     pub smtp_url: Option<Secret>,
     /// Largest accepted upload, in bytes.
     pub max_upload_bytes: usize,
+    /// Days citizens' names and contacts are kept after an article's confirmations close.
+    pub citizen_retention_days: i64,
+    /// When the daily acknowledgment reminders go out, in Vietnam time.
+    pub reminder_time: chrono::NaiveTime,
+    /// Items due within this many days (or overdue) are reminded.
+    pub reminder_days: i64,
 }
 
 impl Config {
@@ -124,6 +130,9 @@ pub struct RawConfig {
     pub data_dir: Option<PathBuf>,
     pub smtp_url: Option<String>,
     pub max_upload_mb: Option<u64>,
+    pub citizen_retention_days: Option<i64>,
+    pub reminder_time: Option<String>,
+    pub reminder_days: Option<i64>,
 }
 
 impl RawConfig {
@@ -139,7 +148,27 @@ impl RawConfig {
                 )
             })?),
         };
+        let citizen_retention_days = match get("LOA_CITIZEN_RETENTION_DAYS") {
+            None => None,
+            Some(v) => Some(v.trim().parse::<i64>().map_err(|_| {
+                ConfigError::new(
+                    "LOA_CITIZEN_RETENTION_DAYS",
+                    format!("«{v}» không phải một số nguyên"),
+                )
+            })?),
+        };
+        let reminder_days = match get("LOA_REMINDER_DAYS") {
+            None => None,
+            Some(v) => Some(v.trim().parse::<i64>().map_err(|_| {
+                ConfigError::new(
+                    "LOA_REMINDER_DAYS",
+                    format!("«{v}» không phải một số nguyên"),
+                )
+            })?),
+        };
         Ok(RawConfig {
+            reminder_time: get("LOA_REMINDER_TIME"),
+            reminder_days,
             database_url: get("LOA_DATABASE_URL"),
             addr: get("LOA_ADDR"),
             base_url: get("LOA_BASE_URL"),
@@ -147,6 +176,7 @@ impl RawConfig {
             data_dir: get("LOA_DATA_DIR").map(PathBuf::from),
             smtp_url: get("LOA_SMTP_URL"),
             max_upload_mb,
+            citizen_retention_days,
         })
     }
 
@@ -180,6 +210,9 @@ impl RawConfig {
             data_dir: over.data_dir.or(self.data_dir),
             smtp_url: over.smtp_url.or(self.smtp_url),
             max_upload_mb: over.max_upload_mb.or(self.max_upload_mb),
+            citizen_retention_days: over.citizen_retention_days.or(self.citizen_retention_days),
+            reminder_time: over.reminder_time.or(self.reminder_time),
+            reminder_days: over.reminder_days.or(self.reminder_days),
         }
     }
 
@@ -221,7 +254,32 @@ impl RawConfig {
                 "phải từ 1 đến 100 (MB)",
             ));
         }
+        let citizen_retention_days = self.citizen_retention_days.unwrap_or(365);
+        if !(1..=3650).contains(&citizen_retention_days) {
+            return Err(ConfigError::new(
+                "LOA_CITIZEN_RETENTION_DAYS",
+                "phải từ 1 đến 3650 (ngày)",
+            ));
+        }
+        let time_text = self.reminder_time.as_deref().unwrap_or("08:00").trim();
+        let reminder_time =
+            chrono::NaiveTime::parse_from_str(time_text, "%H:%M").map_err(|_| {
+                ConfigError::new(
+                    "LOA_REMINDER_TIME",
+                    format!("«{time_text}» không phải giờ:phút (ví dụ 08:00, giờ Việt Nam)"),
+                )
+            })?;
+        let reminder_days = self.reminder_days.unwrap_or(3);
+        if !(0..=60).contains(&reminder_days) {
+            return Err(ConfigError::new(
+                "LOA_REMINDER_DAYS",
+                "phải từ 0 đến 60 (ngày)",
+            ));
+        }
         Ok(Config {
+            reminder_time,
+            reminder_days,
+            citizen_retention_days,
             max_upload_bytes: max_upload_mb as usize * 1024 * 1024,
             database_url,
             addr,
@@ -335,10 +393,36 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(bad(smtp), "LOA_SMTP_URL");
+        let reminder = RawConfig {
+            reminder_time: Some("8 giờ".into()),
+            ..Default::default()
+        };
+        assert_eq!(bad(reminder), "LOA_REMINDER_TIME");
+        let days = RawConfig {
+            reminder_days: Some(-1),
+            ..Default::default()
+        };
+        assert_eq!(bad(days), "LOA_REMINDER_DAYS");
         let env = HashMap::from([("LOA_MAX_UPLOAD_MB".to_owned(), "năm".to_owned())]);
         assert_eq!(
             RawConfig::from_env(&env).unwrap_err().setting,
             "LOA_MAX_UPLOAD_MB"
         );
+    }
+
+    #[test]
+    fn citizen_retention_is_configurable() {
+        assert_eq!(Config::defaults().citizen_retention_days, 365);
+        let env = HashMap::from([("LOA_CITIZEN_RETENTION_DAYS".to_owned(), "30".to_owned())]);
+        let c = RawConfig::from_env(&env).unwrap().validate().unwrap();
+        assert_eq!(c.citizen_retention_days, 30);
+        for bad in ["0", "mot nam"] {
+            let env = HashMap::from([("LOA_CITIZEN_RETENTION_DAYS".to_owned(), bad.to_owned())]);
+            let setting = match RawConfig::from_env(&env) {
+                Ok(raw) => raw.validate().unwrap_err().setting,
+                Err(e) => e.setting,
+            };
+            assert_eq!(setting, "LOA_CITIZEN_RETENTION_DAYS", "{bad}");
+        }
     }
 }

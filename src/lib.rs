@@ -4,6 +4,7 @@
 //! the map of the modules.
 
 pub mod account;
+pub mod ack;
 pub mod app;
 pub mod article;
 pub mod cli;
@@ -13,8 +14,10 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod jobs;
+pub mod mail;
 pub mod markdown;
 pub mod media;
+pub mod phone;
 pub mod site;
 pub mod slug;
 pub mod staff_import;

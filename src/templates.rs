@@ -100,6 +100,47 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "admin/jobs.html",
         include_str!("../templates/admin/jobs.html"),
     ),
+    (
+        "ack_status.html",
+        include_str!("../templates/ack_status.html"),
+    ),
+    (
+        "ack_pending.html",
+        include_str!("../templates/ack_pending.html"),
+    ),
+    (
+        "ack_refused.html",
+        include_str!("../templates/ack_refused.html"),
+    ),
+    (
+        "admin/article_acks.html",
+        include_str!("../templates/admin/article_acks.html"),
+    ),
+    (
+        "confirm_citizen.html",
+        include_str!("../templates/confirm_citizen.html"),
+    ),
+    (
+        "confirm_citizen_page.html",
+        include_str!("../templates/confirm_citizen_page.html"),
+    ),
+    (
+        "confirm_thanks.html",
+        include_str!("../templates/confirm_thanks.html"),
+    ),
+    ("privacy.html", include_str!("../templates/privacy.html")),
+    (
+        "admin/citizens.html",
+        include_str!("../templates/admin/citizens.html"),
+    ),
+    (
+        "notifications.html",
+        include_str!("../templates/notifications.html"),
+    ),
+    (
+        "admin/reminders.html",
+        include_str!("../templates/admin/reminders.html"),
+    ),
 ];
 
 /// Escapes the five characters that matter in HTML text and quoted attributes. (Tera's default

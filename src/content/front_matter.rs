@@ -4,11 +4,15 @@
 //! reported with the file, the line and the field, and a file yields either a complete
 //! [`ArticleInput`] or its list of errors, never half of each.
 
+mod ack;
+
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
 use unicode_normalization::UnicodeNormalization;
+
+pub use ack::{format_time as format_ack_time, parse_time as parse_ack_time, AckFile};
 
 use super::ContentError;
 use crate::article::{ArticleInput, ArticleStatus};
@@ -33,6 +37,8 @@ struct RawFrontMatter {
     featured: bool,
     cover: Option<Spanned<String>>,
     cover_alt: Option<String>,
+    /// Who must confirm having read the article: see [`ack`].
+    ack: Option<Spanned<ack::RawAck>>,
 }
 
 /// A parsed article file. When the file gives no slug, `input.slug` is derived from the title
@@ -44,6 +50,8 @@ pub struct ArticleFile {
     pub slug_is_explicit: bool,
     /// The line of `slug = …`, or of the title when the slug is derived.
     pub slug_line: usize,
+    /// The `[ack]` table, when the article takes acknowledgments.
+    pub ack: Option<AckFile>,
 }
 
 /// Where the front matter sits in the file, to turn byte offsets into line numbers.
@@ -144,9 +152,11 @@ fn field_of_toml_error(message: &str) -> Option<&'static str> {
         "cover",
         "cover_alt",
     ];
+    let named = |f: &str| message.contains(&format!("`{f}`"));
     FIELDS
         .into_iter()
-        .find(|f| message.contains(&format!("`{f}`")))
+        .find(|f| named(f))
+        .or_else(|| ack::KEYS.into_iter().any(named).then_some("ack"))
 }
 
 fn toml_message(message: &str) -> String {
@@ -294,6 +304,11 @@ fn validate(
         }
     }
 
+    let ack = raw
+        .ack
+        .as_ref()
+        .and_then(|a| ack::validate(at, a, &mut errors));
+
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -328,6 +343,7 @@ fn validate(
         },
         slug_is_explicit,
         slug_line,
+        ack,
     })
 }
 

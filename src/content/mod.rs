@@ -15,9 +15,10 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::ack::{AckSettings, StaffAudience};
 use crate::article::{ArticleInput, ArticleStatus};
 use crate::db::site::SiteChanges;
-use crate::db::{self, articles, topics, Db, DbError};
+use crate::db::{self, ack_settings, articles, topics, units, Db, DbError, Tx};
 use crate::site::SiteFile;
 use crate::slug::Slug;
 use crate::time;
@@ -150,6 +151,10 @@ pub fn load_dir(dir: &Path) -> Result<ContentSet, ImportError> {
         }
     }
     errors.extend(assign_slugs(&mut set.articles));
+    if let Some(site) = &set.site {
+        let known: HashSet<String> = site.units.iter().map(|u| u.slug.to_string()).collect();
+        errors.extend(check_ack_units(&set.articles, &known));
+    }
     if errors.is_empty() {
         Ok(set)
     } else {
@@ -181,9 +186,36 @@ fn assign_slugs(files: &mut [ArticleFile]) -> Vec<ContentError> {
     errors
 }
 
+/// Every unit an `[ack]` names must exist: in the directory's `site.toml`, or (without one) in
+/// the database.
+pub fn check_ack_units(files: &[ArticleFile], known: &HashSet<String>) -> Vec<ContentError> {
+    let mut errors = Vec::new();
+    for f in files {
+        let Some(ack) = &f.ack else { continue };
+        if let StaffAudience::Units(slugs) = &ack.settings.staff {
+            for slug in slugs.iter().filter(|s| !known.contains(*s)) {
+                errors.push(ContentError::new(
+                    &f.path,
+                    ack.staff_line,
+                    Some("ack.staff"),
+                    format!("không có đơn vị «{slug}» trong site.toml"),
+                ));
+            }
+        }
+    }
+    errors
+}
+
 /// Imports a directory: validate everything, then write everything in one transaction.
 pub async fn import_dir(db: &Db, dir: &Path) -> Result<ImportReport, ImportError> {
     let set = load_dir(dir)?;
+    if set.site.is_none() {
+        let known: HashSet<String> = units::all(db).await?.into_iter().map(|u| u.slug).collect();
+        let errors = check_ack_units(&set.articles, &known);
+        if !errors.is_empty() {
+            return Err(ImportError::Invalid(errors));
+        }
+    }
     Ok(apply(db, &set, time::now()).await?)
 }
 
@@ -203,7 +235,8 @@ pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<Impo
                 if input.publish_at.is_none() && input.status == ArticleStatus::Published {
                     input.publish_at = Some(now);
                 }
-                articles::insert(&mut tx, &input, now).await?;
+                let id = articles::insert(&mut tx, &input, now).await?;
+                apply_ack(&mut tx, id, file.ack.as_ref().map(|a| &a.settings), now).await?;
                 report.added.push(slug);
             }
             Some(existing) => {
@@ -214,10 +247,21 @@ pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<Impo
                 // Files do not carry the meta description: keep the one written in the editor.
                 input.meta_description = existing.meta_description.clone();
                 let topics_now = topics::names_for_article(&mut tx, existing.id).await?;
-                if same_article(&existing, &topics_now, &input) {
+                let ack_now = ack_settings::settings_tx(&mut tx, existing.id)
+                    .await?
+                    .map(|s| s.to_settings());
+                let ack = file.ack.as_ref().map(|a| &a.settings);
+                let same_ack = same_ack(ack_now.as_ref(), ack);
+                if same_article(&existing, &topics_now, &input) && same_ack {
                     report.unchanged.push(slug);
                 } else {
                     articles::update(&mut tx, existing.id, &input, now).await?;
+                    if !same_ack {
+                        apply_ack(&mut tx, existing.id, ack, now).await?;
+                    }
+                    // A file cannot say that a change is major: changes by import are minor,
+                    // and a first publication stores version 1.
+                    ack_settings::ensure_version(&mut tx, existing.id, None, now).await?;
                     report.updated.push(slug);
                 }
             }
@@ -225,6 +269,41 @@ pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<Impo
     }
     tx.commit().await?;
     Ok(report)
+}
+
+/// Writes (or removes) an article's `[ack]`; the units were checked to exist.
+async fn apply_ack(
+    tx: &mut Tx,
+    article_id: i64,
+    ack: Option<&AckSettings>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let Some(settings) = ack else {
+        return ack_settings::remove(tx, article_id).await;
+    };
+    let mut ids = Vec::new();
+    if let StaffAudience::Units(slugs) = &settings.staff {
+        for unit in units::all_tx(tx).await? {
+            if slugs.contains(&unit.slug) {
+                ids.push(unit.id);
+            }
+        }
+    }
+    ack_settings::save(tx, article_id, settings, &ids, now).await?;
+    ack_settings::ensure_version(tx, article_id, None, now).await?;
+    Ok(())
+}
+
+/// The same settings, whatever the order of the units.
+fn same_ack(stored: Option<&AckSettings>, file: Option<&AckSettings>) -> bool {
+    let normal = |s: &AckSettings| {
+        let mut s = s.clone();
+        if let StaffAudience::Units(u) = &mut s.staff {
+            u.sort();
+        }
+        s
+    };
+    stored.map(normal) == file.map(normal)
 }
 
 fn same_article(row: &articles::ArticleRow, topic_names: &[String], a: &ArticleInput) -> bool {
@@ -266,6 +345,45 @@ struct ExportedFrontMatter<'a> {
     cover: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cover_alt: Option<&'a str>,
+    /// Last: a TOML table follows the plain keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ack: Option<ExportedAck>,
+}
+
+/// `[ack]` as export writes it (see [`front_matter::AckFile`]).
+#[derive(Serialize)]
+struct ExportedAck {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    staff: Option<ExportedStaff>,
+    citizens: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    due: Option<String>,
+    statement: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    closes: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ExportedStaff {
+    All(&'static str),
+    Units(Vec<String>),
+}
+
+impl ExportedAck {
+    fn new(s: AckSettings) -> ExportedAck {
+        ExportedAck {
+            staff: match s.staff {
+                StaffAudience::None => None,
+                StaffAudience::All => Some(ExportedStaff::All("all")),
+                StaffAudience::Units(u) => Some(ExportedStaff::Units(u)),
+            },
+            citizens: s.citizens,
+            due: s.due.map(front_matter::format_ack_time),
+            statement: s.statement,
+            closes: s.closes.map(front_matter::format_ack_time),
+        }
+    }
 }
 
 /// How many files an export wrote.
@@ -289,6 +407,9 @@ pub async fn export_dir(db: &Db, dir: &Path) -> Result<ExportReport, ImportError
     let mut tx = db.begin().await?;
     for row in rows {
         let topic_names = topics::names_for_article(&mut tx, row.id).await?;
+        let ack = ack_settings::settings_tx(&mut tx, row.id)
+            .await?
+            .map(|s| ExportedAck::new(s.to_settings()));
         let front = ExportedFrontMatter {
             title: &row.title,
             slug: &row.slug,
@@ -300,6 +421,7 @@ pub async fn export_dir(db: &Db, dir: &Path) -> Result<ExportReport, ImportError
             featured: row.featured,
             cover: row.cover.as_deref(),
             cover_alt: row.cover_alt.as_deref(),
+            ack,
         };
         let front = toml::to_string(&front).expect("front matter always serialises");
         let text = format!("+++\n{front}+++\n\n{}\n", row.body);

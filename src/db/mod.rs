@@ -6,8 +6,12 @@
 //! decoded with `sqlx::FromRow` structs whose field types exist on both backends (`i64`, `bool`,
 //! `String`, `DateTime<Utc>`).
 
+pub mod ack_reminders;
+pub mod ack_settings;
+pub mod ack_status;
 pub mod articles;
 pub mod audit;
+pub mod citizens;
 pub mod jobs;
 pub mod media;
 pub mod revisions;

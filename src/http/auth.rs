@@ -41,6 +41,8 @@ pub struct CurrentUser {
     pub unit_id: Option<i64>,
     pub is_head: bool,
     pub must_change_password: bool,
+    /// Open acknowledgment items still to confirm, for the header (filled by the session layer).
+    pub pending_acks: i64,
 }
 
 impl From<UserRow> for CurrentUser {
@@ -53,6 +55,7 @@ impl From<UserRow> for CurrentUser {
             unit_id: u.unit_id,
             is_head: u.is_head,
             must_change_password: u.must_change_password,
+            pending_acks: 0,
         }
     }
 }
@@ -170,7 +173,13 @@ pub async fn session_layer(
                 }
                 ctx.csrf = s.csrf_token;
                 ctx.session_hash = Some(s.id_hash);
-                ctx.user = Some(s.user.into());
+                let mut user: CurrentUser = s.user.into();
+                // Every page's header shows it; one indexed query per signed-in request.
+                match crate::db::ack_status::pending_count(&state.db, user.id, now).await {
+                    Ok(n) => user.pending_acks = n,
+                    Err(e) => return AppError::Db(e).into_response(),
+                }
+                ctx.user = Some(user);
             }
             Ok(None) => cookies_out.push(set_cookie(
                 &state,

@@ -94,6 +94,8 @@ pub struct Layout {
     pub page_title: String,
     pub description: String,
     pub canonical: String,
+    /// The signed-in person's open acknowledgment items still to confirm (0 when signed out).
+    pub pending_acks: i64,
 }
 
 impl Layout {
@@ -118,6 +120,7 @@ impl Layout {
                 .join(path)
                 .map(|u| u.to_string())
                 .unwrap_or_default(),
+            pending_acks: ctx.user.as_ref().map_or(0, |u| u.pending_acks),
         }
     }
 }

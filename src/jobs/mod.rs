@@ -7,7 +7,9 @@
 //! something or failed, in `job_runs`. A failing run is logged and simply tried again at the next
 //! tick; it never takes the server down. Shutdown stops the ticks and waits for runs in flight.
 
+pub mod citizen_purge;
 pub mod publication;
+pub mod reminders;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -18,12 +20,19 @@ use chrono::{DateTime, Duration, Timelike, Utc};
 use tokio::sync::RwLock;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
+use crate::config::Config;
 use crate::db::jobs::Outcome;
 use crate::db::{self, Db};
 use crate::error::error_chain;
 use crate::time;
 
-type Work = fn(Db, DateTime<Utc>) -> Pin<Box<dyn Future<Output = anyhow::Result<usize>> + Send>>;
+/// A job's work: the database, the configuration (for jobs that need settings or mail) and the
+/// time of the tick.
+type Work = fn(
+    Db,
+    Arc<Config>,
+    DateTime<Utc>,
+) -> Pin<Box<dyn Future<Output = anyhow::Result<usize>> + Send>>;
 
 /// How often a job runs on several instances.
 #[derive(Clone, Copy, Debug)]
@@ -39,35 +48,37 @@ pub struct JobSpec {
     pub name: &'static str,
     /// What the admin page calls it.
     pub label: &'static str,
-    /// Cron, with seconds, in UTC.
-    pub schedule: &'static str,
+    /// Cron, with seconds, in UTC (built from the configuration for jobs whose time is set).
+    pub schedule: String,
     /// The schedule in words, for the admin page.
-    pub schedule_label: &'static str,
+    pub schedule_label: String,
     pub claim: Claim,
     pub work: Work,
 }
 
-/// Every background job of Loa.
-pub fn registry() -> Vec<JobSpec> {
+/// Every background job of Loa, with the schedules `config` sets.
+pub fn registry(config: &Config) -> Vec<JobSpec> {
     vec![
         JobSpec {
             name: "publication",
             label: "Xuất bản theo lịch và gỡ bài hết hạn",
-            schedule: "* * * * * *",
-            schedule_label: "mỗi giây",
+            schedule: "* * * * * *".to_owned(),
+            schedule_label: "mỗi giây".to_owned(),
             claim: Claim::Items,
-            work: |db, now| {
+            work: |db, _config, now| {
                 Box::pin(async move { Ok(publication::run_due(&db, now).await?.items()) })
             },
         },
         JobSpec {
             name: "cleanup",
             label: "Dọn phiên đăng nhập hết hạn và nhật ký tác vụ cũ",
-            schedule: "0 17 * * * *",
-            schedule_label: "mỗi giờ, phút thứ 17",
+            schedule: "0 17 * * * *".to_owned(),
+            schedule_label: "mỗi giờ, phút thứ 17".to_owned(),
             claim: Claim::PerTick { slot: hour_slot },
-            work: |db, now| Box::pin(async move { cleanup(&db, now).await }),
+            work: |db, _config, now| Box::pin(async move { cleanup(&db, now).await }),
         },
+        reminders::spec(config),
+        citizen_purge::spec(),
     ]
 }
 
@@ -95,7 +106,7 @@ fn instance_name() -> String {
 }
 
 /// Runs one job once now, recording the run. Never fails: errors are logged and recorded.
-pub async fn run_once(db: &Db, spec: &JobSpec, instance: &str) -> Outcome {
+pub async fn run_once(db: &Db, config: &Arc<Config>, spec: &JobSpec, instance: &str) -> Outcome {
     let started = time::now();
     if let Claim::PerTick { slot } = spec.claim {
         match db::jobs::claim_tick(db, spec.name, &slot(started), instance, started).await {
@@ -110,7 +121,7 @@ pub async fn run_once(db: &Db, spec: &JobSpec, instance: &str) -> Outcome {
         }
     }
     // The work runs in its own task: a panic there is a failed run, not a dead scheduler.
-    let work = (spec.work)(db.clone(), started);
+    let work = (spec.work)(db.clone(), config.clone(), started);
     let outcome = match tokio::spawn(work).await {
         Ok(Ok(items)) => Outcome::Ok { items },
         Ok(Err(e)) => Outcome::Failed {
@@ -142,26 +153,34 @@ pub struct Jobs {
     stopping: Arc<AtomicBool>,
 }
 
-/// Registers every job and starts ticking.
+/// Registers every job with the default configuration and starts ticking (tests, benchmarks).
 pub async fn start(db: Db) -> anyhow::Result<Jobs> {
+    start_with(db, Arc::new(Config::defaults())).await
+}
+
+/// Registers every job and starts ticking; `config` sets their schedules and settings.
+pub async fn start_with(db: Db, config: Arc<Config>) -> anyhow::Result<Jobs> {
     let scheduler = JobScheduler::new().await?;
     let in_flight = Arc::new(RwLock::new(()));
     let stopping = Arc::new(AtomicBool::new(false));
     let instance: Arc<str> = instance_name().into();
     let now = time::now();
-    for spec in registry() {
-        db::jobs::register(&db, spec.name, spec.schedule, now).await?;
+    for spec in registry(&config) {
+        db::jobs::register(&db, spec.name, &spec.schedule, now).await?;
         let spec = Arc::new(spec);
         let running = Arc::new(AtomicBool::new(false));
-        let (db, in_flight, stopping, instance) = (
+        let (db, config, in_flight, stopping, instance) = (
             db.clone(),
+            config.clone(),
             in_flight.clone(),
             stopping.clone(),
             instance.clone(),
         );
-        let job = Job::new_async(spec.schedule, move |_id, _scheduler| {
-            let (db, spec, running, in_flight, stopping, instance) = (
+        let schedule = spec.schedule.clone();
+        let job = Job::new_async(schedule.as_str(), move |_id, _scheduler| {
+            let (db, config, spec, running, in_flight, stopping, instance) = (
                 db.clone(),
+                config.clone(),
                 spec.clone(),
                 running.clone(),
                 in_flight.clone(),
@@ -174,7 +193,7 @@ pub async fn start(db: Db) -> anyhow::Result<Jobs> {
                     return;
                 }
                 let _guard = in_flight.read().await;
-                run_once(&db, &spec, &instance).await;
+                run_once(&db, &config, &spec, &instance).await;
                 running.store(false, Ordering::SeqCst);
             })
         })?;

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::db::revisions::{self, NewRevision};
-use crate::db::{articles, audit, Db, DbError};
+use crate::db::{ack_settings, articles, audit, Db, DbError};
 use crate::params;
 
 /// The label of what the scheduler does, in the audit log and revisions.
@@ -77,6 +77,7 @@ pub async fn claim_publication(db: &Db, id: i64, now: DateTime<Utc>) -> Result<b
         "update articles set status = 'published', version = version + 1, updated_at = $2 \
          where id = $1 and status = 'scheduled' and publish_at <= $2 and deleted_at is null",
         Change {
+            opens_acks: true,
             action: "article.publish",
             reason: "Xuất bản theo lịch",
             detail: "tự động theo lịch",
@@ -95,6 +96,7 @@ pub async fn claim_expiry(db: &Db, id: i64, now: DateTime<Utc>) -> Result<bool, 
          where id = $1 and status = 'published' and unpublish_at is not null \
          and unpublish_at <= $2 and deleted_at is null",
         Change {
+            opens_acks: false,
             action: "article.archive",
             reason: "Lưu trữ khi hết thời hạn đăng",
             detail: "tự động khi hết thời hạn đăng",
@@ -104,6 +106,8 @@ pub async fn claim_expiry(db: &Db, id: i64, now: DateTime<Utc>) -> Result<bool, 
 }
 
 struct Change {
+    /// A publication opens acknowledgments: the text people will confirm is stored now.
+    opens_acks: bool,
     action: &'static str,
     reason: &'static str,
     detail: &'static str,
@@ -134,6 +138,9 @@ async fn transition(
         reason: change.reason,
     };
     revisions::record(&mut tx, &revision, now).await?;
+    if change.opens_acks {
+        ack_settings::ensure_version(&mut tx, id, None, now).await?;
+    }
     let entry = audit::Entry {
         actor_label: SYSTEM.to_owned(),
         action: change.action,

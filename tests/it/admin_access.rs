@@ -119,6 +119,15 @@ async fn fixture(db: TestDb) -> Fixture {
         )
         .await
         .unwrap();
+    // One article that takes acknowledgments, for its admin view.
+    db.pool()
+        .execute(
+            "insert into ack_settings (article_id, staff_all, citizens, statement, created_at, \
+                 updated_at) values ($1, true, false, 'Tôi đã đọc.', $2, $2)",
+            loa::params![ids["khac-luu"], loa::time::now()],
+        )
+        .await
+        .unwrap();
     let mut tx = db.begin().await.unwrap();
     let rev = loa::db::revisions::record(
         &mut tx,
@@ -261,6 +270,12 @@ fn cases(f: &Fixture) -> Vec<Case> {
         get(format!("/admin/don-vi/{}", id("unit")), Need::Admin),
         get("/admin/nhat-ky".into(), Need::Admin),
         get("/admin/lich".into(), Need::Author),
+        get(
+            format!("/admin/bai-viet/{}/xac-nhan", id("khac-luu")),
+            Need::Editor,
+        ),
+        get("/admin/nhac-nho".into(), Need::Editor),
+        get("/admin/nguoi-dan".into(), Need::Admin),
         get("/admin/tac-vu".into(), Need::Admin),
         // Articles.
         post(

@@ -177,7 +177,24 @@ async fn export_then_import_round_trips(db: TestDb) {
             "title = \"Hẹn giờ\"\nstatus = \"scheduled\"\npublish_at = 2030-01-01T07:00:00+07:00\n\
              unpublish_at = \"2030-02-01\"\ncover = \"https://example.com/a.png\"\ncover_alt = \"Ảnh\"",
             "| a |\n|---|\n| 1 |",
+        )
+        .article(
+            "z.md",
+            "title = \"Cần xác nhận\"\n[ack]\nstaff = [\"van-phong\", \"thanh-tra\"]\n\
+             citizens = true\ndue = \"2018-09-15\"\nclose = \"x\"",
+            "Nội dung.",
         );
+    // An unknown key in [ack] is refused, naming its line.
+    let refused = loa(&db, &["import", extra.path().to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("z.md:7"), "{}", stderr(&refused));
+    extra.article(
+        "z.md",
+        "title = \"Cần xác nhận\"\n[ack]\nstaff = [\"van-phong\", \"thanh-tra\"]\n\
+         citizens = true\ndue = \"2018-09-15\"\nstatement = \"Tôi đã đọc.\"\n\
+         closes = 2018-12-31T17:00:00+07:00",
+        "Nội dung.",
+    );
     assert!(loa(&db, &["import", extra.path().to_str().unwrap()])
         .status
         .success());
@@ -245,6 +262,41 @@ async fn export_then_import_round_trips(db: TestDb) {
         };
         assert_eq!(topics(&a).await, topics(&b).await, "{slug}");
     }
+    // The [ack] table came back the same, and the published article has its version 1.
+    let exported = std::fs::read_to_string(out_dir.join("can-xac-nhan.md")).unwrap();
+    assert!(exported.contains("[ack]"), "{exported}");
+    assert!(exported.contains("due = \"2018-09-15\""), "{exported}");
+    let ack = |db: loa::db::Db| async move {
+        let id = articles::all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.slug == "can-xac-nhan")
+            .unwrap()
+            .id;
+        let s = loa::db::ack_settings::settings(&db, id)
+            .await
+            .unwrap()
+            .unwrap();
+        let v = loa::db::ack_settings::current_version(&db, id)
+            .await
+            .unwrap()
+            .unwrap();
+        (s.to_settings(), v.version, v.text_hash)
+    };
+    let (left, right) = (ack(a).await, ack(b).await);
+    assert_eq!(left, right);
+    assert_eq!(
+        left.0.staff,
+        loa::ack::StaffAudience::Units(vec!["van-phong".into(), "thanh-tra".into()])
+    );
+    assert!(left.0.citizens);
+    assert_eq!(left.0.statement, "Tôi đã đọc.");
+    assert_eq!(
+        left.0.closes.map(loa::time::to_rfc3339_vietnam).as_deref(),
+        Some("2018-12-31T17:00:00+07:00")
+    );
+    assert_eq!(left.1, 1);
 }
 
 async fn serve_fills_an_empty_database_and_stops_cleanly(db: TestDb) {

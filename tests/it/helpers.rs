@@ -136,9 +136,18 @@ pub struct TestApp {
 impl TestApp {
     /// Boots Loa on `db`; an empty database is filled from `content_dir` as `loa serve` does.
     pub async fn spawn(db: TestDb, content_dir: &Path) -> TestApp {
+        TestApp::spawn_with(db, content_dir, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with the test's own settings on top (`raw.smtp_url = …`).
+    pub async fn spawn_with(
+        db: TestDb,
+        content_dir: &Path,
+        configure: impl FnOnce(&mut RawConfig),
+    ) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let config = RawConfig {
+        let mut raw = RawConfig {
             database_url: Some(db.url.clone()),
             addr: Some(addr.to_string()),
             base_url: Some(format!("http://{addr}")),
@@ -146,9 +155,10 @@ impl TestApp {
             data_dir: Some(db.dir.path().join("data")),
             smtp_url: None,
             max_upload_mb: None,
-        }
-        .validate()
-        .expect("a valid test configuration");
+            ..Default::default()
+        };
+        configure(&mut raw);
+        let config = raw.validate().expect("a valid test configuration");
         let state = app::prepare(config).await.expect("the app prepares");
         tokio::spawn(app::serve(listener, state.clone(), std::future::pending()));
         TestApp {

@@ -1,6 +1,10 @@
 //! Loa's integration tests: one binary, one module per feature. Every test that touches the
 //! database runs on SQLite, and also on PostgreSQL when LOA_TEST_DATABASE_URL is set.
 
+mod ack_citizens;
+mod ack_reminders;
+mod ack_settings;
+mod ack_staff;
 mod admin_access;
 mod admin_articles;
 mod admin_audit;

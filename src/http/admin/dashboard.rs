@@ -116,6 +116,10 @@ pub fn action_label(action: &str) -> &str {
         "article.preview_revoke" => "Thu hồi liên kết xem trước",
         "media.upload" => "Tải ảnh lên",
         "media.delete" => "Xoá ảnh",
+        "ack.confirm_on_behalf" => "Ghi nhận xác nhận thay",
+        "ack.revoke" => "Thu hồi xác nhận",
+        "citizen.export" => "Xuất dữ liệu người dân",
+        "citizen.delete" => "Xoá dữ liệu người dân",
         other => other,
     }
 }

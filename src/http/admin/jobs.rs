@@ -73,8 +73,8 @@ struct FailureView {
 struct JobView {
     name: &'static str,
     label: &'static str,
-    schedule_label: &'static str,
-    cron: &'static str,
+    schedule_label: String,
+    cron: String,
     last_run: Option<LastRunView>,
     last_failure: Option<FailureView>,
 }
@@ -139,7 +139,7 @@ fn last_failure(row: Option<&JobRow>, run: Option<RunRow>) -> Option<FailureView
 
 /// GET `/admin/tac-vu`.
 async fn jobs_page(State(state): State<AppState>, ctx: Ctx) -> Result<Html<String>> {
-    let specs = registry();
+    let specs = registry(&state.config);
     let rows: HashMap<String, JobRow> = jobs::list(&state.db)
         .await?
         .into_iter()
@@ -152,8 +152,8 @@ async fn jobs_page(State(state): State<AppState>, ctx: Ctx) -> Result<Html<Strin
         views.push(JobView {
             name: spec.name,
             label: spec.label,
-            schedule_label: spec.schedule_label,
-            cron: spec.schedule,
+            schedule_label: spec.schedule_label.clone(),
+            cron: spec.schedule.clone(),
             last_run: row.and_then(last_run),
             last_failure: last_failure(row, failed_run),
         });

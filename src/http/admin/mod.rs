@@ -2,9 +2,11 @@
 //! needs at least an author; the people, units, audit and background-jobs pages need an admin. Finer rules
 //! (who may publish, whose articles an author may touch) live with the actions themselves.
 
+mod acks;
 mod articles;
 mod audit_log;
 mod calendar;
+mod citizens;
 mod dashboard;
 mod jobs;
 mod media;
@@ -12,6 +14,7 @@ mod people;
 mod people_form;
 mod people_import;
 mod people_status;
+mod reminders;
 mod revisions;
 mod units;
 
@@ -29,13 +32,16 @@ pub fn router() -> Router<AppState> {
         .merge(units::router())
         .merge(audit_log::router())
         .merge(jobs::router())
+        .merge(citizens::router())
         .route_layer(middleware::from_fn(auth::require_admin));
     Router::new()
         .merge(dashboard::router())
         .merge(articles::router())
+        .merge(acks::router())
         .merge(revisions::router())
         .merge(media::router())
         .merge(calendar::router())
+        .merge(reminders::router())
         .merge(admin_only)
         .route_layer(middleware::from_fn(auth::require_writer))
 }

@@ -23,6 +23,10 @@ struct ArticlePage {
     #[serde(flatten)]
     layout: Layout,
     article: ArticleView,
+    /// The signed-in person's acknowledgment status, when the article asks them for one.
+    staff_ack: Option<crate::http::staff::acknowledge::StaffAckBox>,
+    /// The citizens' confirmation form, when the article takes them.
+    citizen_form: Option<super::confirm::CitizenForm>,
 }
 
 async fn article(
@@ -52,9 +56,13 @@ async fn article(
         &row.meta_description
     };
     let layout = Layout::new(&state, &ctx, site, &row.title, description, &path);
+    let staff_ack = crate::http::staff::acknowledge::status_box(&state, &ctx, row.id).await?;
+    let citizen_form = super::confirm::form_for(&state, &row.slug).await?;
     let view = ArticlePage {
         layout,
         article: ArticleView::new(row, &topic_rows),
+        staff_ack,
+        citizen_form,
     };
     Ok(Html(state.templates.render("article.html", &view)?).into_response())
 }

@@ -1,10 +1,12 @@
 //! What citizens see: the home page, articles, topics, and the health check.
 
 mod articles;
+mod confirm;
 mod health;
 mod home;
 mod media;
 mod preview;
+mod privacy;
 mod topics;
 
 use axum::Router;
@@ -19,4 +21,6 @@ pub fn router() -> Router<AppState> {
         .merge(health::router())
         .merge(media::router())
         .merge(preview::router())
+        .merge(confirm::router())
+        .merge(privacy::router())
 }

@@ -8,6 +8,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::{Deserialize, Serialize};
 
+use super::ack::{self, AckView};
+use super::conflict::conflict;
 use super::form::{Action, ArticleForm, FormErrors, Valid};
 use super::timing::{
     end_detail, may_set_end, parse_datetime_local, published_cannot_be_scheduled, schedule_detail,
@@ -102,6 +104,8 @@ struct EditorPage {
     notice: Option<&'static str>,
     /// A preview link just created: shown this once, never stored in clear.
     preview_link: Option<String>,
+    /// The acknowledgment fields, for editors and admins.
+    ack: Option<AckView>,
 }
 
 /// What the editor page shows besides the stored article.
@@ -168,6 +172,7 @@ pub(super) async fn render_editor(
         EndChoice::Cleared | EndChoice::Invalid => None,
     }
     .map(TwoZones::new);
+    let ack = ack::view(&state.db, user, row.map(|r| r.id), &mut values.ack).await?;
     let site = SiteView::load(state).await?;
     let path = form_action.clone();
     let view = EditorPage {
@@ -188,6 +193,7 @@ pub(super) async fn render_editor(
         end,
         notice: extras.notice,
         preview_link: extras.preview_link,
+        ack,
     };
     let html = state.templates.render("admin/article_form.html", &view)?;
     Ok((status, Html(html)).into_response())
@@ -314,20 +320,22 @@ pub async fn create(
         return preview_page(&state, &ctx, None, form).await;
     }
     let now = time::now();
-    let valid: Valid = match form.validate(action, now, &Stored::default()) {
-        Ok(v) => v,
-        Err(e) => {
-            return render_editor(
-                &state,
-                &ctx,
-                None,
-                form,
-                invalid(*e),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-    };
+    let plan = ack::plan(&state.db, user, None, &form.ack).await?;
+    let (valid, ack_plan): (Valid, _) =
+        match ack::combine(form.validate(action, now, &Stored::default()), plan) {
+            Ok(v) => v,
+            Err(e) => {
+                return render_editor(
+                    &state,
+                    &ctx,
+                    None,
+                    form,
+                    invalid(*e),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+        };
     let (status, publish_at) = match action {
         Action::Save | Action::Preview => (ArticleStatus::Draft, None),
         Action::Submit => (ArticleStatus::Review, None),
@@ -364,6 +372,9 @@ pub async fn create(
     let mut detail = format!("đường dẫn {}", input.slug);
     if let Some(end) = end_detail(None, input.unpublish_at) {
         detail = format!("{detail}; {end}");
+    }
+    for d in ack::apply(&mut tx, id, &ack_plan, user.id, now).await? {
+        detail = format!("{detail}; {d}");
     }
     let created = Change {
         action: "article.create",
@@ -431,7 +442,8 @@ pub async fn save(
         .await;
     }
     let now = time::now();
-    let valid = match form.validate(action, now, &stored) {
+    let plan = ack::plan(&state.db, user, Some(row.id), &form.ack).await?;
+    let (valid, ack_plan) = match ack::combine(form.validate(action, now, &stored), plan) {
         Ok(v) => v,
         Err(e) => {
             return render_editor(
@@ -491,6 +503,7 @@ pub async fn save(
     if let Some(end) = end_detail(row.unpublish_at, input.unpublish_at) {
         detail.push(end);
     }
+    detail.extend(ack::apply(&mut tx, row.id, &ack_plan, user.id, now).await?);
     let (audit_action, reason, notice) = action.names();
     let snapshot = Snapshot {
         id: row.id,
@@ -507,61 +520,6 @@ pub async fn save(
     record(&mut tx, user, &ctx.ip, &snapshot, change, now).await?;
     tx.commit().await?;
     Ok(Redirect::to(&editor_url(row.id, notice)).into_response())
-}
-
-#[derive(Serialize)]
-struct ConflictPage {
-    #[serde(flatten)]
-    layout: Layout,
-    editor_url: String,
-    revisions_url: String,
-    current_title: String,
-    who: String,
-    when: String,
-    submitted_title: String,
-    submitted_summary: String,
-    submitted_body: String,
-}
-
-/// 409: someone saved since this edit began. Nothing was written; the page says who and when,
-/// and gives the user's text back for copying.
-async fn conflict(state: &AppState, ctx: &Ctx, id: i64, form: ArticleForm) -> Result<Response> {
-    let row = articles::by_id(&state.db, id)
-        .await?
-        .filter(|r| r.deleted_at.is_none())
-        .ok_or(AppError::NotFound)?;
-    let (who, when) = match admin::last_change(&state.db, id).await? {
-        Some(c) => (c.author_label, c.created_at),
-        // Changed without a revision (by `loa import`).
-        None => (
-            "không rõ (có thể do nhập nội dung)".to_owned(),
-            row.updated_at,
-        ),
-    };
-    let site = SiteView::load(state).await?;
-    let path = format!("/admin/bai-viet/{id}");
-    let view = ConflictPage {
-        layout: Layout::new(
-            state,
-            ctx,
-            site,
-            "Bài viết vừa được người khác sửa",
-            "",
-            &path,
-        ),
-        editor_url: path.clone(),
-        revisions_url: format!("{path}/phien-ban"),
-        current_title: row.title,
-        who,
-        when: time::format_datetime(when),
-        submitted_title: form.title,
-        submitted_summary: form.summary,
-        submitted_body: form.body,
-    };
-    let html = state
-        .templates
-        .render("admin/article_conflict.html", &view)?;
-    Ok((StatusCode::CONFLICT, Html(html)).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
+use super::ack::{AckErrors, AckForm};
 use super::timing::{
     earliest_schedule, parse_datetime_local, to_datetime_local, EndChoice, Stored,
     SCHEDULE_LEAD_SECONDS,
@@ -44,6 +45,9 @@ pub struct ArticleForm {
     /// Which submit button: see [`Action`].
     #[serde(skip_serializing)]
     pub action: String,
+    /// The acknowledgment fields (editors and admins only).
+    #[serde(flatten)]
+    pub ack: AckForm,
 }
 
 /// The submit buttons of the editor.
@@ -99,6 +103,7 @@ pub struct FormErrors {
     pub unpublish_at: Option<String>,
     /// A refusal that is about the article rather than one field.
     pub general: Option<String>,
+    pub ack: AckErrors,
 }
 
 impl FormErrors {
@@ -117,6 +122,7 @@ impl FormErrors {
         ]
         .iter()
         .any(|e| e.is_some())
+            || self.ack.any()
     }
 }
 
@@ -202,6 +208,8 @@ impl ArticleForm {
             unpublish_at: Some(row.unpublish_at.map(to_datetime_local).unwrap_or_default()),
             version: row.version.to_string(),
             action: String::new(),
+            // Filled from the stored settings when the editor is shown.
+            ack: AckForm::default(),
         }
     }
 

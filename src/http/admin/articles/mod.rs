@@ -8,7 +8,9 @@
 //! be scheduled again. Every change is one transaction with its audit entry and, when the
 //! article's version moves, its revision.
 
+mod ack;
 mod actions;
+mod conflict;
 mod editor;
 mod form;
 mod list;

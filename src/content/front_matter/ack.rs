@@ -1,0 +1,203 @@
+//! The `[ack]` table of an article's front matter: who must confirm having read the article,
+//! until when, and with which statement.
+//!
+//! ```toml
+//! [ack]
+//! staff = "all"            # or unit slugs from content/site.toml: ["van-phong", "trung-tam"]
+//! citizens = true
+//! due = "2018-09-15"       # a date in Vietnam time (the end of that day), or RFC 3339
+//! statement = "Tôi đã đọc và hiểu nội dung tài liệu này."
+//! closes = "2018-12-31"    # optional
+//! ```
+
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::Located;
+use crate::ack::{AckSettings, StaffAudience, DEFAULT_STATEMENT};
+use crate::content::ContentError;
+use crate::slug::Slug;
+use crate::time;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAck {
+    staff: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    citizens: bool,
+    due: Option<Spanned<toml::Value>>,
+    statement: Option<Spanned<String>>,
+    closes: Option<Spanned<toml::Value>>,
+}
+
+/// The `[ack]` of a file, validated except for the unit slugs, which are checked against the
+/// units of the site (see [`crate::content::check_ack_units`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AckFile {
+    pub settings: AckSettings,
+    /// The line of `staff = …`, for errors about unknown units.
+    pub staff_line: usize,
+}
+
+/// The keys of `[ack]`, to name the field of a TOML error.
+pub(super) const KEYS: [&str; 5] = ["staff", "citizens", "due", "statement", "closes"];
+
+pub(super) fn validate(
+    at: &Located,
+    raw: &Spanned<RawAck>,
+    errors: &mut Vec<ContentError>,
+) -> Option<AckFile> {
+    let table_line = at.line_of(raw.span().start);
+    let raw = raw.get_ref();
+    let before = errors.len();
+
+    let staff_line = raw
+        .staff
+        .as_ref()
+        .map_or(table_line, |s| at.line_of(s.span().start));
+    let staff = match raw.staff.as_ref().map(Spanned::get_ref) {
+        None => StaffAudience::None,
+        Some(toml::Value::String(s)) if s.trim() == "all" => StaffAudience::All,
+        Some(toml::Value::Array(items)) => {
+            let mut slugs: Vec<String> = Vec::new();
+            for item in items {
+                match item.as_str().map(Slug::parse) {
+                    Some(Ok(slug)) => {
+                        if !slugs.contains(&slug.to_string()) {
+                            slugs.push(slug.to_string());
+                        }
+                    }
+                    Some(Err(e)) => errors.push(at.error(staff_line, "ack.staff", e.to_string())),
+                    None => errors.push(at.error(
+                        staff_line,
+                        "ack.staff",
+                        "danh sách đơn vị chỉ gồm các slug viết trong dấu ngoặc kép",
+                    )),
+                }
+            }
+            if slugs.is_empty() {
+                StaffAudience::None
+            } else {
+                StaffAudience::Units(slugs)
+            }
+        }
+        Some(_) => {
+            errors.push(at.error(
+                staff_line,
+                "ack.staff",
+                "staff phải là \"all\" (toàn bộ cán bộ) hoặc danh sách slug đơn vị, ví dụ [\"van-phong\"]",
+            ));
+            StaffAudience::None
+        }
+    };
+
+    let mut time_field = |value: &Option<Spanned<toml::Value>>, field: &str| {
+        let v = value.as_ref()?;
+        let line = at.line_of(v.span().start);
+        let text = match v.get_ref() {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Datetime(d) => d.to_string(),
+            other => {
+                errors.push(at.error(
+                    line,
+                    field,
+                    format!("cần một ngày, không phải {}", other.type_str()),
+                ));
+                return None;
+            }
+        };
+        match parse_time(&text) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                errors.push(at.error(line, field, e.to_string()));
+                None
+            }
+        }
+    };
+    let due = time_field(&raw.due, "ack.due");
+    let closes = time_field(&raw.closes, "ack.closes");
+
+    let statement = match &raw.statement {
+        None => DEFAULT_STATEMENT.to_owned(),
+        Some(s) => {
+            let text = s.get_ref().trim().to_owned();
+            if text.is_empty() {
+                errors.push(at.error(
+                    at.line_of(s.span().start),
+                    "ack.statement",
+                    "lời xác nhận không được để trống (bỏ dòng này để dùng lời mặc định)",
+                ));
+            }
+            text
+        }
+    };
+
+    if staff == StaffAudience::None && !raw.citizens && errors.len() == before {
+        errors.push(at.error(
+            table_line,
+            "ack",
+            "[ack] không yêu cầu ai xác nhận: ghi staff = \"all\", danh sách đơn vị, hoặc citizens = true",
+        ));
+    }
+    (errors.len() == before).then_some(AckFile {
+        settings: AckSettings {
+            staff,
+            citizens: raw.citizens,
+            due,
+            statement,
+            closes,
+        },
+        staff_line,
+    })
+}
+
+/// The last second of a Vietnam day: a date alone means "by the end of that day".
+fn end_of_day(d: NaiveDate) -> DateTime<Utc> {
+    let local = d.and_time(NaiveTime::from_hms_opt(23, 59, 59).expect("valid time"));
+    // A fixed offset maps every local time to exactly one instant.
+    time::vietnam()
+        .from_local_datetime(&local)
+        .single()
+        .expect("fixed offset")
+        .with_timezone(&Utc)
+}
+
+/// A due or closing time: a bare date is the end of that day in Vietnam; anything else as
+/// [`time::parse_human`] reads it.
+pub fn parse_time(s: &str) -> Result<DateTime<Utc>, time::BadTime> {
+    match NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+        Ok(d) => Ok(end_of_day(d)),
+        Err(_) => time::parse_human(s),
+    }
+}
+
+/// The inverse of [`parse_time`]: the end of a Vietnam day is written as the bare date.
+pub fn format_time(t: DateTime<Utc>) -> String {
+    let local = t.with_timezone(&time::vietnam());
+    if (
+        local.hour(),
+        local.minute(),
+        local.second(),
+        local.nanosecond(),
+    ) == (23, 59, 59, 0)
+    {
+        local.format("%Y-%m-%d").to_string()
+    } else {
+        time::to_rfc3339_vietnam(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_date_is_the_end_of_that_day_and_writes_back_as_a_date() {
+        let t = parse_time("2018-09-15").unwrap();
+        assert_eq!(time::to_rfc3339_vietnam(t), "2018-09-15T23:59:59+07:00");
+        assert_eq!(format_time(t), "2018-09-15");
+        let t = parse_time("2018-09-15T08:00:00+07:00").unwrap();
+        assert_eq!(format_time(t), "2018-09-15T08:00:00+07:00");
+    }
+}

@@ -1,0 +1,365 @@
+//! `/admin/bai-viet/{id}/xac-nhan`: who has acknowledged an article and who has not, the
+//! citizens' counts, recording a paper sign-off on someone's behalf, and revoking a wrong
+//! confirmation (a revoke event with a reason; nothing is ever deleted). Editors and admins.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::account::Role;
+use crate::app::AppState;
+use crate::db::ack_status::{self, AckArticle, NewConfirm};
+use crate::db::audit;
+use crate::error::{AppError, Result};
+use crate::http::auth::Ctx;
+use crate::http::staff::acknowledge::{check_may_confirm, closed_message, with_version};
+use crate::http::views::{Layout, SiteView};
+use crate::time;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/bai-viet/{id}/xac-nhan", get(show))
+        .route("/bai-viet/{id}/xac-nhan/thay-mat", post(on_behalf))
+        .route("/bai-viet/{id}/xac-nhan/thu-hoi", post(revoke))
+}
+
+#[derive(Serialize)]
+struct ConfirmedRow {
+    event_id: i64,
+    name: String,
+    unit: String,
+    version: i64,
+    at: String,
+    /// Who recorded it for the person, when it was not themselves.
+    on_behalf_of: String,
+    note: String,
+}
+
+#[derive(Serialize)]
+struct PendingRow {
+    user_id: i64,
+    name: String,
+    unit: String,
+    days_overdue: i64,
+}
+
+#[derive(Serialize)]
+struct CitizenRow {
+    day: String,
+    locality: String,
+    count: i64,
+}
+
+/// What the forms sent and what was wrong with it, when a POST is re-rendered.
+#[derive(Default, Serialize)]
+struct FormState {
+    behalf_error: String,
+    behalf_user: i64,
+    behalf_note: String,
+    revoke_error: String,
+    revoke_event: i64,
+    revoke_reason: String,
+}
+
+#[derive(Serialize)]
+struct AcksView {
+    #[serde(flatten)]
+    layout: Layout,
+    article_id: i64,
+    title: String,
+    slug: String,
+    version: i64,
+    reason: String,
+    statement: String,
+    text_hash: String,
+    due: String,
+    closes: String,
+    closed_message: String,
+    audience: usize,
+    confirmed_count: usize,
+    pending_count: usize,
+    confirmed_percent: String,
+    pending_percent: String,
+    confirmed: Vec<ConfirmedRow>,
+    pending: Vec<PendingRow>,
+    citizens: Vec<CitizenRow>,
+    citizens_total: i64,
+    form: FormState,
+}
+
+/// `66,7%`: one decimal, with the Vietnamese decimal comma.
+fn percent(part: usize, whole: usize) -> String {
+    if whole == 0 {
+        return "0%".to_owned();
+    }
+    let p = part as f64 * 100.0 / whole as f64;
+    format!("{p:.1}%").replace(".0%", "%").replace('.', ",")
+}
+
+/// Whole days since the due date, by the Vietnam calendar; 0 when not overdue.
+fn days_overdue(due: Option<DateTime<Utc>>, now: DateTime<Utc>) -> i64 {
+    match due {
+        Some(d) if now > d => {
+            let tz = time::vietnam();
+            let days = (now.with_timezone(&tz).date_naive() - d.with_timezone(&tz).date_naive())
+                .num_days();
+            days.max(1)
+        }
+        _ => 0,
+    }
+}
+
+async fn load(state: &AppState, id: i64) -> Result<AckArticle> {
+    ack_status::article(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn render(
+    state: &AppState,
+    ctx: &Ctx,
+    ack: AckArticle,
+    form: FormState,
+    status: StatusCode,
+) -> Result<Response> {
+    let now = time::now();
+    let audience = ack_status::audience(&state.db, ack.article_id).await?;
+    let standing =
+        ack_status::confirmations(&state.db, ack.article_id, ack.current_version).await?;
+    let by_user: HashMap<i64, &ack_status::Confirmation> =
+        standing.iter().map(|c| (c.user_id, c)).collect();
+    let mut confirmed = Vec::new();
+    let mut pending = Vec::new();
+    for m in &audience {
+        match by_user.get(&m.user_id) {
+            Some(c) => confirmed.push(ConfirmedRow {
+                event_id: c.event_id,
+                name: c.name.clone(),
+                unit: c.unit.clone(),
+                version: c.version,
+                at: time::format_datetime(c.created_at),
+                on_behalf_of: match (&c.actor_name, c.actor_id) {
+                    (Some(name), Some(actor)) if actor != c.user_id => name.clone(),
+                    _ => String::new(),
+                },
+                note: c.note.clone(),
+            }),
+            None => pending.push(PendingRow {
+                user_id: m.user_id,
+                name: m.name.clone(),
+                unit: m.unit.clone(),
+                days_overdue: days_overdue(ack.due_at, now),
+            }),
+        }
+    }
+    let citizen_rows = ack_status::citizen_counts(&state.db, ack.article_id).await?;
+    let citizens_total = citizen_rows.iter().map(|c| c.confirmations).sum();
+    let citizens = citizen_rows
+        .into_iter()
+        .map(|c| CitizenRow {
+            day: chrono::NaiveDate::parse_from_str(&c.day, "%Y-%m-%d")
+                .map(|d| d.format("%d/%m/%Y").to_string())
+                .unwrap_or(c.day),
+            locality: c
+                .locality_name
+                .unwrap_or_else(|| match c.locality.as_str() {
+                    "" => "Không ghi địa bàn".to_owned(),
+                    other => other.to_owned(),
+                }),
+            count: c.confirmations,
+        })
+        .collect();
+    let site = SiteView::load(state).await?;
+    let path = format!("/admin/bai-viet/{}/xac-nhan", ack.article_id);
+    let title = format!("Xác nhận: {}", ack.title);
+    let view = AcksView {
+        layout: Layout::new(state, ctx, site, &title, "Tình hình xác nhận đã đọc", &path),
+        article_id: ack.article_id,
+        version: ack.current_version,
+        reason: ack.reason.clone().unwrap_or_default(),
+        statement: ack.statement.clone(),
+        text_hash: ack.text_hash.clone().unwrap_or_default(),
+        due: ack.due_at.map(time::format_datetime).unwrap_or_default(),
+        closes: ack.closes_at.map(time::format_datetime).unwrap_or_default(),
+        closed_message: ack.closed(now).map(closed_message).unwrap_or("").to_owned(),
+        audience: audience.len(),
+        confirmed_count: confirmed.len(),
+        pending_count: pending.len(),
+        confirmed_percent: percent(confirmed.len(), audience.len()),
+        pending_percent: percent(pending.len(), audience.len()),
+        confirmed,
+        pending,
+        citizens,
+        citizens_total,
+        form,
+        title: ack.title,
+        slug: ack.slug,
+    };
+    let html = state.templates.render("admin/article_acks.html", &view)?;
+    Ok((status, Html(html)).into_response())
+}
+
+async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response> {
+    ctx.require(Role::Editor)?;
+    let ack = load(&state, id).await?;
+    render(&state, &ctx, ack, FormState::default(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct BehalfForm {
+    #[serde(default)]
+    user_id: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn on_behalf(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<BehalfForm>,
+) -> Result<Response> {
+    let editor = ctx.require(Role::Editor)?.clone();
+    let ack = with_version(&state, load(&state, id).await?).await?;
+    let note = f.note.trim().to_owned();
+    let mut form = FormState {
+        behalf_user: f.user_id.trim().parse().unwrap_or(0),
+        behalf_note: note.clone(),
+        ..FormState::default()
+    };
+    let now = time::now();
+    if form.behalf_user <= 0 {
+        form.behalf_error = "Hãy chọn người được ghi nhận.".to_owned();
+    } else if note.is_empty() {
+        form.behalf_error = "Hãy ghi chú căn cứ ghi nhận (ví dụ: bản ký giấy ngày …).".to_owned();
+    } else if note.chars().count() > 500 {
+        form.behalf_error = "Ghi chú dài quá 500 ký tự.".to_owned();
+    } else if let Some((status, message)) =
+        check_may_confirm(&state, &ack, form.behalf_user, now).await?
+    {
+        form.behalf_error = if status == StatusCode::FORBIDDEN {
+            "Người này không thuộc danh sách phải xác nhận tài liệu.".to_owned()
+        } else {
+            message.to_owned()
+        };
+        return render(&state, &ctx, ack, form, status).await;
+    }
+    if !form.behalf_error.is_empty() {
+        return render(&state, &ctx, ack, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let person = ack_status::audience(&state.db, ack.article_id)
+        .await?
+        .into_iter()
+        .find(|m| m.user_id == form.behalf_user)
+        .map(|m| m.name)
+        .unwrap_or_default();
+    let mut tx = state.db.begin().await?;
+    let recorded = ack_status::record_confirm(
+        &mut tx,
+        &NewConfirm {
+            article_id: ack.article_id,
+            version: ack.current_version,
+            user_id: form.behalf_user,
+            text_hash: ack.text_hash.as_deref().unwrap_or_default(),
+            actor_id: editor.id,
+            note: &note,
+            ip: &ctx.ip,
+        },
+        now,
+    )
+    .await?;
+    if recorded {
+        audit::record(
+            &mut tx,
+            &audit::Entry {
+                actor_id: Some(editor.id),
+                actor_label: editor.email.clone(),
+                action: "ack.confirm_on_behalf",
+                target_type: "article",
+                target_id: Some(ack.article_id),
+                target_label: ack.title.clone(),
+                detail: format!("{person} (phiên bản {}): {note}", ack.current_version),
+                ip: ctx.ip.clone(),
+            },
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/admin/bai-viet/{id}/xac-nhan")).into_response())
+}
+
+#[derive(Deserialize)]
+struct RevokeForm {
+    #[serde(default)]
+    event_id: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<RevokeForm>,
+) -> Result<Response> {
+    let editor = ctx.require(Role::Editor)?.clone();
+    let ack = load(&state, id).await?;
+    let reason = f.reason.trim().to_owned();
+    let mut form = FormState {
+        revoke_event: f.event_id.trim().parse().unwrap_or(0),
+        revoke_reason: reason.clone(),
+        ..FormState::default()
+    };
+    let event = ack_status::event(&state.db, ack.article_id, form.revoke_event).await?;
+    if event.is_none() {
+        form.revoke_error = "Xác nhận này không còn hiệu lực (đã bị thu hồi?).".to_owned();
+        return render(&state, &ctx, ack, form, StatusCode::CONFLICT).await;
+    }
+    if reason.is_empty() {
+        form.revoke_error = "Hãy nêu lý do thu hồi xác nhận.".to_owned();
+    } else if reason.chars().count() > 500 {
+        form.revoke_error = "Lý do dài quá 500 ký tự.".to_owned();
+    }
+    if !form.revoke_error.is_empty() {
+        return render(&state, &ctx, ack, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let event = event.expect("checked above");
+    let now = time::now();
+    let mut tx = state.db.begin().await?;
+    let revoked = ack_status::revoke(
+        &mut tx,
+        ack.article_id,
+        event.event_id,
+        editor.id,
+        &reason,
+        &ctx.ip,
+        now,
+    )
+    .await?;
+    if revoked {
+        audit::record(
+            &mut tx,
+            &audit::Entry {
+                actor_id: Some(editor.id),
+                actor_label: editor.email.clone(),
+                action: "ack.revoke",
+                target_type: "article",
+                target_id: Some(ack.article_id),
+                target_label: ack.title.clone(),
+                detail: format!("{} (phiên bản {}): {reason}", event.name, event.version),
+                ip: ctx.ip.clone(),
+            },
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/admin/bai-viet/{id}/xac-nhan")).into_response())
+}

@@ -1,0 +1,271 @@
+//! `/admin/nguoi-dan` (admin only): a citizen's personal data, found by phone or e-mail
+//! (normalised as the public form does), exported as CSV or deleted. Both are audited; deleting
+//! clears name and contacts and leaves the confirmations as anonymous records.
+
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::{Deserialize, Serialize};
+
+use crate::account::Email;
+use crate::app::AppState;
+use crate::db::audit::Entry;
+use crate::db::citizens::{self, CitizenRecord};
+use crate::error::{AppError, Result};
+use crate::http::auth::Ctx;
+use crate::http::views::{Layout, SiteView};
+use crate::phone::Phone;
+use crate::time;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/nguoi-dan", get(find))
+        .route("/nguoi-dan/xuat", post(export))
+        .route("/nguoi-dan/xoa", post(delete))
+}
+
+/// A phone (any common form) or an e-mail, as the key the public form stores.
+pub fn normalise_contact(s: &str) -> Option<String> {
+    let s = s.trim();
+    if s.contains('@') {
+        Email::parse(s).ok().map(|e| e.as_str().to_owned())
+    } else {
+        Phone::parse(s).ok().map(|p| p.as_str().to_owned())
+    }
+}
+
+/// `+84912***678`, `ng***@mail.vn`: enough for the audit log to tell requests apart without
+/// keeping the contact itself past its retention period.
+fn masked(contact: &str) -> String {
+    match contact.split_once('@') {
+        Some((local, domain)) => {
+            let head: String = local.chars().take(2).collect();
+            format!("{head}***@{domain}")
+        }
+        None => {
+            let chars: Vec<char> = contact.chars().collect();
+            let head: String = chars.iter().take(6).collect();
+            let tail: String = chars[chars.len().saturating_sub(3)..].iter().collect();
+            format!("{head}***{tail}")
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct FindQuery {
+    #[serde(default)]
+    lien_he: String,
+    /// Set after a deletion: how many records were cleared.
+    da_xoa: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct RecordView {
+    name: String,
+    phone: String,
+    email: String,
+    locality: String,
+    article: String,
+    version: String,
+    text_hash: String,
+    ip: String,
+    at: String,
+}
+
+impl From<&CitizenRecord> for RecordView {
+    fn from(r: &CitizenRecord) -> Self {
+        RecordView {
+            name: r.name.clone().unwrap_or_default(),
+            phone: r.phone.clone().unwrap_or_default(),
+            email: r.email.clone().unwrap_or_default(),
+            locality: r.locality.clone().unwrap_or_default(),
+            article: r.article_title.clone().unwrap_or_default(),
+            version: r.version.map(|v| v.to_string()).unwrap_or_default(),
+            text_hash: r.text_hash.clone().unwrap_or_default(),
+            ip: r.ip.clone(),
+            at: time::format_datetime(r.created_at),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct FindPage {
+    #[serde(flatten)]
+    layout: Layout,
+    query: String,
+    contact: String,
+    error: Option<String>,
+    searched: bool,
+    deleted: Option<u64>,
+    records: Vec<RecordView>,
+}
+
+async fn find(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<FindQuery>,
+) -> Result<Response> {
+    ctx.user()?;
+    let site = SiteView::load(&state).await?;
+    let layout = Layout::new(
+        &state,
+        &ctx,
+        site,
+        "Dữ liệu người dân",
+        "",
+        "/admin/nguoi-dan",
+    );
+    let mut page = FindPage {
+        layout,
+        query: q.lien_he.trim().to_owned(),
+        contact: String::new(),
+        error: None,
+        searched: false,
+        deleted: q.da_xoa,
+        records: vec![],
+    };
+    let mut status = StatusCode::OK;
+    if !page.query.is_empty() {
+        match normalise_contact(&page.query) {
+            Some(contact) => {
+                let rows = citizens::find_by_contact(&state.db, &contact).await?;
+                page.records = rows.iter().map(RecordView::from).collect();
+                page.contact = contact;
+                page.searched = true;
+            }
+            None => {
+                page.error = Some(
+                    "Không phải số điện thoại di động hay thư điện tử hợp lệ (ví dụ: 0912 345 678 hoặc ten@gmail.com)."
+                        .to_owned(),
+                );
+                status = StatusCode::UNPROCESSABLE_ENTITY;
+            }
+        }
+    }
+    let html = state.templates.render("admin/citizens.html", &page)?;
+    Ok((status, Html(html)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct ContactForm {
+    #[serde(default)]
+    lien_he: String,
+}
+
+fn entry(ctx: &Ctx, action: &'static str, contact: &str, detail: String) -> Result<Entry> {
+    let user = ctx.user()?;
+    Ok(Entry {
+        actor_id: Some(user.id),
+        actor_label: user.email.clone(),
+        action,
+        target_type: "citizen",
+        target_id: None,
+        target_label: masked(contact),
+        detail,
+        ip: ctx.ip.clone(),
+    })
+}
+
+async fn export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<ContactForm>,
+) -> Result<Response> {
+    let contact = normalise_contact(&form.lien_he).ok_or(AppError::NotFound)?;
+    let rows = citizens::find_by_contact(&state.db, &contact).await?;
+    let csv = to_csv(&rows)?;
+    let now = time::now();
+    let e = entry(
+        &ctx,
+        "citizen.export",
+        &contact,
+        format!("{} bản ghi", rows.len()),
+    )?;
+    // The export is recorded before the data leaves.
+    let mut tx = state.db.begin().await?;
+    crate::db::audit::record(&mut tx, &e, now).await?;
+    tx.commit().await?;
+    let filename = format!(
+        "attachment; filename=\"du-lieu-nguoi-dan-{}.csv\"",
+        now.with_timezone(&time::vietnam()).format("%Y%m%d-%H%M")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, filename),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+/// UTF-8 with a byte-order mark, so that spreadsheet programs show the diacritics.
+fn to_csv(rows: &[CitizenRecord]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let header = [
+        "ho_ten",
+        "dien_thoai",
+        "thu_dien_tu",
+        "dia_ban",
+        "bai_viet",
+        "phien_ban",
+        "ma_bam_noi_dung",
+        "ma_bam_dong_y",
+        "dia_chi_ip",
+        "thoi_diem",
+    ];
+    let write_err = |e: csv::Error| AppError::Internal(e.into());
+    w.write_record(header).map_err(write_err)?;
+    for r in rows {
+        let v = RecordView::from(r);
+        w.write_record([
+            v.name.as_str(),
+            &v.phone,
+            &v.email,
+            &v.locality,
+            &v.article,
+            &v.version,
+            &v.text_hash,
+            &r.consent_text_hash,
+            &v.ip,
+            &time::to_rfc3339_vietnam(r.created_at),
+        ])
+        .map_err(write_err)?;
+    }
+    w.into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<ContactForm>,
+) -> Result<Response> {
+    let contact = normalise_contact(&form.lien_he).ok_or(AppError::NotFound)?;
+    let e = entry(&ctx, "citizen.delete", &contact, String::new())?;
+    let cleared = citizens::delete_by_contact(&state.db, &contact, &e, time::now()).await?;
+    Ok(Redirect::to(&format!("/admin/nguoi-dan?da_xoa={cleared}")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contacts_are_normalised_and_masked() {
+        assert_eq!(
+            normalise_contact(" (091) 234-5678 ").as_deref(),
+            Some("+84912345678")
+        );
+        assert_eq!(
+            normalise_contact("An@Mail.VN").as_deref(),
+            Some("an@mail.vn")
+        );
+        assert_eq!(normalise_contact("abc"), None);
+        assert_eq!(masked("+84912345678"), "+84912***678");
+        assert_eq!(masked("an@mail.vn"), "an***@mail.vn");
+    }
+}

@@ -1,0 +1,289 @@
+//! Staff acknowledgment: the status box on `/bai-viet/{slug}`, the confirm button's
+//! `POST /bai-viet/{slug}/xac-nhan`, and the list of one's own items at `/can-xac-nhan`.
+//!
+//! A person confirms only for themselves, only while in the audience and only while the article
+//! takes confirmations; anything else is refused with a page that says why, and nothing is
+//! recorded. A second click finds the confirmation standing and records nothing more.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::db::ack_settings;
+use crate::db::ack_status::{self, AckArticle, Closed, NewConfirm};
+use crate::db::articles;
+use crate::error::{AppError, Result};
+use crate::http::auth::{Ctx, CurrentUser};
+use crate::http::views::{Layout, SiteView};
+use crate::time;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/bai-viet/{slug}/xac-nhan", post(confirm))
+        .route("/can-xac-nhan", get(my_items))
+}
+
+/// The staff status box of an article page (templates/ack_status.html).
+#[derive(Clone, Debug, Serialize)]
+pub struct StaffAckBox {
+    /// `pending`, `confirmed`, `reconfirm`, or `not_required` (an editor outside the audience).
+    pub state: &'static str,
+    pub confirmed_at: String,
+    pub confirmed_version: i64,
+    /// Why the current major version must be confirmed again.
+    pub reason: String,
+    pub statement: String,
+    pub version: i64,
+    pub due: String,
+    pub overdue: bool,
+    /// The button is shown only when this is true.
+    pub open: bool,
+    /// Why confirmations are not taken, when they are not.
+    pub closed_message: String,
+    pub action: String,
+    /// The admin view of who has confirmed, for editors and admins.
+    pub admin_href: String,
+}
+
+/// The box for the signed-in person, when the article asks them to acknowledge it.
+pub async fn status_box(
+    state: &AppState,
+    ctx: &Ctx,
+    article_id: i64,
+) -> Result<Option<StaffAckBox>> {
+    let Some(user) = ctx.user.as_ref() else {
+        return Ok(None);
+    };
+    let Some(ack) = ack_status::article(&state.db, article_id).await? else {
+        return Ok(None);
+    };
+    let admin_href = if user.role.can_publish() {
+        format!("/admin/bai-viet/{article_id}/xac-nhan")
+    } else {
+        String::new()
+    };
+    let now = time::now();
+    if !ack_status::in_audience(&state.db, article_id, user.id).await? {
+        // Editors outside the audience still get the way to the admin view.
+        return Ok((!admin_href.is_empty()).then(|| StaffAckBox {
+            state: "not_required",
+            confirmed_at: String::new(),
+            confirmed_version: 0,
+            reason: String::new(),
+            statement: ack.statement.clone(),
+            version: ack.current_version,
+            due: ack.due_at.map(time::format_datetime).unwrap_or_default(),
+            overdue: false,
+            open: false,
+            closed_message: String::new(),
+            action: String::new(),
+            admin_href,
+        }));
+    }
+    let latest = ack_status::latest_of(&state.db, article_id, user.id).await?;
+    let (st, confirmed_at, confirmed_version) = match &latest {
+        Some(c) if c.version == ack.current_version => {
+            ("confirmed", time::format_datetime(c.created_at), c.version)
+        }
+        Some(c) => ("reconfirm", time::format_datetime(c.created_at), c.version),
+        None => ("pending", String::new(), 0),
+    };
+    // A missing version row is stored by the first confirmation (see `with_version`).
+    let closed = ack.closed(now).filter(|c| *c != Closed::NoVersion);
+    Ok(Some(StaffAckBox {
+        state: st,
+        confirmed_at,
+        confirmed_version,
+        reason: ack.reason.clone().unwrap_or_default(),
+        statement: ack.statement.clone(),
+        version: ack.current_version,
+        due: ack.due_at.map(time::format_datetime).unwrap_or_default(),
+        overdue: st != "confirmed" && ack.is_overdue(now),
+        open: closed.is_none() && st != "confirmed",
+        closed_message: closed.map(closed_message).unwrap_or("").to_owned(),
+        action: format!("/bai-viet/{}/xac-nhan", ack.slug),
+        admin_href,
+    }))
+}
+
+pub fn closed_message(c: Closed) -> &'static str {
+    match c {
+        Closed::NotPublished => "Bài viết chưa được xuất bản nên chưa nhận xác nhận.",
+        Closed::AfterClosing => "Đã hết thời hạn nhận xác nhận cho tài liệu này.",
+        Closed::NoVersion => "Tài liệu chưa có phiên bản để xác nhận; xin báo Văn phòng.",
+    }
+}
+
+#[derive(Serialize)]
+struct RefusedView {
+    #[serde(flatten)]
+    layout: Layout,
+    heading: &'static str,
+    message: String,
+    back: String,
+}
+
+/// A refusal page: the status and a sentence saying why; nothing was recorded.
+pub async fn refused(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    message: &str,
+    back: &str,
+) -> Result<Response> {
+    let site = SiteView::load(state).await?;
+    let view = RefusedView {
+        layout: Layout::new(state, ctx, site, "Không thể xác nhận", message, back),
+        heading: "Không thể xác nhận",
+        message: message.to_owned(),
+        back: back.to_owned(),
+    };
+    let html = state.templates.render("ack_refused.html", &view)?;
+    Ok((status, Html(html)).into_response())
+}
+
+/// The settings with their current version's text stored: a published article whose version
+/// row is missing (published by a path that did not store it) gets it now, from its current text,
+/// which is what the person has in front of them.
+pub async fn with_version(state: &AppState, ack: AckArticle) -> Result<AckArticle> {
+    if ack.text_hash.is_some() || ack.status != "published" {
+        return Ok(ack);
+    }
+    let mut tx = state.db.begin().await?;
+    ack_settings::ensure_version(&mut tx, ack.article_id, None, time::now()).await?;
+    tx.commit().await?;
+    ack_status::article(&state.db, ack.article_id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Whether `user` may have a confirmation recorded now: None if so, else the refusal.
+pub async fn check_may_confirm(
+    state: &AppState,
+    ack: &AckArticle,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<(StatusCode, &'static str)>> {
+    if !ack_status::in_audience(&state.db, ack.article_id, user_id).await? {
+        return Ok(Some((
+            StatusCode::FORBIDDEN,
+            "Tài liệu này không yêu cầu bạn xác nhận: bạn không thuộc đơn vị được giao.",
+        )));
+    }
+    if let Some(c) = ack.closed(now) {
+        return Ok(Some((StatusCode::CONFLICT, closed_message(c))));
+    }
+    Ok(None)
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> Result<Response> {
+    let user: &CurrentUser = ctx.user()?;
+    let Some(row) = articles::published_by_slug(&state.db, &slug).await? else {
+        return Err(AppError::NotFound);
+    };
+    let back = format!("/bai-viet/{}", row.slug);
+    let Some(ack) = ack_status::article(&state.db, row.id).await? else {
+        return Err(AppError::NotFound);
+    };
+    let ack = with_version(&state, ack).await?;
+    let now = time::now();
+    if let Some((status, message)) = check_may_confirm(&state, &ack, user.id, now).await? {
+        return refused(&state, &ctx, status, message, &back).await;
+    }
+    let text_hash = ack.text_hash.as_deref().unwrap_or_default();
+    let mut tx = state.db.begin().await?;
+    let recorded = ack_status::record_confirm(
+        &mut tx,
+        &NewConfirm {
+            article_id: ack.article_id,
+            version: ack.current_version,
+            user_id: user.id,
+            text_hash,
+            actor_id: user.id,
+            note: "",
+            ip: &ctx.ip,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    if recorded {
+        tracing::info!(
+            article = ack.article_id,
+            version = ack.current_version,
+            "staff confirmation recorded"
+        );
+    }
+    // Recorded now or by an earlier click: either way the page shows the confirmation.
+    Ok(Redirect::to(&format!("{back}#xac-nhan")).into_response())
+}
+
+#[derive(Serialize)]
+struct ItemView {
+    title: String,
+    href: String,
+    due: String,
+    overdue: bool,
+    open: bool,
+    confirmed_at: String,
+}
+
+#[derive(Serialize)]
+struct MyItemsView {
+    #[serde(flatten)]
+    layout: Layout,
+    pending: Vec<ItemView>,
+    done: Vec<ItemView>,
+}
+
+async fn my_items(State(state): State<AppState>, ctx: Ctx) -> Result<Html<String>> {
+    let user = ctx.user()?;
+    let now = time::now();
+    let items = ack_status::items_for_user(&state.db, user.id).await?;
+    let mut pending = Vec::new();
+    let mut done = Vec::new();
+    for item in items {
+        let confirmed_at = match item.confirmed_event {
+            Some(id) => ack_status::event(&state.db, item.article_id, id)
+                .await?
+                .map(|c| time::format_datetime(c.created_at)),
+            None => None,
+        };
+        let view = ItemView {
+            href: format!("/bai-viet/{}", item.slug),
+            due: item.due_at.map(time::format_datetime).unwrap_or_default(),
+            overdue: confirmed_at.is_none() && item.due_at.is_some_and(|d| now > d),
+            open: item.is_open(now),
+            title: item.title,
+            confirmed_at: confirmed_at.clone().unwrap_or_default(),
+        };
+        if confirmed_at.is_some() {
+            done.push(view);
+        } else {
+            pending.push(view);
+        }
+    }
+    let site = SiteView::load(&state).await?;
+    let view = MyItemsView {
+        layout: Layout::new(
+            &state,
+            &ctx,
+            site,
+            "Tài liệu cần xác nhận",
+            "Các tài liệu bạn cần đọc và xác nhận",
+            "/can-xac-nhan",
+        ),
+        pending,
+        done,
+    };
+    Ok(Html(state.templates.render("ack_pending.html", &view)?))
+}

@@ -1,0 +1,35 @@
+//! The purge of citizens' personal data: once a day, names and contacts of citizens whose article
+//! stopped taking confirmations more than `LOA_CITIZEN_RETENTION_DAYS` ago are removed. The
+//! confirmation events stay (without contact) and the anonymous counts by day and locality stay.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{Claim, JobSpec};
+use crate::db::{citizens, Db};
+
+/// The job, daily at 03:30 Vietnam time, once per day across instances.
+pub fn spec() -> JobSpec {
+    JobSpec {
+        name: "citizen_purge",
+        label: "Xoá dữ liệu cá nhân của người dân đã hết thời hạn lưu trữ",
+        schedule: "0 30 20 * * *".to_owned(),
+        schedule_label: "mỗi ngày lúc 03:30".to_owned(),
+        claim: Claim::PerTick { slot: day_slot },
+        work: |db, config, now| {
+            Box::pin(
+                async move { Ok(run(&db, config.citizen_retention_days, now).await? as usize) },
+            )
+        },
+    }
+}
+
+fn day_slot(now: DateTime<Utc>) -> String {
+    now.format("%Y-%m-%d").to_string()
+}
+
+/// Purges every citizen whose article closed more than `retention_days` before `now`; returns
+/// how many. Idempotent: purged citizens are left alone.
+pub async fn run(db: &Db, retention_days: i64, now: DateTime<Utc>) -> anyhow::Result<u64> {
+    let cutoff = now - Duration::days(retention_days);
+    Ok(citizens::purge_closed(db, cutoff, now).await?)
+}

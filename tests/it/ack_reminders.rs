@@ -1,0 +1,527 @@
+//! Acknowledgment reminders: one message a day per person (in the application always, by e-mail
+//! over a REAL SMTP server on loopback when `smtp_url` is set), the unit head's digest after the
+//! due date, failures logged without stopping the run, and the admin's reminder log.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+use loa::account::Role;
+use loa::db::jobs::Outcome;
+use loa::params;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+use crate::db_tests;
+use crate::helpers::{count, texts, Browser, ContentDir, TestApp, TestDb, PASSWORD};
+
+db_tests!(
+    one_message_a_day_in_app_and_by_mail,
+    without_smtp_only_in_app_through_the_registered_job,
+    the_unit_head_gets_a_digest_after_the_due_date,
+    a_failing_mail_server_is_logged_and_the_run_goes_on,
+);
+
+/// A message the test SMTP server accepted.
+#[derive(Clone, Debug, Default)]
+struct Received {
+    /// The envelope sender.
+    from: String,
+    to: Vec<String>,
+    /// Headers and body, dot-unstuffed, with `\n` line ends.
+    data: String,
+}
+
+impl Received {
+    /// The body, decoded from quoted-printable.
+    fn body(&self) -> String {
+        let raw = self.data.split_once("\n\n").map(|(_, b)| b).unwrap_or("");
+        assert!(
+            self.data
+                .contains("Content-Transfer-Encoding: quoted-printable"),
+            "{}",
+            self.data
+        );
+        let raw = raw.replace("=\n", "");
+        let mut bytes = Vec::new();
+        let mut rest = raw.as_bytes();
+        while let Some((&b, tail)) = rest.split_first() {
+            if b == b'=' && tail.len() >= 2 {
+                let hex = std::str::from_utf8(&tail[..2]).unwrap();
+                bytes.push(u8::from_str_radix(hex, 16).unwrap());
+                rest = &tail[2..];
+            } else {
+                bytes.push(b);
+                rest = tail;
+            }
+        }
+        String::from_utf8(bytes).unwrap()
+    }
+}
+
+/// A minimal SMTP server on 127.0.0.1: greets, answers EHLO/HELO/MAIL/RCPT/DATA/RSET/NOOP/QUIT
+/// and keeps what it received. With `fail`, it refuses every sender with a 451.
+struct SmtpServer {
+    addr: SocketAddr,
+    received: Arc<Mutex<Vec<Received>>>,
+}
+
+impl SmtpServer {
+    async fn start(fail: bool) -> SmtpServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let store = received.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let _ = smtp_session(stream, fail, store).await;
+                });
+            }
+        });
+        SmtpServer { addr, received }
+    }
+
+    fn url(&self) -> String {
+        format!("smtp://{}", self.addr)
+    }
+
+    fn messages(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    fn to(&self, email: &str) -> Vec<Received> {
+        let wanted = format!("<{email}>");
+        self.messages()
+            .into_iter()
+            .filter(|m| m.to.iter().any(|t| t.contains(&wanted)))
+            .collect()
+    }
+}
+
+async fn smtp_session(
+    stream: tokio::net::TcpStream,
+    fail: bool,
+    store: Arc<Mutex<Vec<Received>>>,
+) -> std::io::Result<()> {
+    let (read, mut write) = stream.into_split();
+    let mut read = BufReader::new(read);
+    write.write_all(b"220 loa-test ESMTP\r\n").await?;
+    let mut current = Received::default();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if read.read_line(&mut line).await? == 0 {
+            return Ok(());
+        }
+        let command = line.trim_end().to_owned();
+        let verb = command.to_ascii_uppercase();
+        let reply: &[u8] = if verb.starts_with("EHLO") {
+            b"250-loa-test\r\n250 8BITMIME\r\n"
+        } else if verb.starts_with("HELO") || verb.starts_with("NOOP") {
+            b"250 OK\r\n"
+        } else if verb.starts_with("MAIL FROM:") {
+            if fail {
+                b"451 4.3.0 Mail system paused for the test\r\n"
+            } else {
+                current = Received {
+                    from: command[10..].to_owned(),
+                    ..Default::default()
+                };
+                b"250 OK\r\n"
+            }
+        } else if verb.starts_with("RCPT TO:") {
+            current.to.push(command[8..].to_owned());
+            b"250 OK\r\n"
+        } else if verb.starts_with("RSET") {
+            current = Received::default();
+            b"250 OK\r\n"
+        } else if verb == "DATA" {
+            write
+                .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                .await?;
+            let mut data = String::new();
+            loop {
+                line.clear();
+                if read.read_line(&mut line).await? == 0 {
+                    return Ok(());
+                }
+                let text = line.trim_end_matches(['\r', '\n']);
+                if text == "." {
+                    break;
+                }
+                data.push_str(text.strip_prefix('.').unwrap_or(text));
+                data.push('\n');
+            }
+            current.data = data;
+            store.lock().unwrap().push(std::mem::take(&mut current));
+            b"250 OK queued\r\n"
+        } else if verb.starts_with("QUIT") {
+            write.write_all(b"221 Bye\r\n").await?;
+            return Ok(());
+        } else {
+            b"502 Command not implemented\r\n"
+        };
+        write.write_all(reply).await?;
+    }
+}
+
+const STATEMENT: &str = "Tôi đã đọc và hiểu nội dung tài liệu này.";
+
+/// Units van-phong and thanh-tra; articles quy-che and noi-quy, published.
+fn content() -> ContentDir {
+    let content = ContentDir::new();
+    content.raw(
+        "site.toml",
+        "name = \"Sở Nội vụ\"\nlocalities = [\"Huyện Bù Đăng\"]\n\
+         [[units]]\nslug = \"van-phong\"\nname = \"Văn phòng Sở\"\n\
+         [[units]]\nslug = \"thanh-tra\"\nname = \"Thanh tra Sở\"\n"
+            .as_bytes(),
+    );
+    for (slug, title) in [
+        ("quy-che", "Quy chế văn hóa công sở"),
+        ("noi-quy", "Nội quy cơ quan"),
+    ] {
+        content.article(
+            &format!("{slug}.md"),
+            &format!("title = \"{title}\"\nslug = \"{slug}\"\nstatus = \"published\""),
+            "Nội dung cần đọc.",
+        );
+    }
+    content
+}
+
+async fn spawn(db: TestDb, smtp: Option<&SmtpServer>) -> TestApp {
+    let content = content();
+    let url = smtp.map(SmtpServer::url);
+    TestApp::spawn_with(db, content.path(), |raw| raw.smtp_url = url).await
+}
+
+/// Requires acknowledgment of `slug` from the staff of `unit`, due at `due`; version 1 stored.
+async fn require_ack(app: &TestApp, slug: &str, unit: &str, due: DateTime<Utc>) -> i64 {
+    let db = &app.state.db;
+    let id = db
+        .pool()
+        .fetch_i64("select id from articles where slug = $1", params![slug])
+        .await
+        .unwrap();
+    let now = loa::time::now();
+    db.pool()
+        .execute(
+            "insert into ack_settings (article_id, staff_all, citizens, due_at, statement, \
+             current_version, created_at, updated_at) values ($1, false, false, $2, $3, 1, $4, $4)",
+            params![id, due, STATEMENT, now],
+        )
+        .await
+        .unwrap();
+    db.pool()
+        .execute(
+            "insert into ack_units (article_id, unit_id) select $1, id from units where slug = $2",
+            params![id, unit],
+        )
+        .await
+        .unwrap();
+    db.pool()
+        .execute(
+            "insert into ack_versions (article_id, version, title, body, statement, text_hash, \
+             created_at) select id, 1, title, body, $2, 'hash', $3 from articles where id = $1",
+            params![id, STATEMENT, now],
+        )
+        .await
+        .unwrap();
+    id
+}
+
+async fn confirm(app: &TestApp, article_id: i64, user_id: i64) {
+    app.state
+        .db
+        .pool()
+        .execute(
+            "insert into ack_events (article_id, version, kind, user_id, text_hash, actor_id, \
+             created_at) values ($1, 1, 'confirm', $2, 'hash', $2, $3)",
+            params![article_id, user_id, loa::time::now()],
+        )
+        .await
+        .unwrap();
+}
+
+async fn staff(app: &TestApp, email: &str, name: &str, unit: &str, head: bool) -> i64 {
+    app.create_user(email, name, Role::Employee, Some(unit), head)
+        .await
+}
+
+/// (kind, channel, outcome) of a person's reminders, in order.
+async fn log_of(app: &TestApp, user_id: i64) -> Vec<(String, String, String, String)> {
+    #[derive(sqlx::FromRow)]
+    struct LogEntry {
+        kind: String,
+        channel: String,
+        outcome: String,
+        day: String,
+    }
+    let rows: Vec<LogEntry> = app
+        .state
+        .db
+        .pool()
+        .fetch_all(
+            "select kind, channel, outcome, day from ack_reminders where user_id = $1 \
+             order by day, kind, channel",
+            params![user_id],
+        )
+        .await
+        .unwrap();
+    rows.into_iter()
+        .map(|r| (r.day, r.kind, r.channel, r.outcome))
+        .collect()
+}
+
+async fn signed_in_as(app: &TestApp, email: &str) -> Browser {
+    let b = app.browser();
+    assert_eq!(b.sign_in(email, PASSWORD).await.status(), 303);
+    b
+}
+
+fn row(day: &str, kind: &str, channel: &str, outcome: &str) -> (String, String, String, String) {
+    (day.into(), kind.into(), channel.into(), outcome.into())
+}
+
+async fn one_message_a_day_in_app_and_by_mail(db: TestDb) {
+    let smtp = SmtpServer::start(false).await;
+    let app = spawn(db, Some(&smtp)).await;
+    let now = loa::time::now();
+    let soon = require_ack(&app, "quy-che", "van-phong", now + Duration::days(2)).await;
+    // Due in ten days: outside the three-day window, not listed yet.
+    require_ack(&app, "noi-quy", "van-phong", now + Duration::days(10)).await;
+    let an = staff(&app, "an@so.test", "Nguyễn Văn An", "van-phong", false).await;
+    let binh = staff(&app, "binh@so.test", "Trần Thị Bình", "van-phong", false).await;
+    let other = staff(&app, "cuong@so.test", "Lê Cường", "thanh-tra", false).await;
+    confirm(&app, soon, binh).await;
+
+    let config = app.state.config.clone();
+    let first = loa::jobs::reminders::run_daily(&app.state.db, &config, now)
+        .await
+        .unwrap();
+    assert_eq!((first.in_app, first.emailed, first.failed), (1, 1, 0));
+    // The same day again: nothing more, on either channel.
+    let again = loa::jobs::reminders::run_daily(&app.state.db, &config, now + Duration::minutes(5))
+        .await
+        .unwrap();
+    assert_eq!(again.messages(), 0);
+
+    let mails = smtp.messages();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let mail = &mails[0];
+    assert_eq!(mail.to, vec!["<an@so.test>".to_owned()]);
+    assert!(mail.from.contains('@'), "{}", mail.from);
+    assert!(
+        mail.data
+            .contains("Content-Type: text/plain; charset=utf-8"),
+        "{}",
+        mail.data
+    );
+    let body = mail.body();
+    assert!(body.contains("Kính gửi Nguyễn Văn An"), "{body}");
+    assert!(body.contains("Quy chế văn hóa công sở"), "{body}");
+    assert!(
+        body.contains(&format!("{}/bai-viet/quy-che", app.base)),
+        "{body}"
+    );
+    assert!(!body.contains("Nội quy cơ quan"), "due later: {body}");
+
+    let today = loa::jobs::reminders::day_slot(now);
+    assert_eq!(
+        log_of(&app, an).await,
+        vec![
+            row(&today, "staff", "email", "sent"),
+            row(&today, "staff", "in_app", "sent")
+        ]
+    );
+    assert!(
+        log_of(&app, binh).await.is_empty(),
+        "confirmed: nothing to remind"
+    );
+    assert!(log_of(&app, other).await.is_empty(), "outside the audience");
+
+    // In the application: on An's notifications page, not on Bình's.
+    let page = signed_in_as(&app, "an@so.test")
+        .await
+        .page("/thong-bao", 200)
+        .await;
+    assert_eq!(count(&page, ".notice"), 1);
+    assert!(
+        texts(&page, ".notice-subject")[0].contains("1 tài liệu cần xác nhận"),
+        "{page}"
+    );
+    assert!(texts(&page, ".notice-body")[0].contains("Quy chế văn hóa công sở"));
+    let page = signed_in_as(&app, "binh@so.test")
+        .await
+        .page("/thong-bao", 200)
+        .await;
+    assert_eq!(count(&page, ".notice"), 0);
+    app.page("/thong-bao", 303).await;
+
+    // The next day, a new message (now both articles are within the window for An).
+    let next = loa::jobs::reminders::run_daily(&app.state.db, &config, now + Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!((next.in_app, next.emailed), (1, 1));
+    assert_eq!(smtp.to("an@so.test").len(), 2);
+}
+
+async fn without_smtp_only_in_app_through_the_registered_job(db: TestDb) {
+    let app = spawn(db, None).await;
+    let now = loa::time::now();
+    require_ack(&app, "quy-che", "van-phong", now + Duration::days(1)).await;
+    let an = staff(&app, "an@so.test", "Nguyễn Văn An", "van-phong", false).await;
+
+    let config = app.state.config.clone();
+    let spec = loa::jobs::registry(&config)
+        .into_iter()
+        .find(|s| s.name == "reminders")
+        .expect("the reminders job is registered");
+    assert_eq!(
+        spec.schedule, "0 0 1 * * *",
+        "08:00 in Vietnam is 01:00 UTC"
+    );
+    let outcome = loa::jobs::run_once(&app.state.db, &config, &spec, "thu-nghiem").await;
+    assert_eq!(outcome, Outcome::Ok { items: 1 });
+    // The day's tick is claimed: a second run (another instance) does nothing.
+    let outcome = loa::jobs::run_once(&app.state.db, &config, &spec, "may-khac").await;
+    assert_eq!(outcome, Outcome::Ok { items: 0 });
+
+    let today = loa::jobs::reminders::day_slot(loa::time::now());
+    assert_eq!(
+        log_of(&app, an).await,
+        vec![
+            row(&today, "staff", "email", "skipped"),
+            row(&today, "staff", "in_app", "sent")
+        ]
+    );
+    let page = signed_in_as(&app, "an@so.test")
+        .await
+        .page("/thong-bao", 200)
+        .await;
+    assert_eq!(count(&page, ".notice"), 1);
+}
+
+async fn the_unit_head_gets_a_digest_after_the_due_date(db: TestDb) {
+    let smtp = SmtpServer::start(false).await;
+    let app = spawn(db, Some(&smtp)).await;
+    let now = loa::time::now();
+    let quy_che = require_ack(&app, "quy-che", "van-phong", now + Duration::days(2)).await;
+    require_ack(&app, "noi-quy", "thanh-tra", now + Duration::days(2)).await;
+    let head = staff(
+        &app,
+        "truong@so.test",
+        "Phạm Trưởng Phòng",
+        "van-phong",
+        true,
+    )
+    .await;
+    staff(&app, "an@so.test", "Nguyễn Văn An", "van-phong", false).await;
+    let binh = staff(&app, "binh@so.test", "Trần Thị Bình", "van-phong", false).await;
+    staff(&app, "cuong@so.test", "Lê Cường", "thanh-tra", false).await;
+    confirm(&app, quy_che, binh).await;
+    confirm(&app, quy_che, head).await;
+    let config = app.state.config.clone();
+
+    // Before the due date: staff are reminded, the head gets no digest.
+    loa::jobs::reminders::run_daily(&app.state.db, &config, now)
+        .await
+        .unwrap();
+    assert!(!log_of(&app, head).await.iter().any(|r| r.1 == "head"));
+    assert!(smtp.to("truong@so.test").is_empty());
+
+    // Three days on, An is overdue: the head's digest lists An, not Bình (confirmed) nor Cường
+    // (another unit, whose head there is none).
+    let later = now + Duration::days(3);
+    let run = loa::jobs::reminders::run_daily(&app.state.db, &config, later)
+        .await
+        .unwrap();
+    assert_eq!(run.failed, 0);
+    let day = loa::jobs::reminders::day_slot(later);
+    assert_eq!(
+        log_of(&app, head).await,
+        vec![
+            row(&day, "head", "email", "sent"),
+            row(&day, "head", "in_app", "sent")
+        ]
+    );
+    let digests = smtp.to("truong@so.test");
+    assert_eq!(digests.len(), 1, "{digests:?}");
+    let body = digests[0].body();
+    assert!(body.contains("Nguyễn Văn An"), "{body}");
+    assert!(body.contains("Quy chế văn hóa công sở — hạn"), "{body}");
+    assert!(body.contains("quá hạn"), "{body}");
+    assert!(!body.contains("Trần Thị Bình"), "{body}");
+    assert!(!body.contains("Lê Cường"), "{body}");
+    // Once a day for the digest too.
+    loa::jobs::reminders::run_daily(&app.state.db, &config, later + Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(smtp.to("truong@so.test").len(), 1);
+
+    let page = signed_in_as(&app, "truong@so.test")
+        .await
+        .page("/thong-bao", 200)
+        .await;
+    assert_eq!(count(&page, ".notice-digest"), 1);
+    assert!(texts(&page, ".notice-digest .notice-body")[0].contains("Nguyễn Văn An"));
+}
+
+async fn a_failing_mail_server_is_logged_and_the_run_goes_on(db: TestDb) {
+    let smtp = SmtpServer::start(true).await;
+    let app = spawn(db, Some(&smtp)).await;
+    let now = loa::time::now();
+    require_ack(&app, "quy-che", "van-phong", now + Duration::days(1)).await;
+    let an = staff(&app, "an@so.test", "Nguyễn Văn An", "van-phong", false).await;
+    let binh = staff(&app, "binh@so.test", "Trần <b>Bình</b>", "van-phong", false).await;
+
+    let config = app.state.config.clone();
+    let run = loa::jobs::reminders::run_daily(&app.state.db, &config, now)
+        .await
+        .expect("a mail failure does not fail the run");
+    assert_eq!((run.in_app, run.emailed, run.failed), (2, 0, 2));
+    assert!(smtp.messages().is_empty());
+    let today = loa::jobs::reminders::day_slot(now);
+    for who in [an, binh] {
+        assert_eq!(
+            log_of(&app, who).await,
+            vec![
+                row(&today, "staff", "email", "failed"),
+                row(&today, "staff", "in_app", "sent")
+            ]
+        );
+    }
+    // Failed today stays failed today: no retry storm.
+    let again = loa::jobs::reminders::run_daily(&app.state.db, &config, now)
+        .await
+        .unwrap();
+    assert_eq!(again.messages(), 0);
+
+    // The admin's log, for editors.
+    let editor = app.signed_in(Role::Editor).await;
+    let page = editor.page("/admin/nhac-nho", 200).await;
+    assert_eq!(count(&page, "tr.reminder"), 4);
+    assert_eq!(count(&page, "tr.reminder-failed"), 2);
+    assert!(
+        texts(&page, ".reminder-error")
+            .iter()
+            .all(|e| e.contains("451")),
+        "{page}"
+    );
+    assert!(
+        page.contains("Trần &lt;b&gt;Bình&lt;/b&gt;"),
+        "names are escaped"
+    );
+    let failed = editor.page("/admin/nhac-nho?ket_qua=failed", 200).await;
+    assert_eq!(count(&failed, "tr.reminder"), 2);
+    assert_eq!(count(&failed, "tr[data-channel=email]"), 2);
+    let in_app = editor.page("/admin/nhac-nho?kenh=in_app", 200).await;
+    assert_eq!(count(&in_app, "tr[data-outcome=sent]"), 2);
+    // Authors may not read it; visitors must sign in.
+    let author = app.signed_in(Role::Author).await;
+    author.page("/admin/nhac-nho", 403).await;
+    app.page("/admin/nhac-nho", 303).await;
+}
