@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::slug::slugify;
 
 /// Bump when the output of [`render`] changes for the same source.
-pub const RENDER_VERSION: i64 = 1;
+pub const RENDER_VERSION: i64 = 2;
 
 /// Everything before this marker is the article's summary (when front matter gives none).
 pub const MORE_MARKER: &str = "<!-- more -->";
@@ -31,7 +31,15 @@ const WORDS_PER_MINUTE: usize = 220;
 const SUMMARY_CHARS: usize = 240;
 
 /// Element ids the page layout uses; headings never take them.
-const RESERVED_IDS: &[&str] = &["noi-dung", "muc-luc", "dau-trang", "chan-trang", "menu"];
+const RESERVED_IDS: &[&str] = &[
+    "noi-dung",
+    "muc-luc",
+    "dau-trang",
+    "chan-trang",
+    "menu",
+    "xac-nhan",
+    "nguoi-dan-xac-nhan",
+];
 
 const EXTERNAL_REL: &str = "noopener noreferrer";
 
@@ -362,6 +370,9 @@ mod tests {
         assert!(r.html.contains(r#"<h2 id="y-nghia-2">"#));
         // "muc-luc" belongs to the page's own table of contents.
         assert!(r.html.contains(r#"<h2 id="muc-luc-2">"#));
+        // and "xac-nhan" to the acknowledgment box below the article.
+        let ack = render("## Xác nhận\n");
+        assert!(ack.html.contains(r#"<h2 id="xac-nhan-2">"#), "{}", ack.html);
         assert_eq!(r.toc.len(), 3);
         assert_eq!(r.toc[0].children[0].id, "doi-tuong");
         assert_eq!(r.toc[0].children[0].title, "Đối tượng");
