@@ -46,6 +46,8 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
             "re-rendered articles for the current Markdown pipeline"
         );
     }
+    // Articles written before the search index existed.
+    db::search::index_missing(&db).await?;
     let templates = Templates::new().context("mẫu trang (template) lỗi")?;
     Ok(AppState {
         db,

@@ -141,6 +141,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "admin/reminders.html",
         include_str!("../templates/admin/reminders.html"),
     ),
+    ("search.html", include_str!("../templates/search.html")),
 ];
 
 /// Escapes the five characters that matter in HTML text and quoted attributes. (Tera's default

@@ -142,6 +142,7 @@ pub async fn insert_authored(
         )
         .await?;
     topics::set_for_article(tx, id, &a.topics, now).await?;
+    super::search::index_article(tx, id).await?;
     Ok(id)
 }
 
@@ -157,7 +158,8 @@ pub async fn update(
         update_params(id, a, now),
     )
     .await?;
-    topics::set_for_article(tx, id, &a.topics, now).await
+    topics::set_for_article(tx, id, &a.topics, now).await?;
+    super::search::index_article(tx, id).await
 }
 
 /// [`update`], but only if the stored version is still `version` and the article is not deleted:
@@ -183,6 +185,7 @@ pub async fn update_if_version(
         .await?;
     if written.is_some() {
         topics::set_for_article(tx, id, &a.topics, now).await?;
+        super::search::index_article(tx, id).await?;
     }
     Ok(written.map(|v| v.version))
 }

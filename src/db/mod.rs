@@ -15,6 +15,7 @@ pub mod citizens;
 pub mod jobs;
 pub mod media;
 pub mod revisions;
+pub mod search;
 pub mod sessions;
 pub mod site;
 pub mod topics;

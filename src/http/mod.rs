@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod caching;
 pub mod public;
 pub mod staff;
 pub mod views;
@@ -15,6 +16,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
+use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
@@ -35,7 +37,11 @@ pub fn router(state: AppState) -> Router {
             auth::session_layer,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), error_pages))
+        // Outside the session layer, so it sees the cookies it sets; inside compression, so the
+        // tag is computed once on the plain body.
+        .layer(middleware::from_fn(caching::conditional))
         .layer(middleware::map_response(security_headers))
+        .layer(CompressionLayer::new().gzip(true).br(true))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -96,6 +96,15 @@ pub struct Layout {
     pub canonical: String,
     /// The signed-in person's open acknowledgment items still to confirm (0 when signed out).
     pub pending_acks: i64,
+    /// Open Graph's `og:type`: `website`, or `article` on article pages.
+    pub og_type: &'static str,
+    /// The absolute URL of the page's image (an article's cover) for link previews.
+    pub og_image: Option<String>,
+    /// `article:published_time` and `article:modified_time`, RFC 3339.
+    pub published_time: Option<String>,
+    pub modified_time: Option<String>,
+    /// Structured data (JSON-LD), already made safe to sit inside a `<script>` element.
+    pub json_ld: Option<String>,
 }
 
 impl Layout {
@@ -121,8 +130,27 @@ impl Layout {
                 .map(|u| u.to_string())
                 .unwrap_or_default(),
             pending_acks: ctx.user.as_ref().map_or(0, |u| u.pending_acks),
+            og_type: "website",
+            og_image: None,
+            published_time: None,
+            modified_time: None,
+            json_ld: None,
         }
     }
+}
+
+/// `path` (or an already absolute URL) as an absolute URL on the site's base URL, for link
+/// previews and structured data, which crawlers read outside the page.
+pub fn absolute_url(state: &AppState, path: &str) -> Option<String> {
+    state.config.base_url.join(path).ok().map(|u| u.to_string())
+}
+
+/// Serialises structured data for a `<script type="application/ld+json">` block. Every `<`
+/// becomes `\u003c` (the same string to a JSON parser), so no title can close the element or
+/// open a comment in it; the template inserts the result unescaped.
+pub fn json_ld_script(data: &impl Serialize) -> Result<String> {
+    let json = serde_json::to_string(data).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(json.replace('<', "\\u003c"))
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -12,7 +12,8 @@ use crate::app::AppState;
 use crate::db::{articles, topics};
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
-use crate::http::views::{ArticleView, Layout, SiteView};
+use crate::http::views::{absolute_url, json_ld_script, ArticleView, Layout, SiteView};
+use crate::time;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/bai-viet/{slug}", get(article))
@@ -55,7 +56,8 @@ async fn article(
     } else {
         &row.meta_description
     };
-    let layout = Layout::new(&state, &ctx, site, &row.title, description, &path);
+    let mut layout = Layout::new(&state, &ctx, site, &row.title, description, &path);
+    sharing(&state, &mut layout, &row, description)?;
     let staff_ack = crate::http::staff::acknowledge::status_box(&state, &ctx, row.id).await?;
     let citizen_form = super::confirm::form_for(&state, &row.slug).await?;
     let view = ArticlePage {
@@ -65,4 +67,85 @@ async fn article(
         citizen_form,
     };
     Ok(Html(state.templates.render("article.html", &view)?).into_response())
+}
+
+/// Schema.org `NewsArticle`, as search engines read it. The agency is both author and publisher:
+/// the site speaks for the agency, not for the person who typed the article.
+#[derive(Serialize)]
+struct NewsArticleLd<'a> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    headline: &'a str,
+    description: &'a str,
+    #[serde(rename = "datePublished")]
+    date_published: String,
+    #[serde(rename = "dateModified")]
+    date_modified: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<&'a str>,
+    author: OrganizationLd<'a>,
+    publisher: OrganizationLd<'a>,
+    #[serde(rename = "mainEntityOfPage")]
+    main_entity_of_page: WebPageLd<'a>,
+    #[serde(rename = "inLanguage")]
+    in_language: &'static str,
+}
+
+#[derive(Clone, Copy, Serialize)]
+struct OrganizationLd<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: &'a str,
+    url: &'a str,
+}
+
+#[derive(Serialize)]
+struct WebPageLd<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    #[serde(rename = "@id")]
+    id: &'a str,
+}
+
+/// The link-preview (Open Graph, Twitter) and structured-data parts of an article's layout.
+fn sharing(
+    state: &AppState,
+    layout: &mut Layout,
+    row: &articles::ArticleRow,
+    description: &str,
+) -> Result<()> {
+    let published = time::to_rfc3339_utc(row.publish_at.unwrap_or(row.created_at));
+    let modified = time::to_rfc3339_utc(row.updated_at);
+    let image = row.cover.as_deref().and_then(|c| absolute_url(state, c));
+    let home = absolute_url(state, "/").unwrap_or_default();
+    let agency = OrganizationLd {
+        kind: "GovernmentOrganization",
+        name: &layout.site.name,
+        url: &home,
+    };
+    let ld = NewsArticleLd {
+        context: "https://schema.org",
+        kind: "NewsArticle",
+        headline: &row.title,
+        description,
+        date_published: published.clone(),
+        date_modified: modified.clone(),
+        image: image.as_deref(),
+        author: agency,
+        publisher: agency,
+        main_entity_of_page: WebPageLd {
+            kind: "WebPage",
+            id: &layout.canonical,
+        },
+        in_language: "vi",
+    };
+    let json_ld = json_ld_script(&ld)?;
+    layout.og_type = "article";
+    layout.og_image = image;
+    layout.published_time = Some(published);
+    layout.modified_time = Some(modified);
+    layout.json_ld = Some(json_ld);
+    Ok(())
 }

@@ -2,11 +2,13 @@
 
 mod articles;
 mod confirm;
+mod feeds;
 mod health;
 mod home;
 mod media;
 mod preview;
 mod privacy;
+mod search;
 mod topics;
 
 use axum::Router;
@@ -23,4 +25,6 @@ pub fn router() -> Router<AppState> {
         .merge(preview::router())
         .merge(confirm::router())
         .merge(privacy::router())
+        .merge(search::router())
+        .merge(feeds::router())
 }

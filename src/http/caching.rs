@@ -1,0 +1,149 @@
+//! HTTP revalidation: an ETag on every cacheable text response (pages, feeds, the sitemap) and a
+//! bodiless 304 when the client already holds that exact response.
+//!
+//! The ETag is a hash of the body itself rather than of database timestamps: it can never be
+//! stale (a publication, an edit, a scheduled job or a changed site name all change the bytes),
+//! and it needs no knowledge of what each page reads. HTML is `Cache-Control: private,
+//! no-cache`: every page embeds the visitor's CSRF token, so no shared cache may keep it, and the
+//! browser must revalidate each time so that a publication is never missed.
+
+use axum::body::{to_bytes, Body, HttpBody};
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+/// Bodies larger than this are passed through untouched rather than held in memory to hash.
+const MAX_HASHED_BODY: usize = 4 * 1024 * 1024;
+
+/// The middleware: hashes eligible 200 responses and answers 304 to a matching If-None-Match.
+pub async fn conditional(request: Request, next: Next) -> Response {
+    let eligible_method = matches!(*request.method(), Method::GET | Method::HEAD);
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let response = next.run(request).await;
+    if !eligible_method || !is_cacheable(&response) {
+        return response;
+    }
+
+    // Only bodies of a known, modest size are held to hash: a streamed or large download (a CSV
+    // export) passes through as it came.
+    let known_size = HttpBody::size_hint(response.body()).exact();
+    if known_size.is_none_or(|n| n > MAX_HASHED_BODY as u64) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = match to_bytes(body, MAX_HASHED_BODY).await {
+        Ok(b) => b,
+        Err(e) => {
+            // The body failed while read; what was read is lost, so the response is too.
+            tracing::error!(error = %e, "a response body could not be read for its ETag");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let tag = etag(&bytes);
+    let tag_value = HeaderValue::from_str(&tag).expect("an ETag is ASCII hex");
+    parts.headers.insert(header::ETAG, tag_value);
+    if !parts.headers.contains_key(header::CACHE_CONTROL) {
+        let policy = if is_html(&parts.headers) {
+            "private, no-cache"
+        } else {
+            "no-cache"
+        };
+        parts
+            .headers
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+
+    if if_none_match
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| matches_tag(v, &tag))
+    {
+        // A 304 carries the validators and caching headers, but no body or its description.
+        let mut not_modified = Response::new(Body::empty());
+        *not_modified.status_mut() = StatusCode::NOT_MODIFIED;
+        for name in [header::ETAG, header::CACHE_CONTROL, header::VARY] {
+            for value in parts.headers.get_all(&name) {
+                not_modified
+                    .headers_mut()
+                    .append(name.clone(), value.clone());
+            }
+        }
+        return not_modified;
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Successful text responses that are the same for whoever holds the same cookies. A response
+/// that sets a cookie (an anonymous visitor's first CSRF cookie) is left alone: its body depends
+/// on the cookie being issued, and the next request, with the cookie, gets its ETag.
+fn is_cacheable(response: &Response) -> bool {
+    let headers = response.headers();
+    response.status() == StatusCode::OK
+        && !headers.contains_key(header::SET_COOKIE)
+        && !headers.contains_key(header::ETAG)
+        && headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(is_text_type)
+}
+
+fn is_text_type(content_type: &str) -> bool {
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    media.starts_with("text/") || media.ends_with("xml") || media.ends_with("json")
+}
+
+fn is_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("text/html"))
+}
+
+/// A weak tag: the same content served gzip- or brotli-compressed is the same resource, and the
+/// compression layer outside this one does not change the tag.
+fn etag(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    format!("W/\"{}\"", hex::encode(&digest[..16]))
+}
+
+/// Weak comparison of `If-None-Match` (a list of tags, or `*`) against our tag.
+fn matches_tag(if_none_match: &str, tag: &str) -> bool {
+    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    let ours = opaque(tag);
+    if_none_match
+        .split(',')
+        .any(|t| t.trim() == "*" || opaque(t) == ours)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_compare_weakly_in_lists() {
+        let tag = etag(b"hello");
+        assert!(tag.starts_with("W/\""));
+        assert!(matches_tag(&tag, &tag));
+        assert!(matches_tag(tag.trim_start_matches("W/"), &tag));
+        assert!(matches_tag(&format!("\"other\", {tag}"), &tag));
+        assert!(matches_tag("*", &tag));
+        assert!(!matches_tag("\"other\"", &tag));
+        assert_ne!(etag(b"hello"), etag(b"hello!"));
+    }
+
+    #[test]
+    fn only_text_types_are_hashed() {
+        assert!(is_text_type("text/html; charset=utf-8"));
+        assert!(is_text_type("application/atom+xml; charset=utf-8"));
+        assert!(is_text_type("application/xml"));
+        assert!(!is_text_type("image/png"));
+        assert!(!is_text_type("application/octet-stream"));
+    }
+}

@@ -1,0 +1,383 @@
+//! Machine-readable views of the public site: Atom feeds (`/feed.xml`, `/chu-de/{slug}/feed.xml`),
+//! `/sitemap.xml` and `/robots.txt`, all with absolute URLs built from `LOA_BASE_URL`.
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::{DateTime, Utc};
+
+use crate::app::AppState;
+use crate::db::articles::{self, ArticleRow};
+use crate::db::topics;
+use crate::error::{AppError, Result};
+use crate::http::views::SiteView;
+use crate::params;
+use crate::time::to_rfc3339_utc;
+
+/// Feed readers want the latest few, not the archive.
+const FEED_ENTRIES: i64 = 20;
+/// The sitemap protocol's limit of URLs per file.
+const SITEMAP_URLS: i64 = 50_000;
+
+const ATOM: &str = "application/atom+xml; charset=utf-8";
+const XML: &str = "application/xml; charset=utf-8";
+const TEXT: &str = "text/plain; charset=utf-8";
+
+/// Paths crawlers have no business in: the admin and the pages of signed-in staff or secret links.
+const PRIVATE_PATHS: &[&str] = &[
+    "/admin",
+    "/dang-nhap",
+    "/dang-xuat",
+    "/doi-mat-khau",
+    "/can-xac-nhan",
+    "/thong-bao",
+    "/xem-truoc/",
+];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/feed.xml", get(site_feed))
+        .route("/chu-de/{slug}/feed.xml", get(topic_feed))
+        .route("/sitemap.xml", get(sitemap))
+        .route("/robots.txt", get(robots))
+}
+
+/// `path` (starting with `/`) as an absolute URL of the site.
+fn absolute(state: &AppState, path: &str) -> String {
+    state
+        .config
+        .base_url
+        .join(path)
+        .map(|u| u.to_string())
+        .unwrap_or_else(|_| path.to_owned())
+}
+
+/// What a feed is about: its own URL, the HTML page it mirrors and its title.
+struct FeedHead {
+    self_path: String,
+    page_path: String,
+    title: String,
+    subtitle: String,
+}
+
+async fn site_feed(State(state): State<AppState>) -> Result<Response> {
+    let site = SiteView::load(&state).await?;
+    let rows = articles::list_published(&state.db, FEED_ENTRIES, 0).await?;
+    let head = FeedHead {
+        self_path: "/feed.xml".to_owned(),
+        page_path: "/".to_owned(),
+        subtitle: format!("Tin bài, tài liệu tuyên truyền của {}", site.name),
+        title: site.name.clone(),
+    };
+    let body = atom(&state, &site, &head, rows).await?;
+    Ok(([(header::CONTENT_TYPE, ATOM)], body).into_response())
+}
+
+async fn topic_feed(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response> {
+    let topic = topics::by_slug(&state.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let rows = articles::list_published_in_topic(&state.db, topic.id, FEED_ENTRIES, 0).await?;
+    // Like its page, a topic with nothing published does not exist for the public.
+    if rows.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let site = SiteView::load(&state).await?;
+    let head = FeedHead {
+        self_path: format!("/chu-de/{}/feed.xml", topic.slug),
+        page_path: format!("/chu-de/{}", topic.slug),
+        title: format!("{} – Chủ đề: {}", site.name, topic.name),
+        subtitle: format!("Các bài viết về {}", topic.name),
+    };
+    let body = atom(&state, &site, &head, rows).await?;
+    Ok(([(header::CONTENT_TYPE, ATOM)], body).into_response())
+}
+
+/// An entry's id must never change, even when its slug does, so it is a `tag:` URI (RFC 4151)
+/// built from the site's host, the day the article was created and its database id.
+fn entry_id(state: &AppState, a: &ArticleRow) -> String {
+    let host = state.config.base_url.host_str().unwrap_or("localhost");
+    format!(
+        "tag:{host},{}:loa/article/{}",
+        a.created_at.format("%Y-%m-%d"),
+        a.id
+    )
+}
+
+/// The Atom 1.0 document (RFC 4287) of these articles, already newest first.
+async fn atom(
+    state: &AppState,
+    site: &SiteView,
+    head: &FeedHead,
+    rows: Vec<ArticleRow>,
+) -> Result<String> {
+    let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
+    let mut topics_of = topics::for_articles(&state.db, &ids).await?;
+    // A feed changes when any of its entries does; an empty feed takes the time it is asked for.
+    let updated = rows
+        .iter()
+        .map(|a| a.updated_at)
+        .max()
+        .unwrap_or_else(crate::time::now);
+
+    let mut w = xml::Writer::new();
+    w.open(
+        "feed",
+        &[("xmlns", "http://www.w3.org/2005/Atom"), ("xml:lang", "vi")],
+    );
+    w.text("id", &[], &absolute(state, &head.self_path));
+    w.text("title", &[], &head.title);
+    w.text("subtitle", &[], &head.subtitle);
+    w.text("updated", &[], &to_rfc3339_utc(updated));
+    w.empty(
+        "link",
+        &[
+            ("rel", "self"),
+            ("type", "application/atom+xml"),
+            ("href", &absolute(state, &head.self_path)),
+        ],
+    );
+    w.empty(
+        "link",
+        &[
+            ("rel", "alternate"),
+            ("type", "text/html"),
+            ("href", &absolute(state, &head.page_path)),
+        ],
+    );
+    w.open("author", &[]);
+    w.text("name", &[], &site.name);
+    if !site.website.is_empty() {
+        w.text("uri", &[], &site.website);
+    }
+    w.close("author");
+    w.text("generator", &[], "Loa");
+
+    for a in rows {
+        let url = absolute(state, &format!("/bai-viet/{}", a.slug));
+        w.open("entry", &[]);
+        w.text("id", &[], &entry_id(state, &a));
+        w.text("title", &[("type", "text")], &a.title);
+        w.text("updated", &[], &to_rfc3339_utc(a.updated_at));
+        w.text(
+            "published",
+            &[],
+            &to_rfc3339_utc(a.publish_at.unwrap_or(a.created_at)),
+        );
+        w.empty(
+            "link",
+            &[("rel", "alternate"), ("type", "text/html"), ("href", &url)],
+        );
+        // The summary readers see on cards; the search-engine description when there is none.
+        let summary = if a.summary.is_empty() {
+            &a.meta_description
+        } else {
+            &a.summary
+        };
+        if !summary.is_empty() {
+            w.text("summary", &[("type", "text")], summary);
+        }
+        for t in topics_of.remove(&a.id).unwrap_or_default() {
+            let scheme = absolute(state, &format!("/chu-de/{}", t.slug));
+            w.empty(
+                "category",
+                &[("term", &t.slug), ("label", &t.name), ("scheme", &scheme)],
+            );
+        }
+        w.close("entry");
+    }
+    w.close("feed");
+    Ok(w.finish())
+}
+
+/// A page of the sitemap: where it is and when it last changed.
+#[derive(sqlx::FromRow)]
+struct Located {
+    slug: String,
+    lastmod: DateTime<Utc>,
+}
+
+async fn sitemap(State(state): State<AppState>) -> Result<Response> {
+    // Only the two columns the sitemap needs, for every published article, newest first.
+    let articles: Vec<Located> = state
+        .db
+        .pool()
+        .fetch_all(
+            "select slug, updated_at as lastmod from articles \
+             where status = 'published' and deleted_at is null \
+             order by publish_at desc, id desc limit $1",
+            params![SITEMAP_URLS],
+        )
+        .await?;
+    // A topic page changes when one of its published articles does.
+    let topics: Vec<Located> = state
+        .db
+        .pool()
+        .fetch_all(
+            "select t.slug, max(a.updated_at) as lastmod from topics t \
+             join article_topics at on at.topic_id = t.id \
+             join articles a on a.id = at.article_id \
+             where a.status = 'published' and a.deleted_at is null \
+             group by t.id, t.slug order by t.slug limit $1",
+            params![SITEMAP_URLS],
+        )
+        .await?;
+    let newest = articles.iter().map(|a| a.lastmod).max();
+
+    let mut w = xml::Writer::new();
+    w.open(
+        "urlset",
+        &[("xmlns", "http://www.sitemaps.org/schemas/sitemap/0.9")],
+    );
+    let mut url = |path: &str, lastmod: Option<DateTime<Utc>>| {
+        w.open("url", &[]);
+        w.text("loc", &[], &absolute(&state, path));
+        if let Some(t) = lastmod {
+            w.text("lastmod", &[], &to_rfc3339_utc(t));
+        }
+        w.close("url");
+    };
+    url("/", newest);
+    url("/chu-de", newest);
+    for t in &topics {
+        url(&format!("/chu-de/{}", t.slug), Some(t.lastmod));
+    }
+    for a in &articles {
+        url(&format!("/bai-viet/{}", a.slug), Some(a.lastmod));
+    }
+    w.close("urlset");
+    Ok(([(header::CONTENT_TYPE, XML)], w.finish()).into_response())
+}
+
+async fn robots(State(state): State<AppState>) -> Response {
+    let mut body = String::from("User-agent: *\n");
+    for path in PRIVATE_PATHS {
+        body.push_str("Disallow: ");
+        body.push_str(path);
+        body.push('\n');
+    }
+    body.push_str("\nSitemap: ");
+    body.push_str(&absolute(&state, "/sitemap.xml"));
+    body.push('\n');
+    ([(header::CONTENT_TYPE, TEXT)], body).into_response()
+}
+
+/// A tiny XML writer: every text and attribute value goes through [`xml::escape`], so nothing
+/// an editor types can break the document.
+mod xml {
+    pub struct Writer {
+        out: String,
+        depth: usize,
+    }
+
+    impl Writer {
+        pub fn new() -> Writer {
+            Writer {
+                out: String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"),
+                depth: 0,
+            }
+        }
+
+        fn start(&mut self, name: &str, attrs: &[(&str, &str)]) {
+            for _ in 0..self.depth {
+                self.out.push_str("  ");
+            }
+            self.out.push('<');
+            self.out.push_str(name);
+            for (k, v) in attrs {
+                self.out.push(' ');
+                self.out.push_str(k);
+                self.out.push_str("=\"");
+                self.out.push_str(&escape(v));
+                self.out.push('"');
+            }
+        }
+
+        pub fn open(&mut self, name: &str, attrs: &[(&str, &str)]) {
+            self.start(name, attrs);
+            self.out.push_str(">\n");
+            self.depth += 1;
+        }
+
+        pub fn close(&mut self, name: &str) {
+            self.depth -= 1;
+            for _ in 0..self.depth {
+                self.out.push_str("  ");
+            }
+            self.out.push_str("</");
+            self.out.push_str(name);
+            self.out.push_str(">\n");
+        }
+
+        pub fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) {
+            self.start(name, attrs);
+            self.out.push_str("/>\n");
+        }
+
+        /// An element holding only text.
+        pub fn text(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
+            self.start(name, attrs);
+            self.out.push('>');
+            self.out.push_str(&escape(text));
+            self.out.push_str("</");
+            self.out.push_str(name);
+            self.out.push_str(">\n");
+        }
+
+        pub fn finish(self) -> String {
+            self.out
+        }
+    }
+
+    /// Escapes markup characters and drops characters XML 1.0 forbids (control characters other
+    /// than tab and newlines, lone surrogates cannot occur in a `str`, U+FFFE and U+FFFF), which
+    /// a parser would otherwise reject the whole document for.
+    pub fn escape(s: &str) -> String {
+        let mut out = String::with_capacity(s.len());
+        for c in s.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&apos;"),
+                // Carriage returns would be normalised away by parsers; keep them as references.
+                '\r' => out.push_str("&#13;"),
+                '\t' | '\n' => out.push(c),
+                c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn escapes_markup_and_drops_forbidden_characters() {
+            assert_eq!(
+                escape("a & b <c> \"d\" 'e'"),
+                "a &amp; b &lt;c&gt; &quot;d&quot; &apos;e&apos;"
+            );
+            assert_eq!(escape("x\u{0}\u{1b}y\u{FFFF}\tz\n"), "xy\tz\n");
+            assert_eq!(escape("Đăng ký 😀"), "Đăng ký 😀");
+        }
+
+        #[test]
+        fn writes_nested_elements() {
+            let mut w = Writer::new();
+            w.open("a", &[("k", "<v>")]);
+            w.text("b", &[], "1 < 2");
+            w.empty("c", &[]);
+            w.close("a");
+            assert_eq!(
+                w.finish(),
+                "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<a k=\"&lt;v&gt;\">\n  <b>1 &lt; 2</b>\n  <c/>\n</a>\n"
+            );
+        }
+    }
+}
