@@ -7,12 +7,11 @@
 //!
 //! With LOA_BENCH_DATABASE_URL, a fresh PostgreSQL database is created there and dropped after.
 
+mod common;
+
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
-use loa::config::DatabaseUrl;
-use loa::db::Db;
-use sqlx::Connection;
 
 #[derive(sqlx::FromRow)]
 struct Published {
@@ -32,29 +31,12 @@ async fn run() -> anyhow::Result<()> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(120);
-    let dir = tempfile::tempdir()?;
-    let (url, pg) = match std::env::var("LOA_BENCH_DATABASE_URL") {
-        Ok(admin) => {
-            let name = format!("loa_bench_{}", std::process::id());
-            let mut conn = sqlx::PgConnection::connect(&admin).await?;
-            sqlx::query(&format!("create database {name}"))
-                .execute(&mut conn)
-                .await?;
-            let mut url = url::Url::parse(&admin)?;
-            url.set_path(&name);
-            (url.to_string(), Some((admin, name)))
-        }
-        Err(_) => (
-            format!("sqlite://{}", dir.path().join("bench.db").display()),
-            None,
-        ),
-    };
-    let db = Db::connect(&DatabaseUrl::parse(&url)?).await?;
-    db.migrate().await?;
+    let bench = common::BenchDb::open().await?;
+    let db = bench.db.clone();
 
     // Ten articles a second, starting two seconds from now, at whole seconds as editors set them.
     let start = loa::jobs::next_second(loa::time::now()) + Duration::seconds(2);
-    let content = dir.path().join("content");
+    let content = bench.dir.path().join("content");
     std::fs::create_dir_all(&content)?;
     for i in 0..n {
         let at = start + Duration::seconds((i / 10) as i64);
@@ -113,12 +95,6 @@ async fn run() -> anyhow::Result<()> {
         late[late.len() - 1],
         late.iter().filter(|l| **l < 0.0).count()
     );
-    db.close().await;
-    if let Some((admin, name)) = pg {
-        let mut conn = sqlx::PgConnection::connect(&admin).await?;
-        sqlx::query(&format!("drop database {name} with (force)"))
-            .execute(&mut conn)
-            .await?;
-    }
+    bench.close().await?;
     Ok(())
 }

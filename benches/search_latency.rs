@@ -9,15 +9,14 @@
 //!
 //! With LOA_BENCH_DATABASE_URL, a fresh PostgreSQL database is created there and dropped after.
 
+mod common;
+
 use std::time::Instant;
 
 use loa::article::{ArticleInput, ArticleStatus};
-use loa::config::DatabaseUrl;
-use loa::db::Db;
 use loa::slug::Slug;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sqlx::Connection;
 
 const QUERIES: usize = 200;
 
@@ -97,25 +96,8 @@ async fn run() -> anyhow::Result<()> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
-    let dir = tempfile::tempdir()?;
-    let (url, pg) = match std::env::var("LOA_BENCH_DATABASE_URL") {
-        Ok(admin) => {
-            let name = format!("loa_bench_{}", std::process::id());
-            let mut conn = sqlx::PgConnection::connect(&admin).await?;
-            sqlx::query(&format!("create database {name}"))
-                .execute(&mut conn)
-                .await?;
-            let mut url = url::Url::parse(&admin)?;
-            url.set_path(&name);
-            (url.to_string(), Some((admin, name)))
-        }
-        Err(_) => (
-            format!("sqlite://{}", dir.path().join("bench.db").display()),
-            None,
-        ),
-    };
-    let db = Db::connect(&DatabaseUrl::parse(&url)?).await?;
-    db.migrate().await?;
+    let bench = common::BenchDb::open().await?;
+    let db = bench.db.clone();
 
     let vocab = vocabulary();
     let zipf = Zipf::new(vocab.len());
@@ -194,12 +176,6 @@ async fn run() -> anyhow::Result<()> {
         results as f64 / QUERIES as f64
     );
 
-    db.close().await;
-    if let Some((admin, name)) = pg {
-        let mut conn = sqlx::PgConnection::connect(&admin).await?;
-        sqlx::query(&format!("drop database {name}"))
-            .execute(&mut conn)
-            .await?;
-    }
+    bench.close().await?;
     Ok(())
 }

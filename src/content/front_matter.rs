@@ -70,6 +70,32 @@ impl Located<'_> {
                 .count()
     }
 
+    /// A time field, written as a string or a TOML datetime and read by `parse`; a mistake is
+    /// pushed to `errors` with its line, and the field is then `None`.
+    fn time<E: std::fmt::Display>(
+        &self,
+        value: &Option<Spanned<toml::Value>>,
+        field: &str,
+        expected: &str,
+        parse: impl Fn(&str) -> Result<chrono::DateTime<chrono::Utc>, E>,
+        errors: &mut Vec<ContentError>,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        let v = value.as_ref()?;
+        let line = self.line_of(v.span().start);
+        let text = match v.get_ref() {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Datetime(d) => d.to_string(),
+            other => {
+                let message = format!("cần một {expected}, không phải {}", other.type_str());
+                errors.push(self.error(line, field, message));
+                return None;
+            }
+        };
+        parse(&text)
+            .map_err(|e| errors.push(self.error(line, field, e.to_string())))
+            .ok()
+    }
+
     fn error(&self, line: usize, field: &str, message: impl Into<String>) -> ContentError {
         ContentError::new(self.path, line, Some(field), message)
     }
@@ -227,31 +253,20 @@ fn validate(
         },
     };
 
-    let mut time_field = |value: &Option<Spanned<toml::Value>>, field: &str| {
-        let v = value.as_ref()?;
-        let line = at.line_of(v.span().start);
-        let text = match v.get_ref() {
-            toml::Value::String(s) => s.clone(),
-            toml::Value::Datetime(d) => d.to_string(),
-            other => {
-                errors.push(at.error(
-                    line,
-                    field,
-                    format!("cần một ngày giờ, không phải {}", other.type_str()),
-                ));
-                return None;
-            }
-        };
-        match time::parse_human(&text) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                errors.push(at.error(line, field, e.to_string()));
-                None
-            }
-        }
-    };
-    let publish_at = time_field(&raw.publish_at, "publish_at");
-    let unpublish_at = time_field(&raw.unpublish_at, "unpublish_at");
+    let publish_at = at.time(
+        &raw.publish_at,
+        "publish_at",
+        "ngày giờ",
+        time::parse_human,
+        &mut errors,
+    );
+    let unpublish_at = at.time(
+        &raw.unpublish_at,
+        "unpublish_at",
+        "ngày giờ",
+        time::parse_human,
+        &mut errors,
+    );
 
     if status == Some(ArticleStatus::Scheduled) && raw.publish_at.is_none() {
         let line = raw

@@ -92,31 +92,8 @@ pub(super) fn validate(
         }
     };
 
-    let mut time_field = |value: &Option<Spanned<toml::Value>>, field: &str| {
-        let v = value.as_ref()?;
-        let line = at.line_of(v.span().start);
-        let text = match v.get_ref() {
-            toml::Value::String(s) => s.clone(),
-            toml::Value::Datetime(d) => d.to_string(),
-            other => {
-                errors.push(at.error(
-                    line,
-                    field,
-                    format!("cần một ngày, không phải {}", other.type_str()),
-                ));
-                return None;
-            }
-        };
-        match parse_time(&text) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                errors.push(at.error(line, field, e.to_string()));
-                None
-            }
-        }
-    };
-    let due = time_field(&raw.due, "ack.due");
-    let closes = time_field(&raw.closes, "ack.closes");
+    let due = at.time(&raw.due, "ack.due", "ngày", parse_time, errors);
+    let closes = at.time(&raw.closes, "ack.closes", "ngày", parse_time, errors);
 
     let statement = match &raw.statement {
         None => DEFAULT_STATEMENT.to_owned(),

@@ -1,0 +1,59 @@
+//! What the benchmarks share: a fresh database for one run — a SQLite file in a temporary folder,
+//! or, when LOA_BENCH_DATABASE_URL names a PostgreSQL server, a database created there for the run
+//! and dropped after it.
+
+// Compiled into each benchmark; not every benchmark uses every part.
+#![allow(dead_code)]
+
+use loa::config::DatabaseUrl;
+use loa::db::Db;
+use sqlx::Connection;
+
+pub struct BenchDb {
+    pub db: Db,
+    /// Holds the SQLite file, and anything else the benchmark writes, until the run ends.
+    pub dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl BenchDb {
+    /// A migrated, empty database.
+    pub async fn open() -> anyhow::Result<BenchDb> {
+        let dir = tempfile::tempdir()?;
+        let (url, postgres) = match std::env::var("LOA_BENCH_DATABASE_URL") {
+            Ok(admin) => {
+                let name = format!("loa_bench_{}", std::process::id());
+                let mut conn = sqlx::PgConnection::connect(&admin).await?;
+                // A run killed half-way may have left its database behind under a reused pid.
+                sqlx::query(&format!("drop database if exists {name} with (force)"))
+                    .execute(&mut conn)
+                    .await?;
+                sqlx::query(&format!("create database {name}"))
+                    .execute(&mut conn)
+                    .await?;
+                let mut url = url::Url::parse(&admin)?;
+                url.set_path(&name);
+                (url.to_string(), Some((admin, name)))
+            }
+            Err(_) => (
+                format!("sqlite://{}", dir.path().join("bench.db").display()),
+                None,
+            ),
+        };
+        let db = Db::connect(&DatabaseUrl::parse(&url)?).await?;
+        db.migrate().await?;
+        Ok(BenchDb { db, dir, postgres })
+    }
+
+    /// Closes the pool and drops a PostgreSQL database made for the run.
+    pub async fn close(self) -> anyhow::Result<()> {
+        self.db.close().await;
+        if let Some((admin, name)) = self.postgres {
+            let mut conn = sqlx::PgConnection::connect(&admin).await?;
+            sqlx::query(&format!("drop database if exists {name} with (force)"))
+                .execute(&mut conn)
+                .await?;
+        }
+        Ok(())
+    }
+}
