@@ -1,4 +1,5 @@
-//! The `loa` command: `serve` (the default), `import DIR`, `export DIR`, `migrate`.
+//! The `loa` command: `serve` (the default), `import DIR`, `export DIR`, `migrate`, `user add`,
+//! `backup FILE`, `restore FILE`, `copy --from URL --to URL`.
 //!
 //! Errors end the program with one line on standard error (content errors with one line per
 //! mistake) and a non-zero exit code: 2 for bad configuration, 1 for everything else.
@@ -65,6 +66,24 @@ enum Command {
     /// Quản lý tài khoản
     #[command(subcommand)]
     User(UserCommand),
+    /// Sao lưu cơ sở dữ liệu và ảnh tải lên vào một tệp (.tar.gz), kể cả khi máy chủ đang chạy
+    Backup { file: PathBuf },
+    /// Khôi phục một bản sao lưu vào cơ sở dữ liệu và thư mục dữ liệu trống
+    Restore {
+        file: PathBuf,
+        /// thay thế dữ liệu đang có
+        #[arg(long)]
+        force: bool,
+    },
+    /// Chép mọi bảng từ một cơ sở dữ liệu sang một cơ sở dữ liệu trống (SQLite ↔ PostgreSQL)
+    Copy {
+        /// nguồn: sqlite://… hoặc postgres://…
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// đích (trống): sqlite://… hoặc postgres://…
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,6 +143,9 @@ pub fn run() -> ExitCode {
                 head,
                 password_stdin: _,
             }) => add_user(config, email, name, role, unit, head).await,
+            Command::Backup { file } => backup(config, file).await,
+            Command::Restore { file, force } => restore(config, file, force).await,
+            Command::Copy { from, to } => copy(from, to).await,
         }
     });
     match result {
@@ -232,11 +254,7 @@ async fn shutdown_signal() {
 }
 
 async fn open(config: &Config) -> anyhow::Result<Db> {
-    let db = Db::connect(&config.database_url)
-        .await
-        .with_context(|| format!("không kết nối được cơ sở dữ liệu {:?}", config.database_url))?;
-    db.migrate().await.context("không áp dụng được migration")?;
-    Ok(db)
+    open_url(&config.database_url).await
 }
 
 async fn import(config: Config, dir: PathBuf) -> anyhow::Result<()> {
@@ -293,6 +311,57 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
     db.close().await;
     println!("Cơ sở dữ liệu đã ở phiên bản mới nhất.");
     Ok(())
+}
+
+async fn backup(config: Config, file: PathBuf) -> anyhow::Result<()> {
+    let report = crate::ops::backup::backup(&config, &file).await?;
+    println!(
+        "Đã sao lưu {} ({} tệp ảnh) vào {} ({} KB).",
+        report.manifest.backend,
+        report.manifest.media.len(),
+        file.display(),
+        report.archive_bytes.div_ceil(1024)
+    );
+    Ok(())
+}
+
+async fn restore(config: Config, file: PathBuf, force: bool) -> anyhow::Result<()> {
+    let report = crate::ops::restore::restore(&config, &file, force).await?;
+    if !report.replaced.is_empty() {
+        println!("Đã thay thế: {}.", report.replaced.join("; "));
+    }
+    println!(
+        "Đã khôi phục bản sao lưu ngày {} ({}, {} tệp ảnh).",
+        report.manifest.created_at,
+        report.manifest.backend,
+        report.manifest.media.len()
+    );
+    Ok(())
+}
+
+async fn copy(from: String, to: String) -> anyhow::Result<()> {
+    let from_url = crate::config::DatabaseUrl::parse(&from)?;
+    let to_url = crate::config::DatabaseUrl::parse(&to)?;
+    if from_url == to_url {
+        anyhow::bail!("nguồn và đích là cùng một cơ sở dữ liệu");
+    }
+    let source = open_url(&from_url).await.context("nguồn")?;
+    let target = open_url(&to_url).await.context("đích")?;
+    let result = crate::ops::copy::copy(&source, &target).await;
+    source.close().await;
+    target.close().await;
+    let report = result?;
+    println!("{report}");
+    println!("Từ {from_url:?} sang {to_url:?}.");
+    Ok(())
+}
+
+async fn open_url(url: &crate::config::DatabaseUrl) -> anyhow::Result<Db> {
+    let db = Db::connect(url)
+        .await
+        .with_context(|| format!("không kết nối được cơ sở dữ liệu {url:?}"))?;
+    db.migrate().await.context("không áp dụng được migration")?;
+    Ok(db)
 }
 
 async fn add_user(

@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod mail;
 pub mod markdown;
 pub mod media;
+pub mod ops;
 pub mod phone;
 pub mod search;
 pub mod site;

@@ -18,6 +18,7 @@ pub mod revisions;
 pub mod search;
 pub mod sessions;
 pub mod site;
+pub mod tables;
 pub mod topics;
 pub mod units;
 pub mod users;
@@ -57,6 +58,7 @@ pub enum Param {
     Text(String),
     Time(DateTime<Utc>),
     OptI64(Option<i64>),
+    OptBool(Option<bool>),
     OptText(Option<String>),
     OptTime(Option<DateTime<Utc>>),
 }
@@ -96,6 +98,11 @@ impl From<Option<i64>> for Param {
         Param::OptI64(v)
     }
 }
+impl From<Option<bool>> for Param {
+    fn from(v: Option<bool>) -> Self {
+        Param::OptBool(v)
+    }
+}
 impl From<Option<String>> for Param {
     fn from(v: Option<String>) -> Self {
         Param::OptText(v)
@@ -129,6 +136,7 @@ macro_rules! bind_all {
                 Param::Text(v) => q.bind(v),
                 Param::Time(v) => q.bind(v),
                 Param::OptI64(v) => q.bind(v),
+                Param::OptBool(v) => q.bind(v),
                 Param::OptText(v) => q.bind(v),
                 Param::OptTime(v) => q.bind(v),
             };
