@@ -5,13 +5,11 @@
 //! mistake) and a non-zero exit code: 2 for bad configuration, 1 for everything else.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use tokio::net::TcpListener;
 
 use crate::config::{Config, ConfigError, RawConfig, DEFAULT_CONFIG_FILE};
 use crate::content::{self, ImportError};
@@ -131,7 +129,7 @@ pub fn run() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => serve(config).await,
+            Command::Serve => crate::server::run(config).await,
             Command::Import { dir } => import(config, dir).await,
             Command::Export { dir } => export(config, dir).await,
             Command::Migrate => migrate(config).await,
@@ -148,6 +146,9 @@ pub fn run() -> ExitCode {
             Command::Copy { from, to } => copy(from, to).await,
         }
     });
+    // Work still running on blocking threads (an argon2 hash) must not hold up the exit that
+    // shutdown promised within ten seconds.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -157,13 +158,18 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// Logs to standard error: `RUST_LOG` filters, `LOG_FORMAT=json` gives one JSON object a line.
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("loa=info,warn"));
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    if std::env::var("LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        logs.json().flatten_event(true).init();
+    } else {
+        logs.init();
+    }
 }
 
 /// Defaults → loa.toml → LOA_* → flags.
@@ -195,62 +201,6 @@ fn load_config(flags: &Flags) -> Result<Config, ConfigError> {
         .merge(RawConfig::from_env(&env)?)
         .merge(from_flags)
         .validate()
-}
-
-async fn serve(mut config: Config) -> anyhow::Result<()> {
-    // Bind first: a port in use is reported before any other work.
-    let listener = TcpListener::bind(config.addr)
-        .await
-        .with_context(|| format!("không mở được cổng {}", config.addr))?;
-    let local = listener.local_addr()?;
-    // With port 0 the system picks the port; the default public address must follow it.
-    if config.base_url.port() == Some(0) {
-        config.base_url = url::Url::parse(&format!("http://{local}/"))?;
-    }
-    let state = crate::app::prepare(config).await?;
-    // Written, not println!: a closed standard output must not stop the server.
-    let mut out = std::io::stdout();
-    if let Some((email, password)) = crate::app::ensure_admin(&state.db).await? {
-        // On the console only, never in the logs.
-        let _ = writeln!(
-            out,
-            "Chưa có quản trị viên; đã tạo tài khoản {email} với mật khẩu dùng một lần: {password}\n\
-             Đăng nhập tại http://{local}/dang-nhap và đổi mật khẩu ngay."
-        );
-    }
-    let _ = writeln!(out, "Loa đang chạy tại http://{local}/");
-    if state.config.base_url.as_str() != format!("http://{local}/") {
-        let _ = writeln!(out, "Địa chỉ công khai: {}", state.config.base_url);
-    }
-    let _ = out.flush();
-    let jobs = crate::jobs::start_with(state.db.clone(), state.config.clone()).await?;
-    crate::app::serve(listener, state.clone(), shutdown_signal()).await?;
-    jobs.shutdown().await;
-    state.db.close().await;
-    tracing::info!("stopped");
-    Ok(())
-}
-
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
 }
 
 async fn open(config: &Config) -> anyhow::Result<Db> {

@@ -37,10 +37,7 @@ pub async fn restore(config: &Config, file: &Path, force: bool) -> anyhow::Resul
         move || archive::unpack(&file, &dir)
     })
     .await??;
-    let backend = match config.database_url {
-        DatabaseUrl::Sqlite(_) => "sqlite",
-        DatabaseUrl::Postgres(_) => "postgres",
-    };
+    let backend = config.database_url.backend();
     if manifest.backend != backend {
         bail!(
             "bản sao lưu là của {} nhưng LOA_DATABASE_URL là {backend}. Hãy khôi phục vào một cơ \
