@@ -67,8 +67,14 @@ fn describe() {
         "Time to answer an HTTP request (to the response head), by method, route and status"
     );
     describe_counter!(PAGE_CACHE_HITS, "Pages served from the page cache");
-    describe_counter!(PAGE_CACHE_MISSES, "Pages rendered because the cache had none");
-    describe_counter!(JOB_RUNS, "Background job runs, by job and outcome (ok, error)");
+    describe_counter!(
+        PAGE_CACHE_MISSES,
+        "Pages rendered because the cache had none"
+    );
+    describe_counter!(
+        JOB_RUNS,
+        "Background job runs, by job and outcome (ok, error)"
+    );
     describe_histogram!(
         JOB_LATENESS,
         metrics::Unit::Seconds,
@@ -97,7 +103,10 @@ fn describe() {
         "Database pool connections, by state (idle, busy)"
     );
     describe_gauge!(DB_POOL_MAX, "The database pool's largest size");
-    describe_gauge!(BUILD_INFO, "Always 1; the labels say the version and database");
+    describe_gauge!(
+        BUILD_INFO,
+        "Always 1; the labels say the version and database"
+    );
 }
 
 /// One answered request. `route` is the route template (`/bai-viet/{slug}`), never the path.

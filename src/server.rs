@@ -57,7 +57,11 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
         let _ = writeln!(out, "Địa chỉ công khai: {}", state.config.base_url);
     }
     if let Some(l) = &metrics_listener {
-        let _ = writeln!(out, "Số liệu Prometheus tại http://{}/metrics", l.local_addr()?);
+        let _ = writeln!(
+            out,
+            "Số liệu Prometheus tại http://{}/metrics",
+            l.local_addr()?
+        );
     }
     let _ = out.flush();
 
@@ -112,7 +116,9 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
         .await
         .is_err()
     {
-        tracing::warn!("a job run was still going at the deadline; it runs again at the next start");
+        tracing::warn!(
+            "a job run was still going at the deadline; it runs again at the next start"
+        );
     }
     let _ = timeout_at(
         signalled + DEADLINE + Duration::from_millis(500),
@@ -137,9 +143,7 @@ async fn stopped(mut flag: watch::Receiver<bool>) {
     let _ = flag.wait_for(|stop| *stop).await;
 }
 
-fn flatten(
-    result: Result<std::io::Result<()>, tokio::task::JoinError>,
-) -> anyhow::Result<()> {
+fn flatten(result: Result<std::io::Result<()>, tokio::task::JoinError>) -> anyhow::Result<()> {
     result
         .context("the server task failed")?
         .context("the server stopped")

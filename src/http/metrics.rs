@@ -52,7 +52,10 @@ pub fn router(handle: PrometheusHandle, db: Db) -> Router {
 async fn render(State(e): State<Exporter>) -> impl IntoResponse {
     crate::metrics::db_pool(&e.db);
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         e.handle.render(),
     )
 }

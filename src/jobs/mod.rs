@@ -266,7 +266,11 @@ pub async fn start_beating(
     tokio::spawn(async move {
         let _guard = guard;
         for (job, outcome) in catch_up(&db, &config, &instance, time::now()).await {
-            tracing::info!(job, ?outcome, "caught up with a daily job missed while no server ran");
+            tracing::info!(
+                job,
+                ?outcome,
+                "caught up with a daily job missed while no server ran"
+            );
         }
     });
     Ok(Jobs {

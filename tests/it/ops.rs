@@ -1,0 +1,6 @@
+//! Operations: `loa copy` between databases, backup and restore, nothing lost in a crash, an
+//! orderly shutdown, health and metrics, logs without personal data, the catch-up of daily jobs,
+//! and the deployment guide's commands.
+
+mod copy;
+mod site;
