@@ -2,19 +2,19 @@
 //! against a test database, with its console and logs kept in files, signals, and the one-shot
 //! commands (`backup`, `restore`, `copy`). Shared by the tests that need the whole program.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::helpers::{repo_content, TestDb};
 
-/// The environment every run starts from: the test's database and data folder, no `loa.toml`,
-/// quiet logs.
-fn command(db: &TestDb, data_dir: &Path) -> Command {
+/// `loa` with the environment every run starts from: the test's database and data folder, the
+/// SIPAS content, no `loa.toml`, quiet logs.
+pub fn command(db: &TestDb) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_loa"));
     cmd.env("LOA_DATABASE_URL", &db.url)
-        .env("LOA_DATA_DIR", data_dir)
+        .env("LOA_DATA_DIR", data_dir(db))
         .env("LOA_CONTENT_DIR", repo_content())
         .env("RUST_LOG", "off")
         .env_remove("LOA_CONFIG")
@@ -31,10 +31,7 @@ pub fn data_dir(db: &TestDb) -> PathBuf {
 
 /// Runs a one-shot command (`backup`, `restore`, `copy`, …) on `db`.
 pub fn loa(db: &TestDb, args: &[&str]) -> Output {
-    command(db, &data_dir(db))
-        .args(args)
-        .output()
-        .expect("run loa")
+    command(db).args(args).output().expect("run loa")
 }
 
 static STARTS: AtomicUsize = AtomicUsize::new(0);
@@ -58,7 +55,7 @@ impl Server {
         let unique = STARTS.fetch_add(1, Ordering::SeqCst);
         let console = db.dir.path().join(format!("console-{unique}.txt"));
         let logs = db.dir.path().join(format!("logs-{unique}.txt"));
-        let mut cmd = command(db, &data_dir(db));
+        let mut cmd = command(db);
         cmd.arg("serve").env("LOA_ADDR", "127.0.0.1:0");
         for (k, v) in env {
             cmd.env(k, v);

@@ -316,6 +316,20 @@ impl TestApp {
         }
     }
 
+    /// A browser, not signed in, whose connections come from `ip` (any 127.x.y.z on Linux), so
+    /// that many visitors can pass the per-address limits.
+    pub fn browser_from(&self, ip: std::net::IpAddr) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .local_address(ip)
+                .build()
+                .unwrap(),
+            base: self.base.clone(),
+        }
+    }
+
     /// A browser signed in as a new account of `role`.
     pub async fn signed_in(&self, role: loa::account::Role) -> Browser {
         let email = self.user(role).await;

@@ -2,5 +2,6 @@
 //! orderly shutdown, health and metrics, logs without personal data, the catch-up of daily jobs,
 //! and the deployment guide's commands.
 
+mod backup;
 mod copy;
 mod site;
