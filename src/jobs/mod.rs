@@ -261,6 +261,7 @@ pub async fn start_beating(
         scheduler.add(job).await?;
     }
     scheduler.start().await?;
+    heartbeat.beat(time::now());
     // Holds a read guard like any run, so shutdown waits for it.
     let guard = in_flight.clone().read_owned().await;
     tokio::spawn(async move {

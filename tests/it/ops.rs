@@ -4,4 +4,5 @@
 
 mod backup;
 mod copy;
+mod crash;
 mod site;
