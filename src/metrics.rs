@@ -43,6 +43,20 @@ pub fn install(backend: &str) -> anyhow::Result<PrometheusHandle> {
         .set_buckets_for_metric(Matcher::Suffix("_lateness_seconds".to_owned()), LATENESS)?
         .install_recorder()?;
     describe();
+    // Counters exist from the start, at zero, so that a rate or an alert has a series to read
+    // before the first event.
+    for name in [PAGE_CACHE_HITS, PAGE_CACHE_MISSES, CITIZEN_CONFIRMATIONS] {
+        counter!(name).absolute(0);
+    }
+    for by in ["self", "on_behalf"] {
+        counter!(STAFF_CONFIRMATIONS, "by" => by).absolute(0);
+    }
+    for action in ["published", "archived"] {
+        counter!(PUBLICATIONS, "action" => action).absolute(0);
+    }
+    for (channel, outcome) in [("in_app", "sent"), ("email", "sent"), ("email", "failed")] {
+        counter!(REMINDERS, "channel" => channel, "outcome" => outcome).absolute(0);
+    }
     gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION"), "database" => backend.to_owned())
         .set(1.0);
     // Histograms are kept in buckets that must be drained now and then.

@@ -5,4 +5,6 @@
 mod backup;
 mod copy;
 mod crash;
+mod observability;
+mod shutdown;
 mod site;

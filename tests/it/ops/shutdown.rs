@@ -1,0 +1,102 @@
+//! An orderly stop on SIGTERM and on Ctrl-C (SIGINT): with a citizen's confirmation still
+//! arriving byte by byte, the server refuses new connections at once, finishes that request with
+//! its success answer, records it, and exits 0 within ten seconds.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use super::site::{CITIZEN_ARTICLE, LOCALITY};
+use crate::binary::Server;
+use crate::db_tests;
+use crate::helpers::TestDb;
+
+db_tests!(
+    sigterm_finishes_a_slow_request,
+    ctrl_c_finishes_a_slow_request
+);
+
+async fn sigterm_finishes_a_slow_request(db: TestDb) {
+    stops_in_order(db, "TERM").await;
+}
+
+async fn ctrl_c_finishes_a_slow_request(db: TestDb) {
+    stops_in_order(db, "INT").await;
+}
+
+const CSRF: &str = "5afe5afe5afe5afe5afe5afe5afe5afe5afe5afe5afe5afe5afe5afe5afe5afe";
+
+async fn stops_in_order(db: TestDb, signal: &str) {
+    let mut server = Server::start(&db, &[]);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let body = format!(
+        "csrf={CSRF}&name=Ng%C6%B0%E1%BB%9Di+Ch%E1%BA%ADm&phone=0916000001&locality={LOCALITY}\
+         &consent=on"
+    );
+    let (first, rest) = body.split_at(body.len() / 2);
+    let mut slow = TcpStream::connect(&addr).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
+    write!(
+        slow,
+        "POST /bai-viet/{CITIZEN_ARTICLE}/nguoi-dan-xac-nhan HTTP/1.1\r\nHost: {addr}\r\n\
+         Origin: {base}\r\nCookie: loa_csrf={CSRF}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len}\r\n\r\n{first}",
+        base = server.base,
+        len = body.len()
+    )
+    .unwrap();
+    slow.flush().unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    server.signal(signal);
+    let signalled = Instant::now();
+    // New connections are refused while the slow request is still being received.
+    let refused = wait_until(Duration::from_secs(3), || {
+        TcpStream::connect(&addr).is_err()
+    });
+    assert!(refused, "still accepting connections after the signal");
+    assert!(
+        server.wait(Duration::from_millis(500)).is_none(),
+        "exited with a request in flight"
+    );
+
+    slow.write_all(rest.as_bytes()).unwrap();
+    let mut answer = String::new();
+    slow.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 303"),
+        "the request in flight was answered: {answer}"
+    );
+    assert!(answer.contains(&format!("/bai-viet/{CITIZEN_ARTICLE}/cam-on")));
+
+    let status = server
+        .wait(Duration::from_secs(10).saturating_sub(signalled.elapsed()))
+        .expect("stopped within 10 s of the signal");
+    assert!(status.success(), "exit status {status}");
+    let pool = db.connect().await;
+    let recorded = pool
+        .pool()
+        .fetch_i64(
+            "select count(*) from citizens where contact_key = '+84916000001'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    pool.close().await;
+    assert_eq!(
+        recorded, 1,
+        "the confirmation finished during shutdown is kept"
+    );
+}
+
+fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
