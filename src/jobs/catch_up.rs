@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use croner::parser::{CronParser, Seconds};
 
 use super::{registry, run_at};
@@ -41,6 +41,8 @@ pub async fn catch_up(
 
 /// The latest time at or before `now` that the cron `schedule` (seconds first, UTC) names.
 pub fn due_before(schedule: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    // Cron names whole seconds; a match keeps the fraction it was given.
+    let now = now.with_nanosecond(0)?;
     CronParser::builder()
         .seconds(Seconds::Required)
         .build()

@@ -296,3 +296,18 @@ impl Jobs {
 pub fn next_second(now: DateTime<Utc>) -> DateTime<Utc> {
     now.with_nanosecond(0).unwrap_or(now) + Duration::seconds(1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_heartbeat_goes_stale() {
+        let beat = Heartbeat::default();
+        let now = time::now();
+        assert!(!beat.alive(now), "never ticked");
+        beat.beat(now);
+        assert!(beat.alive(now + Duration::seconds(4)));
+        assert!(!beat.alive(now + Duration::seconds(6)));
+    }
+}

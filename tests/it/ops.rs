@@ -3,6 +3,7 @@
 //! and the deployment guide's commands.
 
 mod backup;
+mod catch_up;
 mod copy;
 mod crash;
 mod observability;
