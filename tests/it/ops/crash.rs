@@ -55,7 +55,7 @@ impl Post {
 enum Answer {
     Accepted,
     Refused(u16),
-    NoAnswer,
+    CutOff,
 }
 
 async fn nothing_accepted_is_lost_when_the_server_is_killed(db: TestDb) {
@@ -128,7 +128,7 @@ async fn nothing_accepted_is_lost_when_the_server_is_killed(db: TestDb) {
                     refused += 1;
                     eprintln!("refused with {status}: {post:?}");
                 }
-                Answer::NoAnswer => {
+                Answer::CutOff => {
                     round_cut += 1;
                     pending.push(post);
                 }
@@ -303,7 +303,7 @@ async fn send(client: &reqwest::Client, base: &str, post: &Post) -> Answer {
         .send()
         .await;
     match response {
-        Err(_) => Answer::NoAnswer,
+        Err(_) => Answer::CutOff,
         Ok(r) => {
             let to = r.headers().get("location").map(|l| l.to_str().unwrap());
             // A confirmation sent again after a lost answer may find itself recorded already:
