@@ -6,6 +6,7 @@ mod backup;
 mod catch_up;
 mod copy;
 mod crash;
+mod deploy_doc;
 mod observability;
 mod shutdown;
 mod site;
