@@ -24,7 +24,7 @@ db_tests!(
 
 /// A message the test SMTP server accepted.
 #[derive(Clone, Debug, Default)]
-struct Received {
+pub(crate) struct Received {
     /// The envelope sender.
     from: String,
     to: Vec<String>,
@@ -61,13 +61,22 @@ impl Received {
 
 /// A minimal SMTP server on 127.0.0.1: greets, answers EHLO/HELO/MAIL/RCPT/DATA/RSET/NOOP/QUIT
 /// and keeps what it received. With `fail`, it refuses every sender with a 451.
-struct SmtpServer {
+pub(crate) struct SmtpServer {
     addr: SocketAddr,
     received: Arc<Mutex<Vec<Received>>>,
 }
 
 impl SmtpServer {
     async fn start(fail: bool) -> SmtpServer {
+        SmtpServer::start_with(fail, std::time::Duration::ZERO).await
+    }
+
+    /// A server that waits `delay` before greeting each connection: a slow relay.
+    pub(crate) async fn start_slow(delay: std::time::Duration) -> SmtpServer {
+        SmtpServer::start_with(false, delay).await
+    }
+
+    async fn start_with(fail: bool, delay: std::time::Duration) -> SmtpServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -76,6 +85,7 @@ impl SmtpServer {
             while let Ok((stream, _)) = listener.accept().await {
                 let store = store.clone();
                 tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
                     let _ = smtp_session(stream, fail, store).await;
                 });
             }
@@ -83,11 +93,11 @@ impl SmtpServer {
         SmtpServer { addr, received }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("smtp://{}", self.addr)
     }
 
-    fn messages(&self) -> Vec<Received> {
+    pub(crate) fn messages(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
 

@@ -27,6 +27,25 @@ async fn postgres_to_sqlite_and_back() {
     round_trip(first, TestDb::sqlite(), back).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_table_on_one_side_only_stops_the_copy() {
+    let (from, to) = (TestDb::sqlite(), TestDb::sqlite());
+    from.connect().await.close().await;
+    let target = to.connect().await;
+    target
+        .pool()
+        .execute(
+            "create table bang_la (id integer primary key, ten text)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    target.close().await;
+    let out = loa(&from, &["copy", "--from", &from.url, "--to", &to.url]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("chỉ ở đích: bang_la"), "{}", text(&out));
+}
+
 async fn round_trip(first: TestDb, other: TestDb, back: TestDb) {
     let source = populated(first).await;
     // A session known to the test, to read the admin pages of both databases as one person.

@@ -1,19 +1,22 @@
 //! An orderly stop on SIGTERM and on Ctrl-C (SIGINT): with a citizen's confirmation still
 //! arriving byte by byte, the server refuses new connections at once, finishes that request with
-//! its success answer, records it, and exits 0 within ten seconds.
+//! its success answer, records it, and exits 0 within ten seconds; a job run in progress (e-mail
+//! reminders through a slow relay) finishes first.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use super::site::{CITIZEN_ARTICLE, LOCALITY};
+use crate::ack_reminders::SmtpServer;
 use crate::binary::Server;
 use crate::db_tests;
 use crate::helpers::TestDb;
 
 db_tests!(
     sigterm_finishes_a_slow_request,
-    ctrl_c_finishes_a_slow_request
+    ctrl_c_finishes_a_slow_request,
+    a_running_job_finishes_before_the_exit,
 );
 
 async fn sigterm_finishes_a_slow_request(db: TestDb) {
@@ -88,6 +91,45 @@ async fn stops_in_order(db: TestDb, signal: &str) {
         recorded, 1,
         "the confirmation finished during shutdown is kept"
     );
+}
+
+/// The reminders caught up at start go through a relay that takes two seconds to greet; a
+/// SIGTERM in the middle waits for them, and the reminder log says "sent", not "interrupted".
+async fn a_running_job_finishes_before_the_exit(db: TestDb) {
+    let smtp = SmtpServer::start_slow(Duration::from_secs(2)).await;
+    let url = smtp.url();
+    let mut server = Server::start(
+        &db,
+        &[
+            ("LOA_SMTP_URL", url.as_str()),
+            ("LOA_REMINDER_TIME", "00:00"),
+        ],
+    );
+    // The first administrator is in the SIPAS notices' audience: one e-mail to send.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(smtp.messages().is_empty(), "the relay is still greeting");
+    server.signal("TERM");
+    let signalled = Instant::now();
+    let status = server
+        .wait(Duration::from_secs(10))
+        .expect("stopped within 10 s of the signal");
+    assert!(status.success(), "exit status {status}");
+    assert!(
+        signalled.elapsed() > Duration::from_secs(1),
+        "did not wait for the job"
+    );
+    assert_eq!(smtp.messages().len(), 1, "the e-mail went out");
+    let pool = db.connect().await;
+    let sent = pool
+        .pool()
+        .fetch_i64(
+            "select count(*) from ack_reminders where channel = 'email' and outcome = 'sent'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    pool.close().await;
+    assert_eq!(sent, 1);
 }
 
 fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
