@@ -243,14 +243,7 @@ async fn two_instances_behind_nginx_on_one_postgres(db: TestDb) {
         port,
     );
 
-    let visitor = Browser {
-        client: reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        base: public.clone(),
-    };
+    let visitor = Browser::new(&public);
     for _ in 0..6 {
         assert!(visitor.page("/", 200).await.contains("SIPAS"));
     }

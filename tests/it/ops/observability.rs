@@ -23,13 +23,7 @@ async fn readiness_needs_the_database_the_migrations_and_the_scheduler(db: TestD
     let app = TestApp::spawn(db, &repo_content()).await;
     assert_eq!(app.page("/healthz", 200).await, r#"{"status":"ok"}"#);
     // No scheduler runs in this process yet.
-    let ready = app.get("/readyz").await;
-    assert_eq!(ready.status(), 503);
-    assert!(ready
-        .text()
-        .await
-        .unwrap()
-        .contains(r#""scheduler":"stopped""#));
+    app.not_ready(r#""scheduler":"stopped""#).await;
 
     let jobs = loa::jobs::start_beating(
         app.state.db.clone(),
@@ -53,13 +47,7 @@ async fn readiness_needs_the_database_the_migrations_and_the_scheduler(db: TestD
         )
         .await
         .unwrap();
-    let ready = app.get("/readyz").await;
-    assert_eq!(ready.status(), 503);
-    assert!(ready
-        .text()
-        .await
-        .unwrap()
-        .contains(r#""migrations":"pending""#));
+    app.not_ready(r#""migrations":"pending""#).await;
     jobs.shutdown().await;
 }
 
@@ -95,14 +83,14 @@ async fn metrics_are_served_on_their_own_address(db: TestDb) {
         .expect("the metrics address is printed");
     assert!(metrics.ends_with("/metrics"));
     // Not on the site's address.
-    let site = browser(&server.base);
+    let site = Browser::new(&server.base);
     assert_eq!(site.get("/metrics").await.status(), 404);
 
     site.page("/bai-viet/sipas-la-gi", 200).await;
     site.page("/khong-co-trang-nay", 404).await;
     let r = confirm_as_citizen(&site, "Người Dân", "0912345000", "").await;
     assert_eq!(r.status(), 303);
-    let staff = browser(&server.base);
+    let staff = Browser::new(&server.base);
     add_user(&db, "nv@loa.test", "employee");
     assert_eq!(staff.sign_in("nv@loa.test", PASSWORD).await.status(), 303);
     confirm_as_staff(&staff, CITIZEN_ARTICLE).await;
@@ -158,7 +146,7 @@ async fn a_journey_leaves_no_personal_data_in_the_logs(db: TestDb) {
         ],
     );
     let first_password = server.admin_password.clone().expect("a first admin");
-    let admin = browser(&server.base);
+    let admin = Browser::new(&server.base);
     let signed_in = admin.sign_in("quantri@loa.local", &first_password).await;
     assert_eq!(signed_in.status(), 303);
     let session = set_cookie(&signed_in, "loa_session").expect("a session cookie");
@@ -174,7 +162,7 @@ async fn a_journey_leaves_no_personal_data_in_the_logs(db: TestDb) {
         )
         .await;
     assert_eq!(r.status(), 303, "password changed");
-    let again = browser(&server.base);
+    let again = Browser::new(&server.base);
     assert_ne!(
         again
             .sign_in("quantri@loa.local", "sai-mat-khau-nhe")
@@ -188,7 +176,7 @@ async fn a_journey_leaves_no_personal_data_in_the_logs(db: TestDb) {
     confirm_as_staff(&again, CITIZEN_ARTICLE).await;
 
     let (phone, email) = ("0987 654 321", "nguoi.dan@vi-du.vn");
-    let r = confirm_as_citizen(&browser(&server.base), "Trần Thị Dân", phone, email).await;
+    let r = confirm_as_citizen(&Browser::new(&server.base), "Trần Thị Dân", phone, email).await;
     assert_eq!(r.status(), 303);
     // The admin looks the citizen up: the contact travels in the query string.
     again.page("/admin/nguoi-dan?lien_he=0987654321", 200).await;
@@ -219,17 +207,6 @@ async fn a_journey_leaves_no_personal_data_in_the_logs(db: TestDb) {
         "quantri@loa.local",
     ] {
         assert!(!logs.contains(secret), "«{secret}» is in the logs");
-    }
-}
-
-fn browser(base: &str) -> Browser {
-    Browser {
-        client: reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        base: base.to_owned(),
     }
 }
 

@@ -119,16 +119,9 @@ async fn a_running_job_finishes_before_the_exit(db: TestDb) {
         "did not wait for the job"
     );
     assert_eq!(smtp.messages().len(), 1, "the e-mail went out");
-    let pool = db.connect().await;
-    let sent = pool
-        .pool()
-        .fetch_i64(
-            "select count(*) from ack_reminders where channel = 'email' and outcome = 'sent'",
-            vec![],
-        )
-        .await
-        .unwrap();
-    pool.close().await;
+    let sent = db
+        .scalar("select count(*) from ack_reminders where channel = 'email' and outcome = 'sent'")
+        .await;
     assert_eq!(sent, 1);
 }
 

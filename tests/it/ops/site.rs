@@ -8,6 +8,7 @@ use loa::account::Role;
 use loa::db::tables;
 use loa::params;
 
+use crate::ack_staff::fixture::{article_id, require_ack};
 use crate::admin_articles::{save, sign_in};
 use crate::admin_media::{png, upload_ok};
 use crate::helpers::{location, repo_content, Browser, TestApp, TestDb, PASSWORD};
@@ -48,7 +49,14 @@ pub async fn populated(db: TestDb) -> TestApp {
     assert_eq!(r.status(), 303, "save");
 
     // Acknowledgment limited to one unit (ack_units), on an article without it.
-    limit_to_unit(&app, "dich-vu-cong-truc-tuyen-va-gop-y", "van-phong").await;
+    require_ack(
+        &app,
+        "dich-vu-cong-truc-tuyen-va-gop-y",
+        &["van-phong"],
+        None,
+        None,
+    )
+    .await;
 
     let mut staff = Vec::new();
     for (i, unit) in ["van-phong", "thanh-tra", "trung-tam"].iter().enumerate() {
@@ -137,36 +145,6 @@ pub async fn populated(db: TestDb) -> TestApp {
         "fill these tables in tests/it/ops/site.rs: {empty:?}"
     );
     app
-}
-
-pub async fn article_id(app: &TestApp, slug: &str) -> i64 {
-    app.state
-        .db
-        .pool()
-        .fetch_i64("select id from articles where slug = $1", params![slug])
-        .await
-        .unwrap()
-}
-
-async fn limit_to_unit(app: &TestApp, slug: &str, unit: &str) {
-    let id = article_id(app, slug).await;
-    let now = loa::time::now();
-    let db = &app.state.db;
-    db.pool()
-        .execute(
-            "insert into ack_settings (article_id, staff_all, citizens, statement, \
-             current_version, created_at, updated_at) values ($1, false, false, $2, 1, $3, $3)",
-            params![id, "Tôi đã đọc.", now],
-        )
-        .await
-        .unwrap();
-    db.pool()
-        .execute(
-            "insert into ack_units (article_id, unit_id) select $1, id from units where slug = $2",
-            params![id, unit],
-        )
-        .await
-        .unwrap();
 }
 
 /// A staff confirmation through the button on the article.
