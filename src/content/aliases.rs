@@ -26,7 +26,9 @@ pub fn check_in_set(files: &[ArticleFile]) -> Vec<ContentError> {
         for alias in &f.aliases {
             let slug = alias.slug.as_str();
             let problem = if slug == f.input.slug.as_str() {
-                Some(format!("đường dẫn cũ «{slug}» trùng với slug của chính bài này"))
+                Some(format!(
+                    "đường dẫn cũ «{slug}» trùng với slug của chính bài này"
+                ))
             } else if let Some(other) = slugs.get(slug) {
                 Some(format!(
                     "đường dẫn cũ «{slug}» trùng với slug của tệp {}",
