@@ -9,7 +9,6 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::account::Role;
@@ -102,19 +101,6 @@ fn percent(part: usize, whole: usize) -> String {
     format!("{p:.1}%").replace(".0%", "%").replace('.', ",")
 }
 
-/// Whole days since the due date, by the Vietnam calendar; 0 when not overdue.
-fn days_overdue(due: Option<DateTime<Utc>>, now: DateTime<Utc>) -> i64 {
-    match due {
-        Some(d) if now > d => {
-            let tz = time::vietnam();
-            let days = (now.with_timezone(&tz).date_naive() - d.with_timezone(&tz).date_naive())
-                .num_days();
-            days.max(1)
-        }
-        _ => 0,
-    }
-}
-
 async fn load(state: &AppState, id: i64) -> Result<AckArticle> {
     ack_status::article(&state.db, id)
         .await?
@@ -154,7 +140,7 @@ async fn render(
                 user_id: m.user_id,
                 name: m.name.clone(),
                 unit: m.unit.clone(),
-                days_overdue: days_overdue(ack.due_at, now),
+                days_overdue: crate::ack::days_overdue(ack.due_at, now),
             }),
         }
     }
