@@ -18,8 +18,8 @@ use crate::slug::Slug;
 
 pub use citizens::{citizens_by_day, citizens_by_locality, DayCount, LocalityCount, NO_LOCALITY};
 pub use progress::{
-    matrix, pending, person, staff_progress, ArticleProgress, Cell, Figures, Matrix, MatrixRow,
-    PendingItem, StaffProgress, UnitProgress, NO_UNIT,
+    matrix, pending, pending_people, person, staff_progress, ArticleProgress, Cell, Figures,
+    Matrix, MatrixRow, PendingItem, PendingPerson, StaffProgress, UnitProgress, NO_UNIT,
 };
 
 /// Whose people a read may see: everyone, or one unit and every unit below it (a unit head's
@@ -267,4 +267,32 @@ pub async fn articles(db: &Db, campaign_id: i64) -> Result<Vec<CampaignArticle>,
             params![campaign_id],
         )
         .await
+}
+
+/// The slugs of every article that is not deleted: what a campaign file may name.
+pub async fn live_article_slugs(db: &Db) -> Result<Vec<String>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct S {
+        slug: String,
+    }
+    let rows: Vec<S> = db
+        .pool()
+        .fetch_all("select slug from articles where deleted_at is null", vec![])
+        .await?;
+    Ok(rows.into_iter().map(|s| s.slug).collect())
+}
+
+/// The id of a live article by slug, inside a transaction (content import).
+pub async fn live_article_id_tx(tx: &mut Tx, slug: &str) -> Result<Option<i64>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct I {
+        id: i64,
+    }
+    let row: Option<I> = tx
+        .fetch_optional(
+            "select id from articles where slug = $1 and deleted_at is null",
+            params![slug],
+        )
+        .await?;
+    Ok(row.map(|r| r.id))
 }

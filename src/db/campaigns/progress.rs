@@ -20,15 +20,29 @@ use crate::db::units::{self, UnitRow};
 use crate::db::{Db, DbError};
 use crate::params;
 
+/// What `status` says of a pair's confirmation.
+#[derive(Clone, Copy)]
+enum Confirmed {
+    /// `confirmed`: true or false (cheaper: the search stops at the first event).
+    Flag,
+    /// `confirmed_at`: the time of the standing confirmation, null while pending.
+    Time,
+}
+
 /// The (article, person) pairs the staff figures count, as the CTE `status(article_id, user_id,
-/// unit_id, confirmed_at)` — `confirmed_at` is the time of the standing confirmation of the
-/// current version, null while pending — followed by `tail`. Parameters: `$1` the campaign,
-/// `$2` the scope's root unit (null: everyone), `$3` one person (null: everyone).
-fn status_sql(tail: &str) -> String {
+/// unit_id, confirmed | confirmed_at)` — see [`Confirmed`] — followed by `tail`. Parameters:
+/// `$1` the campaign, `$2` the scope's root unit (null: everyone), `$3` one person (null:
+/// everyone).
+fn status_sql(confirmed: Confirmed, tail: &str) -> String {
+    let (column, value) = match confirmed {
+        Confirmed::Flag => ("confirmed", "exists (select 1"),
+        Confirmed::Time => ("confirmed_at", "(select min(e.created_at)"),
+    };
     format!(
         "with recursive \
-         arts(article_id, version, staff_all) as ( \
-           select s.article_id, s.current_version, s.staff_all from campaign_articles ca \
+         arts(article_id, version, staff_all, due_at) as ( \
+           select s.article_id, s.current_version, s.staff_all, s.due_at \
+           from campaign_articles ca \
            join ack_settings s on s.article_id = ca.article_id \
            join articles a on a.id = ca.article_id \
            where ca.campaign_id = $1 and a.deleted_at is null \
@@ -53,9 +67,9 @@ fn status_sql(tail: &str) -> String {
            select arts.article_id, arts.version, m.id, m.unit_id \
            from aud join arts on arts.article_id = aud.article_id \
            join members m on m.unit_id = aud.unit_id), \
-         status(article_id, user_id, unit_id, confirmed_at) as ( \
+         status(article_id, user_id, unit_id, {column}) as ( \
            select p.article_id, p.user_id, p.unit_id, \
-           (select min(e.created_at) from ack_events e where e.article_id = p.article_id \
+           {value} from ack_events e where e.article_id = p.article_id \
             and e.version = p.version and e.user_id = p.user_id and e.user_id is not null \
             and {STANDING}) \
            from pairs p) \
@@ -160,8 +174,10 @@ pub async fn staff_progress(
         .pool()
         .fetch_all(
             &status_sql(
+                Confirmed::Flag,
                 "select article_id, unit_id, count(*) as audience, \
-                 count(confirmed_at) as confirmed from status group by article_id, unit_id",
+                 count(case when confirmed then 1 end) as confirmed \
+                 from status group by article_id, unit_id",
             ),
             params![campaign.id, scope.unit_id(), None::<i64>],
         )
@@ -305,6 +321,22 @@ pub struct PendingItem {
     pub days_overdue: i64,
 }
 
+/// The person columns every status row carries.
+const PERSON: &str = "st.article_id, st.user_id, u.name, u.email, st.unit_id, \
+    coalesce(un.name, '') as unit";
+const PERSON_JOIN: &str =
+    "from status st join users u on u.id = st.user_id left join units un on un.id = st.unit_id";
+
+#[derive(sqlx::FromRow)]
+struct PendingPair {
+    article_id: i64,
+    user_id: i64,
+    name: String,
+    email: String,
+    unit_id: Option<i64>,
+    unit: String,
+}
+
 #[derive(sqlx::FromRow)]
 struct PersonStatus {
     article_id: i64,
@@ -314,31 +346,6 @@ struct PersonStatus {
     unit_id: Option<i64>,
     unit: String,
     confirmed_at: Option<DateTime<Utc>>,
-}
-
-async fn statuses(
-    db: &Db,
-    campaign_id: i64,
-    scope: Scope,
-    user: Option<i64>,
-    pending_only: bool,
-) -> Result<Vec<PersonStatus>, DbError> {
-    let filter = if pending_only {
-        "where st.confirmed_at is null"
-    } else {
-        ""
-    };
-    db.pool()
-        .fetch_all(
-            &status_sql(&format!(
-                "select st.article_id, st.user_id, u.name, u.email, st.unit_id, \
-                 coalesce(un.name, '') as unit, st.confirmed_at from status st \
-                 join users u on u.id = st.user_id left join units un on un.id = st.unit_id \
-                 {filter}"
-            )),
-            params![campaign_id, scope.unit_id(), user],
-        )
-        .await
 }
 
 /// Sort keys: units in tree order (people without a unit last), then name, then id.
@@ -377,7 +384,16 @@ pub async fn pending(
         .map(|a| (a.article_id, a))
         .collect();
     let order = unit_order(db).await?;
-    let mut rows = statuses(db, campaign.id, scope, None, true).await?;
+    let mut rows: Vec<PendingPair> = db
+        .pool()
+        .fetch_all(
+            &status_sql(
+                Confirmed::Flag,
+                &format!("select {PERSON} {PERSON_JOIN} where not st.confirmed"),
+            ),
+            params![campaign.id, scope.unit_id(), None::<i64>],
+        )
+        .await?;
     rows.retain(|r| arts.contains_key(&r.article_id));
     rows.sort_by(|a, b| {
         person_key(&order, a.unit_id, &a.name, a.user_id)
@@ -406,6 +422,60 @@ pub async fn pending(
             }
         })
         .collect())
+}
+
+/// One person with something still to confirm.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PendingPerson {
+    pub user_id: i64,
+    pub name: String,
+    pub unit_id: Option<i64>,
+    pub unit: String,
+    /// How many of the campaign's articles they have yet to confirm.
+    pub articles: i64,
+    /// The earliest due date among those articles.
+    pub earliest_due: Option<DateTime<Utc>>,
+}
+
+impl PendingPerson {
+    /// Days past the earliest due date (0 when nothing is overdue).
+    pub fn days_overdue(&self, now: DateTime<Utc>) -> i64 {
+        days_overdue(self.earliest_due, now)
+    }
+}
+
+/// Everyone in `scope` with at least one pending article, grouped per person: the most overdue
+/// first, then by unit (tree order) and name. Lighter than [`pending`] for a page that lists
+/// people rather than (person, article) pairs.
+pub async fn pending_people(
+    db: &Db,
+    campaign: &CampaignRow,
+    scope: Scope,
+    now: DateTime<Utc>,
+) -> Result<Vec<PendingPerson>, DbError> {
+    let order = unit_order(db).await?;
+    let mut people: Vec<PendingPerson> = db
+        .pool()
+        .fetch_all(
+            &status_sql(
+                Confirmed::Flag,
+                "select st.user_id, u.name, st.unit_id, coalesce(un.name, '') as unit, \
+                 count(*) as articles, min(arts.due_at) as earliest_due \
+                 from status st join users u on u.id = st.user_id \
+                 left join units un on un.id = st.unit_id \
+                 join arts on arts.article_id = st.article_id \
+                 where not st.confirmed group by st.user_id, u.name, st.unit_id, un.name",
+            ),
+            params![campaign.id, scope.unit_id(), None::<i64>],
+        )
+        .await?;
+    people.sort_by(|a, b| {
+        b.days_overdue(now).cmp(&a.days_overdue(now)).then_with(|| {
+            person_key(&order, a.unit_id, &a.name, a.user_id)
+                .cmp(&person_key(&order, b.unit_id, &b.name, b.user_id))
+        })
+    });
+    Ok(people)
 }
 
 /// A person's status for one article of the matrix.
@@ -461,7 +531,17 @@ async fn build_matrix(
         .collect();
     let order = unit_order(db).await?;
     let mut by_person: HashMap<i64, MatrixRow> = HashMap::new();
-    for s in statuses(db, campaign.id, scope, user, false).await? {
+    let statuses: Vec<PersonStatus> = db
+        .pool()
+        .fetch_all(
+            &status_sql(
+                Confirmed::Time,
+                &format!("select {PERSON}, st.confirmed_at {PERSON_JOIN}"),
+            ),
+            params![campaign.id, scope.unit_id(), user],
+        )
+        .await?;
+    for s in statuses {
         let Some(&col) = column_of.get(&s.article_id) else {
             continue;
         };
