@@ -296,3 +296,24 @@ pub async fn live_article_id_tx(tx: &mut Tx, slug: &str) -> Result<Option<i64>, 
         .await?;
     Ok(row.map(|r| r.id))
 }
+
+/// An article the campaign form offers.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ArticleChoice {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub status: String,
+    pub publish_at: Option<DateTime<Utc>>,
+}
+
+/// Every article that is not deleted, newest publication first (unscheduled drafts last).
+pub async fn article_choices(db: &Db) -> Result<Vec<ArticleChoice>, DbError> {
+    db.pool()
+        .fetch_all(
+            "select id, slug, title, status, publish_at from articles where deleted_at is null \
+             order by publish_at is null, publish_at desc, id desc",
+            vec![],
+        )
+        .await
+}

@@ -2,4 +2,5 @@
 //! with the per-article pages, the scope of unit heads, "Nhắc ngay", content files, the
 //! editor's form, the printable report and the public page.
 
+mod pages;
 mod rollup;

@@ -22,7 +22,6 @@ db_tests!(
 /// The scenario of this module, see the numbers in the first test.
 pub struct Scenario {
     pub app: TestApp,
-    pub campaign: i64,
     pub quy_che: i64,
     pub noi_quy: i64,
     pub people: std::collections::HashMap<&'static str, i64>,
@@ -82,7 +81,7 @@ pub async fn scenario(db: TestDb) -> Scenario {
             .await;
         people.insert(key, id);
     }
-    let c = campaign(
+    campaign(
         &app,
         "thu-nghiem",
         &["quy-che", "noi-quy", "tin-dan", "sap-toi"],
@@ -106,7 +105,6 @@ pub async fn scenario(db: TestDb) -> Scenario {
     deactivate(&app, people["gone"]).await;
     Scenario {
         app,
-        campaign: c,
         quy_che,
         noi_quy,
         people,
