@@ -154,7 +154,7 @@ async fn mistakes_re_render_the_form_and_store_nothing(db: TestDb) {
     assert_eq!(attrs(&page, "#starts_on", "value"), ["2019-05-01"]);
     assert_eq!(
         attrs(&page, "input[name=bai][checked]", "value"),
-        [mot.clone()]
+        [mot.as_str()]
     );
     assert!(campaigns::list(&app.state.db).await.unwrap().is_empty());
 
