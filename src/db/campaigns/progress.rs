@@ -610,6 +610,17 @@ mod tests {
         }
     }
 
+    /// 1 ⊃ 2 ⊃ 3, 1 ⊃ 4; 5 alone.
+    fn sample_tree() -> Vec<UnitRow> {
+        vec![
+            unit(1, None),
+            unit(2, Some(1)),
+            unit(3, Some(2)),
+            unit(4, Some(1)),
+            unit(5, None),
+        ]
+    }
+
     fn f(audience: i64, confirmed: i64) -> Figures {
         Figures {
             audience,
@@ -620,14 +631,7 @@ mod tests {
 
     #[test]
     fn figures_roll_up_a_three_level_tree() {
-        // 1 ⊃ 2 ⊃ 3, 1 ⊃ 4; 5 alone.
-        let all = vec![
-            unit(1, None),
-            unit(2, Some(1)),
-            unit(3, Some(2)),
-            unit(4, Some(1)),
-            unit(5, None),
-        ];
+        let all = sample_tree();
         let tree = units::tree(&all);
         let own = vec![f(1, 1), f(2, 1), f(4, 2), f(8, 0), f(16, 16)];
         let rolled = roll_up(&tree, &own);
@@ -639,13 +643,7 @@ mod tests {
 
     #[test]
     fn a_scope_is_the_unit_and_its_subtree() {
-        let all = vec![
-            unit(1, None),
-            unit(2, Some(1)),
-            unit(3, Some(2)),
-            unit(4, Some(1)),
-            unit(5, None),
-        ];
+        let all = sample_tree();
         let ids = |s| -> Vec<(usize, i64)> {
             scoped_tree(&all, s)
                 .iter()
