@@ -7,6 +7,7 @@
 //! exports: the figures are computed once, here, and every page shows the same.
 
 pub mod citizens;
+pub mod lists;
 pub mod progress;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -17,9 +18,11 @@ use crate::params;
 use crate::slug::Slug;
 
 pub use citizens::{citizens_by_day, citizens_by_locality, DayCount, LocalityCount, NO_LOCALITY};
+pub use lists::{
+    matrix, pending, pending_people, person, Cell, Matrix, MatrixRow, PendingItem, PendingPerson,
+};
 pub use progress::{
-    matrix, pending, pending_people, person, staff_progress, ArticleProgress, Cell, Figures,
-    Matrix, MatrixRow, PendingItem, PendingPerson, StaffProgress, UnitProgress, NO_UNIT,
+    staff_progress, ArticleProgress, Figures, StaffProgress, UnitProgress, NO_UNIT,
 };
 
 /// Whose people a read may see: everyone, or one unit and every unit below it (a unit head's
