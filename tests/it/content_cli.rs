@@ -299,7 +299,7 @@ async fn export_then_import_round_trips(db: TestDb) {
 }
 
 async fn serve_fills_an_empty_database_and_stops_cleanly(db: TestDb) {
-    let mut server = crate::binary::Server::start(&db, &[]);
+    let mut server = crate::fixtures::binary::Server::start(&db, &[]);
     assert!(
         server.base.starts_with("http://127.0.0.1:"),
         "{}",

@@ -15,8 +15,8 @@ use loa::db::{tables, Db, Param};
 use super::site::{confirm_as_citizen, populated};
 use crate::admin_articles::sign_in;
 use crate::admin_media::{png, upload_ok};
-use crate::binary::{data_dir, text};
 use crate::db_tests;
+use crate::fixtures::binary::{data_dir, text};
 use crate::helpers::{TestApp, TestDb};
 
 db_tests!(
@@ -157,7 +157,7 @@ async fn pg_dump_missing_is_explained(db: TestDb) {
     }
     db.connect().await.close().await;
     let empty = tempfile::tempdir().unwrap();
-    let out = crate::binary::command(&db)
+    let out = crate::fixtures::binary::command(&db)
         .args(["backup", "x.tar.gz"])
         .env("PATH", empty.path())
         .output()
@@ -173,7 +173,7 @@ async fn pg_dump_missing_is_explained(db: TestDb) {
 
 /// Runs a one-shot command off the async threads.
 async fn run(db: &TestDb, args: &[&str]) -> std::process::Output {
-    let mut cmd = crate::binary::command(db);
+    let mut cmd = crate::fixtures::binary::command(db);
     cmd.args(args);
     tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await

@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, VecDeque};
 use loa::db::tables;
 
 use super::site::populated;
-use crate::binary::{loa, text};
+use crate::fixtures::binary::{loa, text};
 use crate::helpers::{attrs, repo_content, TestApp, TestDb};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

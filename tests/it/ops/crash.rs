@@ -17,8 +17,8 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::site::{CITIZEN_ARTICLE, LOCALITY, STAFF_ARTICLES};
-use crate::binary::Server;
 use crate::db_tests;
+use crate::fixtures::binary::Server;
 use crate::helpers::{TestDb, PASSWORD};
 
 db_tests!(nothing_accepted_is_lost_when_the_server_is_killed);

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::binary::{text, Server};
 use crate::db_tests;
+use crate::fixtures::binary::{text, Server};
 use crate::helpers::{repo_content, Browser, TestDb};
 
 db_tests!(
@@ -94,7 +94,7 @@ fn every_block_is_marked_and_every_name_exists() {
 
 async fn the_configuration_file_is_valid(db: TestDb) {
     let mut file: toml::Table = block("# /etc/loa/1.toml").parse().unwrap();
-    let data = crate::binary::data_dir(&db);
+    let data = crate::fixtures::binary::data_dir(&db);
     for (key, value) in [
         ("database_url", db.url.clone()),
         ("addr", "127.0.0.1:0".to_owned()),
@@ -107,7 +107,7 @@ async fn the_configuration_file_is_valid(db: TestDb) {
     }
     let path = db.dir.path().join("1.toml");
     std::fs::write(&path, toml::to_string(&file).unwrap()).unwrap();
-    let out = crate::binary::command(&db)
+    let out = crate::fixtures::binary::command(&db)
         .env_remove("LOA_DATABASE_URL")
         .env_remove("LOA_DATA_DIR")
         .args(["--config", path.to_str().unwrap(), "migrate"])
@@ -173,7 +173,7 @@ async fn the_nightly_backup_script_keeps_two_weeks(db: TestDb) {
         format!(
             "database_url = \"{}\"\ndata_dir = \"{}\"\n",
             app.db.url,
-            crate::binary::data_dir(&app.db).display()
+            crate::fixtures::binary::data_dir(&app.db).display()
         ),
     )
     .unwrap();
@@ -214,7 +214,7 @@ async fn the_nightly_backup_script_keeps_two_weeks(db: TestDb) {
     );
     // What it wrote restores.
     let target = app.db.another().await;
-    let out = crate::binary::loa(&target, &["restore", written.to_str().unwrap()]);
+    let out = crate::fixtures::binary::loa(&target, &["restore", written.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out));
 }
 

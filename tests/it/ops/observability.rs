@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use loa::params;
 
 use super::site::{confirm_as_citizen, confirm_as_staff, CITIZEN_ARTICLE};
-use crate::binary::{command, Server};
 use crate::db_tests;
+use crate::fixtures::binary::{command, Server};
 use crate::helpers::{repo_content, Browser, ContentDir, TestApp, TestDb, PASSWORD};
 
 db_tests!(

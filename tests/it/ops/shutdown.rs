@@ -8,9 +8,9 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use super::site::{CITIZEN_ARTICLE, LOCALITY};
-use crate::ack_reminders::SmtpServer;
-use crate::binary::Server;
 use crate::db_tests;
+use crate::fixtures::binary::Server;
+use crate::fixtures::smtp::SmtpServer;
 use crate::helpers::TestDb;
 
 db_tests!(
