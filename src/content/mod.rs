@@ -303,7 +303,6 @@ pub fn check_ack_units(files: &[ArticleFile], known: &HashSet<String>) -> Vec<Co
 pub async fn import_dir(db: &Db, dir: &Path) -> Result<ImportReport, ImportError> {
     let set = load_dir(dir)?;
     let mut errors = aliases::check_against_db(db, &set.articles).await?;
-    let mut errors = Vec::new();
     if set.site.is_none() {
         let known: HashSet<String> = units::all(db).await?.into_iter().map(|u| u.slug).collect();
         errors.extend(check_ack_units(&set.articles, &known));
