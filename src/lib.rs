@@ -20,6 +20,7 @@ pub mod markdown;
 pub mod media;
 pub mod phone;
 pub mod policy;
+pub mod qr;
 pub mod search;
 pub mod site;
 pub mod slug;
