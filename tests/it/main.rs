@@ -21,6 +21,7 @@ mod feeds;
 mod fixtures;
 mod helpers;
 mod markdown;
+mod posters;
 mod public_site;
 mod scheduler;
 mod search;
