@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
-use unicode_normalization::UnicodeNormalization;
 
 use super::ContentError;
 use crate::campaign::{CampaignFields, RawCampaign};
@@ -43,20 +42,7 @@ pub struct CampaignFile {
 
 /// Parses one campaign file. Without a `slug` key the file's name (without `.toml`) is the slug.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<CampaignFile, Vec<ContentError>> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = 1 + bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        vec![ContentError::new(
-            path,
-            line,
-            None,
-            "tệp không phải văn bản UTF-8 hợp lệ",
-        )]
-    })?;
-    let text: String = text.replace("\r\n", "\n").nfc().collect();
+    let text = super::front_matter::decode(path, bytes).map_err(|e| vec![e])?;
     let line_of = |offset: usize| 1 + text[..offset.min(text.len())].matches('\n').count();
     let raw: RawFile = toml::from_str(&text).map_err(|e| {
         let line = e.span().map_or(1, |s| line_of(s.start));

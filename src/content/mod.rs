@@ -7,6 +7,7 @@
 //! nothing.
 
 pub mod aliases;
+mod campaign_dir;
 pub mod campaign_file;
 pub mod front_matter;
 pub mod site_file;
@@ -176,7 +177,7 @@ pub fn load_dir(dir: &Path) -> Result<ContentSet, ImportError> {
     }
     errors.extend(assign_slugs(&mut set.articles));
     errors.extend(aliases::check_in_set(&set.articles));
-    match load_campaigns(&dir.join(campaign_file::DIR_NAME))? {
+    match campaign_dir::load(&dir.join(campaign_file::DIR_NAME))? {
         Ok(files) => set.campaigns = files,
         Err(e) => errors.extend(e),
     }
@@ -189,70 +190,6 @@ pub fn load_dir(dir: &Path) -> Result<ContentSet, ImportError> {
     } else {
         Err(ImportError::Invalid(errors))
     }
-}
-
-/// `campaigns/*.toml`, sorted by name; no folder means no campaigns. Two files may not share a
-/// slug.
-fn load_campaigns(dir: &Path) -> Result<Result<Vec<CampaignFile>, Vec<ContentError>>, ImportError> {
-    if !dir.is_dir() {
-        return Ok(Ok(Vec::new()));
-    }
-    let mut paths = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| ImportError::Io(dir.to_owned(), e))? {
-        let path = entry
-            .map_err(|e| ImportError::Io(dir.to_owned(), e))?
-            .path();
-        if path.extension().is_some_and(|e| e == "toml") && path.is_file() {
-            paths.push(path);
-        }
-    }
-    paths.sort();
-    let mut errors = Vec::new();
-    let mut files: Vec<CampaignFile> = Vec::new();
-    for path in paths {
-        let bytes = std::fs::read(&path).map_err(|e| ImportError::Io(path.clone(), e))?;
-        match campaign_file::parse(&path, &bytes) {
-            Ok(file) => match files.iter().find(|f| f.fields.slug == file.fields.slug) {
-                Some(first) => errors.push(ContentError::new(
-                    &file.path,
-                    file.slug_line,
-                    Some("slug"),
-                    format!(
-                        "chiến dịch «{}» trùng với tệp {}",
-                        file.fields.slug,
-                        first.path.display()
-                    ),
-                )),
-                None => files.push(file),
-            },
-            Err(e) => errors.extend(e),
-        }
-    }
-    Ok(if errors.is_empty() {
-        Ok(files)
-    } else {
-        Err(errors)
-    })
-}
-
-/// Every article a campaign file names must be in the directory or, not deleted, in the
-/// database.
-fn check_campaign_articles(set: &ContentSet, in_database: &HashSet<String>) -> Vec<ContentError> {
-    let in_dir: HashSet<&str> = set.articles.iter().map(|a| a.input.slug.as_str()).collect();
-    let mut errors = Vec::new();
-    for c in &set.campaigns {
-        for (slug, line) in &c.articles {
-            if !in_dir.contains(slug.as_str()) && !in_database.contains(slug) {
-                errors.push(ContentError::new(
-                    &c.path,
-                    *line,
-                    Some("articles"),
-                    format!("không có bài viết «{slug}»"),
-                ));
-            }
-        }
-    }
-    errors
 }
 
 /// Explicit slugs must be unique; derived ones step aside with `-2`, `-3`, …
@@ -312,7 +249,7 @@ pub async fn import_dir(db: &Db, dir: &Path) -> Result<ImportReport, ImportError
             .await?
             .into_iter()
             .collect();
-        errors.extend(check_campaign_articles(&set, &known));
+        errors.extend(campaign_dir::check_articles(&set, &known));
     }
     if !errors.is_empty() {
         return Err(ImportError::Invalid(errors));
@@ -377,47 +314,10 @@ pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<Impo
         }
     }
     for file in &set.campaigns {
-        apply_campaign(&mut tx, file, &mut report, now).await?;
+        campaign_dir::apply(&mut tx, file, &mut report, now).await?;
     }
     tx.commit().await?;
     Ok(report)
-}
-
-/// Inserts or updates one campaign by slug (after the articles, which it names); leaves it
-/// alone when nothing changed.
-async fn apply_campaign(
-    tx: &mut Tx,
-    file: &CampaignFile,
-    report: &mut ImportReport,
-    now: DateTime<Utc>,
-) -> Result<(), DbError> {
-    let slug = file.fields.slug.to_string();
-    let wanted: Vec<String> = file.articles.iter().map(|(s, _)| s.clone()).collect();
-    let id = match campaigns::by_slug_tx(tx, &slug).await? {
-        Some(existing) => {
-            let same = existing.fields() == file.fields
-                && campaigns::article_slugs_tx(tx, existing.id).await? == wanted;
-            if same {
-                report.campaigns_unchanged.push(slug);
-                return Ok(());
-            }
-            campaigns::update(tx, existing.id, &file.fields, now).await?;
-            report.campaigns_updated.push(slug);
-            existing.id
-        }
-        None => {
-            report.campaigns_added.push(slug);
-            campaigns::insert(tx, &file.fields, now).await?
-        }
-    };
-    let mut ids = Vec::new();
-    for slug in &wanted {
-        // Checked to exist before the transaction began.
-        if let Some(article) = campaigns::live_article_id_tx(tx, slug).await? {
-            ids.push(article);
-        }
-    }
-    campaigns::set_articles(tx, id, &ids).await
 }
 
 /// Writes (or removes) an article's `[ack]`; the units were checked to exist.
@@ -582,17 +482,7 @@ pub async fn export_dir(db: &Db, dir: &Path) -> Result<ExportReport, ImportError
         write_file(&dir.join(format!("{}.md", row.slug)), &text)?;
         report.articles += 1;
     }
-    let all = campaigns::list(db).await?;
-    if !all.is_empty() {
-        let folder = dir.join(campaign_file::DIR_NAME);
-        std::fs::create_dir_all(&folder).map_err(|e| ImportError::Io(folder.clone(), e))?;
-        for c in all {
-            let slugs = campaigns::article_slugs_tx(&mut tx, c.id).await?;
-            let text = campaign_file::write(&c.fields(), &slugs);
-            write_file(&folder.join(format!("{}.toml", c.slug)), &text)?;
-            report.campaigns += 1;
-        }
-    }
+    report.campaigns = campaign_dir::export(&mut tx, db, dir).await?;
     tx.commit().await?;
     Ok(report)
 }

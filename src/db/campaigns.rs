@@ -7,6 +7,7 @@
 //! exports: the figures are computed once, here, and every page shows the same.
 
 pub mod citizens;
+pub mod lists;
 pub mod progress;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -17,9 +18,11 @@ use crate::params;
 use crate::slug::Slug;
 
 pub use citizens::{citizens_by_day, citizens_by_locality, DayCount, LocalityCount, NO_LOCALITY};
+pub use lists::{
+    matrix, pending, pending_people, person, Cell, Matrix, MatrixRow, PendingItem, PendingPerson,
+};
 pub use progress::{
-    matrix, pending, pending_people, person, staff_progress, ArticleProgress, Cell, Figures,
-    Matrix, MatrixRow, PendingItem, PendingPerson, StaffProgress, UnitProgress, NO_UNIT,
+    staff_progress, ArticleProgress, Figures, StaffProgress, UnitProgress, NO_UNIT,
 };
 
 /// Whose people a read may see: everyone, or one unit and every unit below it (a unit head's
@@ -66,6 +69,15 @@ impl CampaignRow {
     /// The last day of the period, included.
     pub fn ends(&self) -> NaiveDate {
         parse_day(&self.ends_on)
+    }
+
+    /// `01/09/2018 – 31/12/2020`, as pages and reports write the period.
+    pub fn period_label(&self) -> String {
+        format!(
+            "{} – {}",
+            self.starts().format("%d/%m/%Y"),
+            self.ends().format("%d/%m/%Y")
+        )
     }
 
     /// The stored campaign as a validated value, for comparing with a file or filling a form.
@@ -122,6 +134,21 @@ pub async fn by_slug_tx(tx: &mut Tx, slug: &str) -> Result<Option<CampaignRow>, 
         .await
 }
 
+/// `$1`…`$9`: the fields in the column order of [`insert`], and the time of the write.
+fn field_params(c: &CampaignFields, now: DateTime<Utc>) -> Vec<super::Param> {
+    params![
+        c.slug.as_str(),
+        c.name.as_str(),
+        c.description.as_str(),
+        day_text(c.starts_on),
+        day_text(c.ends_on),
+        c.staff_target_percent,
+        c.citizen_target,
+        c.is_public,
+        now
+    ]
+}
+
 /// Creates a campaign without articles; returns its id. A taken slug is a unique violation
 /// (see [`crate::db::is_unique_violation`]).
 pub async fn insert(tx: &mut Tx, c: &CampaignFields, now: DateTime<Utc>) -> Result<i64, DbError> {
@@ -129,17 +156,7 @@ pub async fn insert(tx: &mut Tx, c: &CampaignFields, now: DateTime<Utc>) -> Resu
         "insert into campaigns (slug, name, description, starts_on, ends_on, \
          staff_target_percent, citizen_target, is_public, created_at, updated_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) returning id",
-        params![
-            c.slug.as_str(),
-            c.name.as_str(),
-            c.description.as_str(),
-            day_text(c.starts_on),
-            day_text(c.ends_on),
-            c.staff_target_percent,
-            c.citizen_target,
-            c.is_public,
-            now
-        ],
+        field_params(c, now),
     )
     .await
 }
@@ -151,22 +168,13 @@ pub async fn update(
     c: &CampaignFields,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
+    let mut params = field_params(c, now);
+    params.push(id.into());
     tx.execute(
-        "update campaigns set slug = $2, name = $3, description = $4, starts_on = $5, \
-         ends_on = $6, staff_target_percent = $7, citizen_target = $8, is_public = $9, \
-         updated_at = $10 where id = $1",
-        params![
-            id,
-            c.slug.as_str(),
-            c.name.as_str(),
-            c.description.as_str(),
-            day_text(c.starts_on),
-            day_text(c.ends_on),
-            c.staff_target_percent,
-            c.citizen_target,
-            c.is_public,
-            now
-        ],
+        "update campaigns set slug = $1, name = $2, description = $3, starts_on = $4, \
+         ends_on = $5, staff_target_percent = $6, citizen_target = $7, is_public = $8, \
+         updated_at = $9 where id = $10",
+        params,
     )
     .await
     .map(|_| ())

@@ -92,11 +92,7 @@ async fn show(
     };
     let view = CampaignView {
         layout: Layout::new(&state, &ctx, site, &campaign.name, &description, &path),
-        period: format!(
-            "{} – {}",
-            campaign.starts().format("%d/%m/%Y"),
-            campaign.ends().format("%d/%m/%Y")
-        ),
+        period: campaign.period_label(),
         name: campaign.name,
         description: campaign.description,
         articles,

@@ -69,7 +69,7 @@ async fn the_sipas_campaign_ships_with_the_content(db: TestDb) {
         .map(|(s, _)| format!("/bai-viet/{s}"))
         .collect();
     assert_eq!(links, expected);
-    assert_eq!(texts(&page, "h1"), [sipas.fields.name.clone()]);
+    assert_eq!(texts(&page, "h1"), [sipas.fields.name.as_str()]);
 }
 
 async fn export_and_import_round_trip_and_import_is_idempotent(db: TestDb) {

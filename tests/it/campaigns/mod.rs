@@ -3,7 +3,9 @@
 //! editor's form, the printable report and the public page.
 
 mod files;
+mod form;
 mod pages;
+mod public;
 mod rollup;
 mod scope;
 mod urge;

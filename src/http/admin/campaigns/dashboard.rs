@@ -7,7 +7,7 @@ use axum::response::Html;
 use serde::{Deserialize, Serialize};
 
 use super::report::{Report, DASHBOARD_PENDING};
-use super::{load, Focus, Viewer};
+use super::{load, Viewer};
 use crate::app::AppState;
 use crate::db::campaigns::{self, Cell};
 use crate::db::places;
@@ -56,18 +56,8 @@ pub async fn show(
     Path(slug): Path<String>,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Html<String>> {
-    let campaign = load(&state, &slug).await?;
-    let focus = Focus::resolve(&state, &viewer, Some(&q.don_vi), Action::ViewProgress).await?;
-    let now = time::now();
-    let report = Report::load(
-        &state,
-        &viewer,
-        &campaign,
-        &focus,
-        Some(DASHBOARD_PENDING),
-        now,
-    )
-    .await?;
+    let (campaign, report) =
+        Report::for_page(&state, &viewer, &slug, &q.don_vi, Some(DASHBOARD_PENDING)).await?;
     let places = PlaceCountView::many(
         places::campaign_counts(&state.db, &campaign, report.citizens.confirmed).await?,
     );

@@ -45,11 +45,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Html<
     for c in campaigns::list(&state.db).await? {
         let progress = campaigns::staff_progress(&state.db, &c, focus.scope, now).await?;
         items.push(Item {
-            period: format!(
-                "{} – {}",
-                c.starts().format("%d/%m/%Y"),
-                c.ends().format("%d/%m/%Y")
-            ),
+            period: c.period_label(),
             current: c.starts() <= today && today <= c.ends(),
             staff: FiguresView::new(&progress.overall),
             slug: c.slug,

@@ -8,12 +8,10 @@ use serde::Serialize;
 
 use super::dashboard::DashboardQuery;
 use super::report::Report;
-use super::{load, Focus, Viewer};
+use super::Viewer;
 use crate::app::AppState;
 use crate::error::Result;
 use crate::http::views::{Layout, SiteView};
-use crate::policy::Action;
-use crate::time;
 
 #[derive(Serialize)]
 struct PrintView {
@@ -29,9 +27,7 @@ pub async fn show(
     Path(slug): Path<String>,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Html<String>> {
-    let campaign = load(&state, &slug).await?;
-    let focus = Focus::resolve(&state, &viewer, Some(&q.don_vi), Action::ViewProgress).await?;
-    let report = Report::load(&state, &viewer, &campaign, &focus, None, time::now()).await?;
+    let (campaign, report) = Report::for_page(&state, &viewer, &slug, &q.don_vi, None).await?;
     let site = SiteView::load(&state).await?;
     let path = format!("/admin/chien-dich/{}/in", campaign.slug);
     let title = format!("Báo cáo: {}", campaign.name);

@@ -96,6 +96,23 @@ pub struct Report {
 pub const DASHBOARD_PENDING: usize = 100;
 
 impl Report {
+    /// The campaign of a page's URL and its report for the unit asked for (`don_vi`, empty for
+    /// the viewer's widest scope): 404 for an unknown campaign or unit, 403 for a unit the
+    /// viewer may not see.
+    pub async fn for_page(
+        state: &AppState,
+        viewer: &Viewer,
+        slug: &str,
+        don_vi: &str,
+        pending_limit: Option<usize>,
+    ) -> Result<(CampaignRow, Report)> {
+        let campaign = super::load(state, slug).await?;
+        let focus = Focus::resolve(state, viewer, Some(don_vi), Action::ViewProgress).await?;
+        let report =
+            Report::load(state, viewer, &campaign, &focus, pending_limit, time::now()).await?;
+        Ok((campaign, report))
+    }
+
     pub async fn load(
         state: &AppState,
         viewer: &Viewer,
@@ -136,11 +153,7 @@ impl Report {
             slug: campaign.slug.clone(),
             name: campaign.name.clone(),
             description: campaign.description.clone(),
-            period: format!(
-                "{} – {}",
-                campaign.starts().format("%d/%m/%Y"),
-                campaign.ends().format("%d/%m/%Y")
-            ),
+            period: campaign.period_label(),
             is_public: campaign.is_public,
             staff_target_percent: campaign.staff_target_percent,
             citizen_target: campaign.citizen_target,
