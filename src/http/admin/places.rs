@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::people::{clean_name, parse_id, sentence};
 use crate::app::AppState;
-use crate::db::{audit, is_unique_violation, places};
+use crate::db::{is_unique_violation, places};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
 use crate::http::views::{Layout, SiteView};
@@ -129,26 +129,6 @@ fn parse_name(raw: &str) -> std::result::Result<String, String> {
     }
 }
 
-fn entry(
-    user: &CurrentUser,
-    ctx: &Ctx,
-    action: &'static str,
-    id: Option<i64>,
-    label: &str,
-    detail: String,
-) -> audit::Entry {
-    audit::Entry {
-        actor_id: Some(user.id),
-        actor_label: user.email.clone(),
-        action,
-        target_type: "place",
-        target_id: id,
-        target_label: label.to_owned(),
-        detail,
-        ip: ctx.ip.clone(),
-    }
-}
-
 async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -177,14 +157,8 @@ async fn create(
     let (Some(name), Some(slug)) = (name, slug) else {
         return render(&state, &ctx, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let audit = entry(
-        &user,
-        &ctx,
-        "place.create",
-        None,
-        &name,
-        format!("đường dẫn {slug}"),
-    );
+    let target = ("place", None, name.as_str());
+    let audit = ctx.audit_entry(&user, "place.create", target, format!("đường dẫn {slug}"));
     match places::insert(&state.db, &slug, &name, audit, time::now()).await {
         Ok(_) => Ok(Redirect::to("/admin/noi-dat").into_response()),
         Err(e) if is_unique_violation(&e) => {
@@ -234,7 +208,7 @@ async fn rename(
     };
     if name != place.name {
         let detail = format!("{} → {name}", place.name);
-        let audit = entry(&user, &ctx, "place.rename", Some(id), &name, detail);
+        let audit = ctx.audit_entry(&user, "place.rename", ("place", Some(id), &name), detail);
         places::rename(&state.db, id, &name, &audit, time::now()).await?;
     }
     Ok(Redirect::to("/admin/noi-dat").into_response())
