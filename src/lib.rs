@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod ops;
 pub mod phone;
 pub mod policy;
+pub mod qr;
 pub mod search;
 pub mod server;
 pub mod site;

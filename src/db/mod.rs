@@ -15,6 +15,7 @@ pub mod campaigns;
 pub mod citizens;
 pub mod jobs;
 pub mod media;
+pub mod places;
 pub mod revisions;
 pub mod search;
 pub mod sessions;

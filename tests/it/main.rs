@@ -22,6 +22,7 @@ mod fixtures;
 mod helpers;
 mod markdown;
 mod ops;
+mod posters;
 mod public_site;
 mod scheduler;
 mod search;
