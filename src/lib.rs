@@ -18,6 +18,7 @@ pub mod mail;
 pub mod markdown;
 pub mod media;
 pub mod phone;
+pub mod report;
 pub mod search;
 pub mod site;
 pub mod slug;
