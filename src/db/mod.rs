@@ -12,6 +12,7 @@ pub mod ack_status;
 pub mod articles;
 pub mod audit;
 pub mod citizens;
+pub mod evidence;
 pub mod jobs;
 pub mod media;
 pub mod revisions;
@@ -59,6 +60,8 @@ pub enum Param {
     OptI64(Option<i64>),
     OptText(Option<String>),
     OptTime(Option<DateTime<Utc>>),
+    /// A file's bytes (`blob` / `bytea`).
+    Bytes(Vec<u8>),
 }
 
 impl From<i64> for Param {
@@ -106,6 +109,11 @@ impl From<Option<&str>> for Param {
         Param::OptText(v.map(str::to_owned))
     }
 }
+impl From<Vec<u8>> for Param {
+    fn from(v: Vec<u8>) -> Self {
+        Param::Bytes(v)
+    }
+}
 impl From<Option<DateTime<Utc>>> for Param {
     fn from(v: Option<DateTime<Utc>>) -> Self {
         Param::OptTime(v)
@@ -131,6 +139,7 @@ macro_rules! bind_all {
                 Param::OptI64(v) => q.bind(v),
                 Param::OptText(v) => q.bind(v),
                 Param::OptTime(v) => q.bind(v),
+                Param::Bytes(v) => q.bind(v),
             };
         }
         q

@@ -5,11 +5,12 @@
 //! Every text cell of both formats goes through [`neutralise`], so a name a citizen typed
 //! (`=HYPERLINK(…)`) is shown as text, never run as a formula.
 
+pub mod acks;
 mod xlsx;
 
 use std::borrow::Cow;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 
 /// One value of a table.
@@ -22,6 +23,8 @@ pub enum Cell {
     Percent(f64),
     /// An instant, written in Vietnam time.
     Time(DateTime<Utc>),
+    /// A calendar day (already in Vietnam).
+    Date(NaiveDate),
     Empty,
 }
 
@@ -181,7 +184,8 @@ impl File {
 pub fn file_name(slug: &str, now: DateTime<Utc>, format: Format) -> String {
     format!(
         "{slug}_{}.{}",
-        now.with_timezone(&crate::time::vietnam()).format("%Y-%m-%d"),
+        now.with_timezone(&crate::time::vietnam())
+            .format("%Y-%m-%d"),
         format.ext()
     )
 }
@@ -215,6 +219,7 @@ pub fn csv(sheet: &Sheet) -> anyhow::Result<Vec<u8>> {
             Cell::Number(x) => x.to_string(),
             Cell::Percent(f) => csv_percent(*f),
             Cell::Time(t) => csv_time(*t),
+            Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
             Cell::Empty => String::new(),
         }));
         w.write_record(&record)?;

@@ -1,6 +1,6 @@
 //! The Excel side of reports, with `rust_xlsxwriter`: one worksheet per table, a bold frozen
 //! header row with filters, numbers as numbers, instants as real Excel dates in Vietnam time
-//! (`dd/mm/yyyy hh:mm`), and column widths from the longest value.
+//! (`dd/mm/yyyy hh:mm`), days as dates (`dd/mm/yyyy`), and column widths from the longest value.
 
 use chrono::{DateTime, Utc};
 use rust_xlsxwriter::{Color, DocProperties, Format, FormatBorder, Workbook, Worksheet};
@@ -10,10 +10,12 @@ use super::{neutralise, Cell, Sheet};
 /// Widths in Excel's units (about one character each).
 const MIN_WIDTH: usize = 6;
 const MAX_WIDTH: usize = 60;
-const DATE_FORMAT: &str = "dd/mm/yyyy hh:mm";
+const TIME_FORMAT: &str = "dd/mm/yyyy hh:mm";
+const DATE_FORMAT: &str = "dd/mm/yyyy";
 
 struct Formats {
     header: Format,
+    time: Format,
     date: Format,
     percent: Format,
     number: Format,
@@ -25,6 +27,7 @@ pub fn write(title: &str, sheets: &[Sheet], now: DateTime<Utc>) -> anyhow::Resul
             .set_bold()
             .set_background_color(Color::RGB(0xE8EEF4))
             .set_border_bottom(FormatBorder::Thin),
+        time: Format::new().set_num_format(TIME_FORMAT),
         date: Format::new().set_num_format(DATE_FORMAT),
         percent: Format::new().set_num_format("0.0%"),
         number: Format::new().set_num_format("#,##0.##"),
@@ -61,7 +64,10 @@ fn tab_name(name: &str, used: &mut Vec<String>) -> String {
         .collect();
     let mut candidate = base.clone();
     let mut n = 2;
-    while used.iter().any(|u| u.to_lowercase() == candidate.to_lowercase()) {
+    while used
+        .iter()
+        .any(|u| u.to_lowercase() == candidate.to_lowercase())
+    {
         let suffix = format!(" ({n})");
         let keep = 31 - suffix.chars().count();
         candidate = format!(
@@ -107,7 +113,11 @@ fn write_sheet(ws: &mut Worksheet, sheet: &Sheet, f: &Formats) -> anyhow::Result
                 }
                 Cell::Time(t) => {
                     let local = t.with_timezone(&vietnam).naive_local();
-                    ws.write_datetime_with_format(r, col(c)?, &local, &f.date)?;
+                    ws.write_datetime_with_format(r, col(c)?, &local, &f.time)?;
+                    TIME_FORMAT.len()
+                }
+                Cell::Date(d) => {
+                    ws.write_datetime_with_format(r, col(c)?, d, &f.date)?;
                     DATE_FORMAT.len()
                 }
                 Cell::Empty => 0,

@@ -119,6 +119,9 @@ pub fn action_label(action: &str) -> &str {
         "ack.confirm_on_behalf" => "Ghi nhận xác nhận thay",
         "ack.revoke" => "Thu hồi xác nhận",
         "citizen.export" => "Xuất dữ liệu người dân",
+        "report.export" => "Xuất báo cáo",
+        "evidence.export" => "Xuất bằng chứng xác nhận",
+        "evidence.download" => "Tải tệp bằng chứng xác nhận",
         "citizen.delete" => "Xoá dữ liệu người dân",
         other => other,
     }

@@ -2,12 +2,15 @@
 //! needs at least an author; the people, units, audit and background-jobs pages need an admin. Finer rules
 //! (who may publish, whose articles an author may touch) live with the actions themselves.
 
+mod ack_exports;
 mod acks;
 mod articles;
 mod audit_log;
 mod calendar;
 mod citizens;
 mod dashboard;
+mod evidence;
+pub mod exports;
 mod jobs;
 mod media;
 mod people;
@@ -38,6 +41,8 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(articles::router())
         .merge(acks::router())
+        .merge(ack_exports::router())
+        .merge(evidence::router())
         .merge(revisions::router())
         .merge(media::router())
         .merge(calendar::router())
