@@ -19,6 +19,7 @@ mod feeds;
 mod helpers;
 mod markdown;
 mod public_site;
+mod reports;
 mod scheduler;
 mod search;
 mod sharing;
