@@ -39,19 +39,6 @@ pub fn to_rfc3339_utc(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// Whole days since `due`, by the Vietnam calendar (at least 1 once past it); 0 when not overdue.
-pub fn days_overdue(due: Option<DateTime<Utc>>, now: DateTime<Utc>) -> i64 {
-    match due {
-        Some(d) if now > d => {
-            let days = (now.with_timezone(&vietnam()).date_naive()
-                - d.with_timezone(&vietnam()).date_naive())
-            .num_days();
-            days.max(1)
-        }
-        _ => 0,
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("ngày giờ không hợp lệ «{0}»: dùng RFC 3339 có múi giờ (2018-09-15T08:00:00+07:00) hoặc một ngày (2018-09-15)")]
 pub struct BadTime(pub String);

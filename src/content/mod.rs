@@ -1,10 +1,12 @@
-//! Content as files: `content/*.md` articles and `content/site.toml`, imported into the
-//! database and exported back.
+//! Content as files: `content/*.md` articles, `content/site.toml` and
+//! `content/campaigns/*.toml`, imported into the database and exported back.
 //!
 //! Import is all or nothing: every file is parsed and validated first, every mistake reported
 //! with its file and line, and only a fully valid directory is written, in one transaction.
-//! Articles are matched by slug, so importing the same directory twice changes nothing.
+//! Articles and campaigns are matched by slug, so importing the same directory twice changes
+//! nothing.
 
+pub mod campaign_file;
 pub mod front_matter;
 pub mod site_file;
 
@@ -18,11 +20,12 @@ use serde::Serialize;
 use crate::ack::{AckSettings, StaffAudience};
 use crate::article::{ArticleInput, ArticleStatus};
 use crate::db::site::SiteChanges;
-use crate::db::{self, ack_settings, articles, topics, units, Db, DbError, Tx};
+use crate::db::{self, ack_settings, articles, campaigns, topics, units, Db, DbError, Tx};
 use crate::site::SiteFile;
 use crate::slug::Slug;
 use crate::time;
 
+pub use campaign_file::CampaignFile;
 pub use front_matter::ArticleFile;
 
 /// A mistake in a content file: where it is and what is wrong.
@@ -70,6 +73,8 @@ pub enum ImportError {
 pub struct ContentSet {
     pub site: Option<SiteFile>,
     pub articles: Vec<ArticleFile>,
+    /// `campaigns/*.toml`, by file name.
+    pub campaigns: Vec<CampaignFile>,
 }
 
 /// What an import did.
@@ -79,6 +84,10 @@ pub struct ImportReport {
     pub updated: Vec<String>,
     pub unchanged: Vec<String>,
     pub site: Option<SiteChanges>,
+    /// Campaign slugs, as for articles.
+    pub campaigns_added: Vec<String>,
+    pub campaigns_updated: Vec<String>,
+    pub campaigns_unchanged: Vec<String>,
 }
 
 impl ImportReport {
@@ -86,6 +95,8 @@ impl ImportReport {
         !self.added.is_empty()
             || !self.updated.is_empty()
             || self.site.is_some_and(|s| s.added + s.updated > 0)
+            || !self.campaigns_added.is_empty()
+            || !self.campaigns_updated.is_empty()
     }
 }
 
@@ -109,6 +120,18 @@ impl fmt::Display for ImportReport {
                 f,
                 "\nThông tin cơ quan, đơn vị, địa bàn: {} thêm mới, {} cập nhật, {} không đổi.",
                 s.added, s.updated, s.unchanged
+            )?;
+        }
+        let campaigns = self.campaigns_added.len()
+            + self.campaigns_updated.len()
+            + self.campaigns_unchanged.len();
+        if campaigns > 0 {
+            write!(
+                f,
+                "\nChiến dịch: {} thêm mới, {} cập nhật, {} không đổi.",
+                self.campaigns_added.len(),
+                self.campaigns_updated.len(),
+                self.campaigns_unchanged.len()
             )?;
         }
         if !self.changed_anything() {
@@ -151,6 +174,10 @@ pub fn load_dir(dir: &Path) -> Result<ContentSet, ImportError> {
         }
     }
     errors.extend(assign_slugs(&mut set.articles));
+    match load_campaigns(&dir.join(campaign_file::DIR_NAME))? {
+        Ok(files) => set.campaigns = files,
+        Err(e) => errors.extend(e),
+    }
     if let Some(site) = &set.site {
         let known: HashSet<String> = site.units.iter().map(|u| u.slug.to_string()).collect();
         errors.extend(check_ack_units(&set.articles, &known));
@@ -160,6 +187,70 @@ pub fn load_dir(dir: &Path) -> Result<ContentSet, ImportError> {
     } else {
         Err(ImportError::Invalid(errors))
     }
+}
+
+/// `campaigns/*.toml`, sorted by name; no folder means no campaigns. Two files may not share a
+/// slug.
+fn load_campaigns(dir: &Path) -> Result<Result<Vec<CampaignFile>, Vec<ContentError>>, ImportError> {
+    if !dir.is_dir() {
+        return Ok(Ok(Vec::new()));
+    }
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| ImportError::Io(dir.to_owned(), e))? {
+        let path = entry
+            .map_err(|e| ImportError::Io(dir.to_owned(), e))?
+            .path();
+        if path.extension().is_some_and(|e| e == "toml") && path.is_file() {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    let mut errors = Vec::new();
+    let mut files: Vec<CampaignFile> = Vec::new();
+    for path in paths {
+        let bytes = std::fs::read(&path).map_err(|e| ImportError::Io(path.clone(), e))?;
+        match campaign_file::parse(&path, &bytes) {
+            Ok(file) => match files.iter().find(|f| f.fields.slug == file.fields.slug) {
+                Some(first) => errors.push(ContentError::new(
+                    &file.path,
+                    file.slug_line,
+                    Some("slug"),
+                    format!(
+                        "chiến dịch «{}» trùng với tệp {}",
+                        file.fields.slug,
+                        first.path.display()
+                    ),
+                )),
+                None => files.push(file),
+            },
+            Err(e) => errors.extend(e),
+        }
+    }
+    Ok(if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(errors)
+    })
+}
+
+/// Every article a campaign file names must be in the directory or, not deleted, in the
+/// database.
+fn check_campaign_articles(set: &ContentSet, in_database: &HashSet<String>) -> Vec<ContentError> {
+    let in_dir: HashSet<&str> = set.articles.iter().map(|a| a.input.slug.as_str()).collect();
+    let mut errors = Vec::new();
+    for c in &set.campaigns {
+        for (slug, line) in &c.articles {
+            if !in_dir.contains(slug.as_str()) && !in_database.contains(slug) {
+                errors.push(ContentError::new(
+                    &c.path,
+                    *line,
+                    Some("articles"),
+                    format!("không có bài viết «{slug}»"),
+                ));
+            }
+        }
+    }
+    errors
 }
 
 /// Explicit slugs must be unique; derived ones step aside with `-2`, `-3`, …
@@ -209,12 +300,20 @@ pub fn check_ack_units(files: &[ArticleFile], known: &HashSet<String>) -> Vec<Co
 /// Imports a directory: validate everything, then write everything in one transaction.
 pub async fn import_dir(db: &Db, dir: &Path) -> Result<ImportReport, ImportError> {
     let set = load_dir(dir)?;
+    let mut errors = Vec::new();
     if set.site.is_none() {
         let known: HashSet<String> = units::all(db).await?.into_iter().map(|u| u.slug).collect();
-        let errors = check_ack_units(&set.articles, &known);
-        if !errors.is_empty() {
-            return Err(ImportError::Invalid(errors));
-        }
+        errors.extend(check_ack_units(&set.articles, &known));
+    }
+    if !set.campaigns.is_empty() {
+        let known: HashSet<String> = campaigns::live_article_slugs(db)
+            .await?
+            .into_iter()
+            .collect();
+        errors.extend(check_campaign_articles(&set, &known));
+    }
+    if !errors.is_empty() {
+        return Err(ImportError::Invalid(errors));
     }
     Ok(apply(db, &set, time::now()).await?)
 }
@@ -267,8 +366,48 @@ pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<Impo
             }
         }
     }
+    for file in &set.campaigns {
+        apply_campaign(&mut tx, file, &mut report, now).await?;
+    }
     tx.commit().await?;
     Ok(report)
+}
+
+/// Inserts or updates one campaign by slug (after the articles, which it names); leaves it
+/// alone when nothing changed.
+async fn apply_campaign(
+    tx: &mut Tx,
+    file: &CampaignFile,
+    report: &mut ImportReport,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let slug = file.fields.slug.to_string();
+    let wanted: Vec<String> = file.articles.iter().map(|(s, _)| s.clone()).collect();
+    let id = match campaigns::by_slug_tx(tx, &slug).await? {
+        Some(existing) => {
+            let same = existing.fields() == file.fields
+                && campaigns::article_slugs_tx(tx, existing.id).await? == wanted;
+            if same {
+                report.campaigns_unchanged.push(slug);
+                return Ok(());
+            }
+            campaigns::update(tx, existing.id, &file.fields, now).await?;
+            report.campaigns_updated.push(slug);
+            existing.id
+        }
+        None => {
+            report.campaigns_added.push(slug);
+            campaigns::insert(tx, &file.fields, now).await?
+        }
+    };
+    let mut ids = Vec::new();
+    for slug in &wanted {
+        // Checked to exist before the transaction began.
+        if let Some(article) = campaigns::live_article_id_tx(tx, slug).await? {
+            ids.push(article);
+        }
+    }
+    campaigns::set_articles(tx, id, &ids).await
 }
 
 /// Writes (or removes) an article's `[ack]`; the units were checked to exist.
@@ -391,10 +530,11 @@ impl ExportedAck {
 pub struct ExportReport {
     pub articles: usize,
     pub site: bool,
+    pub campaigns: usize,
 }
 
-/// Writes every article as `SLUG.md`, and `site.toml`, into `dir` (created if missing). Files of
-/// other names already there are left alone.
+/// Writes every article as `SLUG.md`, `site.toml` and every campaign as `campaigns/SLUG.toml`
+/// into `dir` (created if missing). Files of other names already there are left alone.
 pub async fn export_dir(db: &Db, dir: &Path) -> Result<ExportReport, ImportError> {
     std::fs::create_dir_all(dir).map_err(|e| ImportError::Io(dir.to_owned(), e))?;
     let mut report = ExportReport::default();
@@ -427,6 +567,17 @@ pub async fn export_dir(db: &Db, dir: &Path) -> Result<ExportReport, ImportError
         let text = format!("+++\n{front}+++\n\n{}\n", row.body);
         write_file(&dir.join(format!("{}.md", row.slug)), &text)?;
         report.articles += 1;
+    }
+    let all = campaigns::list(db).await?;
+    if !all.is_empty() {
+        let folder = dir.join(campaign_file::DIR_NAME);
+        std::fs::create_dir_all(&folder).map_err(|e| ImportError::Io(folder.clone(), e))?;
+        for c in all {
+            let slugs = campaigns::article_slugs_tx(&mut tx, c.id).await?;
+            let text = campaign_file::write(&c.fields(), &slugs);
+            write_file(&folder.join(format!("{}.toml", c.slug)), &text)?;
+            report.campaigns += 1;
+        }
     }
     tx.commit().await?;
     Ok(report)

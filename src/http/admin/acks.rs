@@ -16,7 +16,7 @@ use crate::db::audit;
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
 use crate::http::staff::acknowledge::{check_may_confirm, closed_message, with_version};
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::{percent, Layout, SiteView};
 use crate::time;
 
 pub fn router() -> Router<AppState> {
@@ -90,15 +90,6 @@ struct AcksView {
     form: FormState,
 }
 
-/// `66,7%`: one decimal, with the Vietnamese decimal comma.
-fn percent(part: usize, whole: usize) -> String {
-    if whole == 0 {
-        return "0%".to_owned();
-    }
-    let p = part as f64 * 100.0 / whole as f64;
-    format!("{p:.1}%").replace(".0%", "%").replace('.', ",")
-}
-
 async fn load(state: &AppState, id: i64) -> Result<AckArticle> {
     ack_status::article(&state.db, id)
         .await?
@@ -136,7 +127,7 @@ async fn render(
                 user_id: m.user_id,
                 name: m.name,
                 unit: m.unit,
-                days_overdue: time::days_overdue(ack.due_at, now),
+                days_overdue: crate::ack::days_overdue(ack.due_at, now),
             }),
         }
     }
@@ -168,8 +159,8 @@ async fn render(
         audience,
         confirmed_count: confirmed.len(),
         pending_count: pending.len(),
-        confirmed_percent: percent(confirmed.len(), audience),
-        pending_percent: percent(pending.len(), audience),
+        confirmed_percent: percent(confirmed.len() as i64, audience as i64),
+        pending_percent: percent(pending.len() as i64, audience as i64),
         confirmed,
         pending,
         citizens,

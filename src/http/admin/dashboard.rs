@@ -123,6 +123,9 @@ pub fn action_label(action: &str) -> &str {
         "evidence.export" => "Xuất bằng chứng xác nhận",
         "evidence.download" => "Tải tệp bằng chứng xác nhận",
         "citizen.delete" => "Xoá dữ liệu người dân",
+        "campaign.create" => "Tạo chiến dịch",
+        "campaign.update" => "Sửa chiến dịch",
+        "campaign.urge" => "Nhắc xác nhận (chiến dịch)",
         other => other,
     }
 }
