@@ -6,6 +6,7 @@
 //! (`=HYPERLINK(…)`) is shown as text, never run as a formula.
 
 pub mod acks;
+pub mod campaign;
 mod xlsx;
 
 use std::borrow::Cow;
@@ -47,13 +48,13 @@ impl Cell {
         t.map_or(Cell::Empty, Cell::Time)
     }
 
-    /// `part` of `whole` as a fraction; 0 when `whole` is 0.
+    /// `part` of `whole` as a fraction; empty when `whole` is 0 (no share to speak of).
     pub fn ratio(part: i64, whole: i64) -> Cell {
-        Cell::Percent(if whole == 0 {
-            0.0
+        if whole == 0 {
+            Cell::Empty
         } else {
-            part as f64 / whole as f64
-        })
+            Cell::Percent(part as f64 / whole as f64)
+        }
     }
 }
 

@@ -52,6 +52,7 @@ async fn download(
         target_type: "article",
         target_id: Some(ack.article_id),
         target_label: ack.title.clone(),
+        note: String::new(),
     };
     exports::deliver(&state, &ctx, file, &subject).await
 }

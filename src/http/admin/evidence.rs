@@ -194,6 +194,7 @@ async fn create(
         target_type: "article",
         target_id: Some(ack.article_id),
         target_label: ack.title.clone(),
+        note: String::new(),
     };
     let entry = exports::entry(&ctx, &subject, &file, &sha256)?;
     let now = time::now();
@@ -248,6 +249,7 @@ async fn download(
         target_type: "article",
         target_id: Some(id),
         target_label: ack.title,
+        note: String::new(),
     };
     exports::deliver(&state, &ctx, file, &subject).await
 }

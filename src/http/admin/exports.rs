@@ -20,6 +20,8 @@ pub struct Subject {
     pub target_type: &'static str,
     pub target_id: Option<i64>,
     pub target_label: String,
+    /// Said after the file's description (the scope of a campaign report, say); may be empty.
+    pub note: String,
 }
 
 /// `danh-sach.xlsx` → (`danh-sach`, Xlsx); None for an unknown extension.
@@ -52,7 +54,14 @@ pub fn entry(ctx: &Ctx, subject: &Subject, file: &File, sha256: &str) -> Result<
         target_type: subject.target_type,
         target_id: subject.target_id,
         target_label: subject.target_label.clone(),
-        detail: format!("{}: {} dòng, SHA-256 {sha256}", file.name, file.rows),
+        detail: if subject.note.is_empty() {
+            format!("{}: {} dòng, SHA-256 {sha256}", file.name, file.rows)
+        } else {
+            format!(
+                "{}: {} dòng, SHA-256 {sha256} ({})",
+                file.name, file.rows, subject.note
+            )
+        },
         ip: ctx.ip.clone(),
     })
 }
