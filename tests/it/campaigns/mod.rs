@@ -2,5 +2,8 @@
 //! with the per-article pages, the scope of unit heads, "Nhắc ngay", content files, the
 //! editor's form, the printable report and the public page.
 
+mod files;
 mod pages;
 mod rollup;
+mod scope;
+mod urge;
