@@ -44,7 +44,10 @@ pub fn overview(
         ("Lượt chưa xác nhận", Cell::Int(o.pending())),
         ("Lượt quá hạn", Cell::Int(o.overdue)),
         ("Lượt người dân xác nhận", Cell::Int(citizens)),
-        ("Chỉ tiêu người dân (lượt)", Cell::Int(campaign.citizen_target)),
+        (
+            "Chỉ tiêu người dân (lượt)",
+            Cell::Int(campaign.citizen_target),
+        ),
     ];
     for (label, value) in rows {
         sheet.push(vec![Cell::text(label), value]);
@@ -126,7 +129,11 @@ pub fn units(progress: &StaffProgress) -> Sheet {
             Cell::Int(f.confirmed),
             share(f),
             Cell::Int(f.target),
-            Cell::text(if f.reaches_target() { "Đạt" } else { "Chưa đạt" }),
+            Cell::text(if f.reaches_target() {
+                "Đạt"
+            } else {
+                "Chưa đạt"
+            }),
             Cell::Int(f.pending()),
             Cell::Int(f.overdue),
         ]

@@ -3,5 +3,6 @@
 //! demo-data generator.
 
 mod article;
+mod campaign;
 mod fixture;
 mod read;

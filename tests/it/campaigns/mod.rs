@@ -4,6 +4,6 @@
 
 mod files;
 mod pages;
-mod rollup;
+pub(crate) mod rollup;
 mod scope;
 mod urge;

@@ -1,30 +1,21 @@
-//! The fixture of the report tests: a three-level unit tree, three localities, one article that
-//! staff of `trung-tam` (with its sub-units) and citizens must confirm, people in and out of the
-//! audience, and readers of the events' ids and times.
+//! The fixture of the report tests (on top of `crate::fixtures`): one article that staff of
+//! `trung-tam` (with its sub-units) and citizens must confirm, and readers of events, versions,
+//! confirmation times and audit entries.
 
 use chrono::{DateTime, Duration, Utc};
-use loa::account::Role;
 use loa::params;
 
-use crate::helpers::{Browser, ContentDir, TestApp, TestDb, PASSWORD};
+use crate::fixtures::TREE_SITE;
+use crate::helpers::{ContentDir, TestApp, TestDb};
 
 pub const EDITOR_NAME: &str = "Biên Tập Viên";
 pub const HOSTILE: &str = "=HYPERLINK(\"http://x\")";
 
-/// Units: van-phong; trung-tam ⊃ phong-ky-thuat ⊃ nhom-mang (names chosen to sort alike under
-/// every collation). Article `quy-che`: staff of trung-tam and citizens, due three days ago.
+/// [`TREE_SITE`]'s units and localities; article `quy-che`: staff of trung-tam (with its
+/// sub-units) and citizens must confirm it, due three days ago.
 pub async fn spawn(db: TestDb) -> TestApp {
     let content = ContentDir::new();
-    content.raw(
-        "site.toml",
-        "name = \"Sở A\"\n\
-         localities = [\"Huyện Bù Đăng\", \"Thành phố Đồng Xoài\", \"Huyện Lộc Ninh\"]\n\
-         [[units]]\nslug = \"van-phong\"\nname = \"Văn phòng Sở\"\n\
-         [[units]]\nslug = \"trung-tam\"\nname = \"Trung tâm\"\n\
-         [[units]]\nslug = \"phong-ky-thuat\"\nname = \"Phòng Kỹ thuật\"\nparent = \"trung-tam\"\n\
-         [[units]]\nslug = \"nhom-mang\"\nname = \"Nhóm Mạng\"\nparent = \"phong-ky-thuat\"\n"
-            .as_bytes(),
-    );
+    content.raw("site.toml", TREE_SITE.as_bytes());
     let due = loa::time::to_rfc3339_vietnam(loa::time::now() - Duration::days(3));
     content.article(
         "quy-che.md",
@@ -35,30 +26,6 @@ pub async fn spawn(db: TestDb) -> TestApp {
         "Nội dung cần đọc.",
     );
     TestApp::spawn(db, content.path()).await
-}
-
-/// A signed-in account; returns the browser and its id.
-pub async fn person(
-    app: &TestApp,
-    email: &str,
-    name: &str,
-    role: Role,
-    unit: Option<&str>,
-    head: bool,
-) -> (Browser, i64) {
-    let id = app.create_user(email, name, role, unit, head).await;
-    let b = app.browser();
-    assert_eq!(b.sign_in(email, PASSWORD).await.status(), 303, "{email}");
-    (b, id)
-}
-
-pub async fn article_id(app: &TestApp, slug: &str) -> i64 {
-    app.state
-        .db
-        .pool()
-        .fetch_i64("select id from articles where slug = $1", params![slug])
-        .await
-        .unwrap()
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -138,4 +105,27 @@ pub async fn audited(app: &TestApp, action: &str, needle: &str) -> i64 {
         )
         .await
         .unwrap()
+}
+
+/// When `user` confirmed the article's current version (the first standing confirmation).
+pub async fn confirmed_at(app: &TestApp, article: i64, user: i64) -> DateTime<Utc> {
+    #[derive(sqlx::FromRow)]
+    struct At {
+        created_at: DateTime<Utc>,
+    }
+    let at: At = app
+        .state
+        .db
+        .pool()
+        .fetch_optional(
+            "select e.created_at from ack_events e join ack_settings s \
+             on s.article_id = e.article_id and s.current_version = e.version \
+             where e.article_id = $1 and e.user_id = $2 and e.kind = 'confirm' \
+             order by e.id limit 1",
+            params![article, user],
+        )
+        .await
+        .unwrap()
+        .expect("a confirmation");
+    at.created_at
 }
