@@ -6,3 +6,4 @@ mod article;
 mod campaign;
 mod fixture;
 mod read;
+mod seed_demo;
