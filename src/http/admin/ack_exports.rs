@@ -28,9 +28,7 @@ async fn download(
 ) -> Result<Response> {
     ctx.require(Role::Editor)?;
     let (table, format) = exports::split_file_name(&file).ok_or(AppError::NotFound)?;
-    let ack = ack_status::article(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let ack = super::acks::load(&state, id).await?;
     let (suffix, sheets) = match table {
         "xac-nhan" => {
             let statuses =

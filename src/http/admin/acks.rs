@@ -90,7 +90,8 @@ struct AcksView {
     form: FormState,
 }
 
-async fn load(state: &AppState, id: i64) -> Result<AckArticle> {
+/// The acknowledgment settings of the article of a URL, or 404 (also for the exports).
+pub(super) async fn load(state: &AppState, id: i64) -> Result<AckArticle> {
     ack_status::article(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::Role;
 use crate::app::AppState;
-use crate::db::ack_status::{self, AckArticle};
+use super::acks::load;
+use crate::db::ack_status::AckArticle;
 use crate::db::evidence::{self, ExportRow, NewExport};
 use crate::db::{ack_settings, audit};
 use crate::error::{AppError, Result};
@@ -90,12 +91,6 @@ struct EvidenceView {
     current: Option<ExportView>,
     exports: Vec<ExportView>,
     error: String,
-}
-
-async fn load(state: &AppState, id: i64) -> Result<AckArticle> {
-    ack_status::article(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)
 }
 
 async fn render(
