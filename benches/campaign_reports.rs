@@ -197,14 +197,18 @@ async fn run() -> anyhow::Result<()> {
 
     let page = format!("/admin/chien-dich/{}", demo::CAMPAIGN_SLUG);
     let (times, size) = time_get(&editor, &base, &page, 20).await?;
-    println!("dashboard, editor (whole agency, {} kB): {}", size / 1024, summary(times));
+    println!(
+        "dashboard, editor (whole agency, {} kB): {}",
+        size / 1024,
+        summary(times)
+    );
     let (times, size) = time_get(&head, &base, &page, 20).await?;
-    println!("dashboard, unit head ({} kB): {}", size / 1024, summary(times));
-    for (file, runs) in [
-        ("ma-tran.xlsx", 5),
-        ("ma-tran.csv", 5),
-        ("bao-cao.xlsx", 3),
-    ] {
+    println!(
+        "dashboard, unit head ({} kB): {}",
+        size / 1024,
+        summary(times)
+    );
+    for (file, runs) in [("ma-tran.xlsx", 5), ("ma-tran.csv", 5), ("bao-cao.xlsx", 3)] {
         let path = format!("/admin/chien-dich/{}/xuat/{file}", demo::CAMPAIGN_SLUG);
         let (times, size) = time_get(&editor, &base, &path, runs).await?;
         println!("export {file} ({} kB): {}", size / 1024, summary(times));

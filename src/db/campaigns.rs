@@ -16,7 +16,9 @@ use crate::campaign::CampaignFields;
 use crate::params;
 use crate::slug::Slug;
 
-pub use citizens::{citizens_by_day, citizens_by_locality, DayCount, LocalityCount, NO_LOCALITY};
+pub use citizens::{
+    arrange, citizens_by_day, citizens_by_locality, DayCount, LocalityCount, NO_LOCALITY,
+};
 pub use progress::{
     matrix, pending, pending_people, person, staff_progress, ArticleProgress, Cell, Figures,
     Matrix, MatrixRow, PendingItem, PendingPerson, StaffProgress, UnitProgress, NO_UNIT,

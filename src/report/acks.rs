@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::{Cell, Sheet};
 use crate::db::ack_settings::VersionRow;
 use crate::db::ack_status::{AckArticle, CitizenCount, Status};
+use crate::db::campaigns::{self, LocalityCount};
 use crate::db::citizens::LocalityRow;
 use crate::db::evidence::Event;
 
@@ -59,33 +60,14 @@ pub fn confirmations(ack: &AckArticle, statuses: &[Status], now: DateTime<Utc>) 
     sheet
 }
 
-/// Citizens' confirmations per locality (every locality of the site, in its order, then any the
-/// site no longer lists, then those given none), with the share of each and a total; and, as a
-/// second table, per day and locality.
-pub fn citizens(counts: &[CitizenCount], localities: &[LocalityRow]) -> Vec<Sheet> {
-    let mut per_slug: HashMap<&str, i64> = HashMap::new();
+/// Citizens' confirmations per locality (in the order of `campaigns::arrange`, as the campaign
+/// reports), with the share of each and a total; and, as a second table, per day and locality.
+pub fn citizens(counts: &[CitizenCount], localities: Vec<LocalityRow>) -> Vec<Sheet> {
+    let mut per_slug: HashMap<String, i64> = HashMap::new();
     for c in counts {
-        *per_slug.entry(c.locality.as_str()).or_default() += c.confirmations;
+        *per_slug.entry(c.locality.clone()).or_default() += c.confirmations;
     }
-    let total: i64 = per_slug.values().sum();
-    let mut rows: Vec<(String, i64)> = localities
-        .iter()
-        .map(|l| {
-            (
-                l.name.clone(),
-                per_slug.remove(l.slug.as_str()).unwrap_or(0),
-            )
-        })
-        .collect();
-    let none = per_slug.remove("");
-    let mut gone: Vec<_> = per_slug.into_iter().collect();
-    gone.sort();
-    rows.extend(gone.into_iter().map(|(slug, n)| (slug.to_owned(), n)));
-    if let Some(n) = none {
-        rows.push(("Không ghi địa bàn".to_owned(), n));
-    }
-    rows.push(("Tổng cộng".to_owned(), total));
-    let mut by_locality = locality_sheet(&rows, total);
+    let mut by_locality = locality_sheet(&campaigns::arrange(localities, per_slug));
     by_locality.name = "Theo địa bàn".to_owned();
 
     let mut by_day = Sheet::new("Theo ngày", &["Ngày", "Địa bàn", "Số xác nhận"]);
@@ -93,8 +75,7 @@ pub fn citizens(counts: &[CitizenCount], localities: &[LocalityRow]) -> Vec<Shee
     days.sort_by(|a, b| a.day.cmp(&b.day));
     for c in days {
         by_day.push(vec![
-            NaiveDate::parse_from_str(&c.day, "%Y-%m-%d")
-                .map_or_else(|_| Cell::text(&c.day), Cell::Date),
+            day_cell(&c.day),
             Cell::text(c.locality_label()),
             Cell::Int(c.confirmations),
         ]);
@@ -102,16 +83,27 @@ pub fn citizens(counts: &[CitizenCount], localities: &[LocalityRow]) -> Vec<Shee
     vec![by_locality, by_day]
 }
 
-/// `Địa bàn | Số xác nhận | Tỷ lệ` from labelled counts (the share is of `total`).
-pub fn locality_sheet(rows: &[(String, i64)], total: i64) -> Sheet {
+/// A stored `yyyy-mm-dd` as a date cell (as text if it is not one).
+pub fn day_cell(day: &str) -> Cell {
+    NaiveDate::parse_from_str(day, "%Y-%m-%d").map_or_else(|_| Cell::text(day), Cell::Date)
+}
+
+/// `Địa bàn | Số xác nhận | Tỷ lệ` per locality, each with its share of the whole, then the total.
+pub fn locality_sheet(rows: &[LocalityCount]) -> Sheet {
+    let total: i64 = rows.iter().map(|l| l.confirmations).sum();
     let mut sheet = Sheet::new("Người dân", &["Địa bàn", "Số xác nhận", "Tỷ lệ"]);
-    for (label, n) in rows {
+    for l in rows {
         sheet.push(vec![
-            Cell::text(label),
-            Cell::Int(*n),
-            Cell::ratio(*n, total),
+            Cell::text(&l.name),
+            Cell::Int(l.confirmations),
+            Cell::ratio(l.confirmations, total),
         ]);
     }
+    sheet.push(vec![
+        Cell::text("Tổng cộng"),
+        Cell::Int(total),
+        Cell::ratio(total, total),
+    ]);
     sheet
 }
 

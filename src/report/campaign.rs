@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
-use super::acks::{locality_sheet, status_label};
+use super::acks::{day_cell, locality_sheet, status_label};
 use super::{Cell, Sheet};
 use crate::db::campaigns::{
     self, CampaignRow, DayCount, Figures, LocalityCount, Matrix, PendingItem, StaffProgress,
@@ -249,21 +249,11 @@ pub fn matrix(m: &Matrix) -> Sheet {
 
 /// Citizens' confirmations by locality (with shares and a total) and by day.
 pub fn citizens(localities: &[LocalityCount], days: &[DayCount]) -> Vec<Sheet> {
-    let total: i64 = localities.iter().map(|l| l.confirmations).sum();
-    let mut rows: Vec<(String, i64)> = localities
-        .iter()
-        .map(|l| (l.name.clone(), l.confirmations))
-        .collect();
-    rows.push(("Tổng cộng".to_owned(), total));
-    let mut by_locality = locality_sheet(&rows, total);
+    let mut by_locality = locality_sheet(localities);
     by_locality.name = "Người dân theo địa bàn".to_owned();
     let mut by_day = Sheet::new("Người dân theo ngày", &["Ngày", "Số xác nhận"]);
     for d in days {
-        by_day.push(vec![
-            NaiveDate::parse_from_str(&d.day, "%Y-%m-%d")
-                .map_or_else(|_| Cell::text(&d.day), Cell::Date),
-            Cell::Int(d.confirmations),
-        ]);
+        by_day.push(vec![day_cell(&d.day), Cell::Int(d.confirmations)]);
     }
     vec![by_locality, by_day]
 }

@@ -39,7 +39,7 @@ async fn download(
         "nguoi-dan" => {
             let counts = ack_status::citizen_counts(&state.db, ack.article_id).await?;
             let localities = citizens::localities(&state.db).await?;
-            ("nguoi-dan", report::acks::citizens(&counts, &localities))
+            ("nguoi-dan", report::acks::citizens(&counts, localities))
         }
         _ => return Err(AppError::NotFound),
     };

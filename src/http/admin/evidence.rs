@@ -10,9 +10,9 @@ use axum::routing::get;
 use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
 
+use super::acks::load;
 use crate::account::Role;
 use crate::app::AppState;
-use super::acks::load;
 use crate::db::ack_status::AckArticle;
 use crate::db::evidence::{self, ExportRow, NewExport};
 use crate::db::{ack_settings, audit};
