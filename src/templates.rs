@@ -117,6 +117,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/admin/article_acks.html"),
     ),
     (
+        "admin/ack_evidence.html",
+        include_str!("../templates/admin/ack_evidence.html"),
+    ),
+    (
         "confirm_citizen.html",
         include_str!("../templates/confirm_citizen.html"),
     ),

@@ -341,6 +341,24 @@ fn cases(f: &Fixture) -> Vec<Case> {
             format!("/admin/bai-viet/{}/xac-nhan", id("khac-luu")),
             Need::Editor,
         ),
+        get(
+            format!(
+                "/admin/bai-viet/{}/xac-nhan/xuat/xac-nhan.csv",
+                id("khac-luu")
+            ),
+            Need::Editor,
+        ),
+        get(
+            format!(
+                "/admin/bai-viet/{}/xac-nhan/xuat/nguoi-dan.xlsx",
+                id("khac-luu")
+            ),
+            Need::Editor,
+        ),
+        get(
+            format!("/admin/bai-viet/{}/xac-nhan/bang-chung", id("khac-luu")),
+            Need::Editor,
+        ),
         get("/admin/nhac-nho".into(), Need::Editor),
         // Posters and the places they hang in.
         get(
@@ -405,6 +423,11 @@ fn cases(f: &Fixture) -> Vec<Case> {
             format!("/admin/bai-viet/{}/khoi-phuc", id("da-xoa")),
             form(&[]),
             Need::Admin,
+        ),
+        post(
+            format!("/admin/bai-viet/{}/xac-nhan/bang-chung", id("khac-luu")),
+            form(&[("dinh_dang", "csv")]),
+            Need::Editor,
         ),
         post(
             format!("/admin/bai-viet/{}/lien-ket-xem-truoc", id("xem-truoc")),

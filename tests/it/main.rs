@@ -24,6 +24,7 @@ mod markdown;
 mod ops;
 mod posters;
 mod public_site;
+mod reports;
 mod scheduler;
 mod search;
 mod sharing;

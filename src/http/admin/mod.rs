@@ -6,6 +6,7 @@
 //! their own unit's there, so that tree has its own extractor (`campaigns::Viewer`, asking
 //! `policy::may`) instead of the writer layer.
 
+mod ack_exports;
 mod acks;
 mod articles;
 mod audit_log;
@@ -13,6 +14,8 @@ mod calendar;
 mod campaigns;
 mod citizens;
 mod dashboard;
+mod evidence;
+pub mod exports;
 mod jobs;
 mod media;
 mod people;
@@ -45,6 +48,8 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(articles::router())
         .merge(acks::router())
+        .merge(ack_exports::router())
+        .merge(evidence::router())
         .merge(revisions::router())
         .merge(media::router())
         .merge(calendar::router())
