@@ -113,10 +113,18 @@ pub async fn in_audience(db: &Db, article_id: i64, user_id: i64) -> Result<bool,
         > 0)
 }
 
-/// A confirm event (`e`) no revoke event names. Shared with `db::campaigns::progress`, which
-/// applies the same audience and confirmation rules to every article of a campaign at once.
-pub(crate) const STANDING: &str = "e.kind = 'confirm' and not exists \
+/// A confirm event (`e`) no revoke event names, of any round: what a person's history shows.
+pub(crate) const VALID: &str = "e.kind = 'confirm' and not exists \
     (select 1 from ack_events r where r.kind = 'revoke' and r.revokes_id = e.id)";
+
+/// A valid confirmation (`e`) that counts now: of the article's current round and not lapsed
+/// under an N-day rule. Both checks are primary-key lookups (`ack_settings`, `ack_lapses`), so
+/// the status queries stay indexed. Shared with `db::campaigns::progress`, which applies the
+/// same audience and confirmation rules to every article of a campaign at once.
+pub(crate) const STANDING: &str = "e.kind = 'confirm' and not exists \
+    (select 1 from ack_events r where r.kind = 'revoke' and r.revokes_id = e.id) \
+    and e.round = (select cr.current_round from ack_settings cr where cr.article_id = e.article_id) \
+    and not exists (select 1 from ack_lapses l where l.event_id = e.id)";
 
 /// A standing staff confirmation, with who recorded it.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -126,6 +134,8 @@ pub struct Confirmation {
     pub name: String,
     pub unit: String,
     pub version: i64,
+    /// The renewal round it belongs to (1 unless fixed-date renewals opened others).
+    pub round: i64,
     pub text_hash: String,
     pub created_at: DateTime<Utc>,
     pub actor_id: Option<i64>,
@@ -134,7 +144,7 @@ pub struct Confirmation {
 }
 
 const CONFIRMATIONS: &str = "select e.id as event_id, e.user_id, u.name, \
-    coalesce(un.name, '') as unit, e.version, e.text_hash, e.created_at, e.actor_id, \
+    coalesce(un.name, '') as unit, e.version, e.round, e.text_hash, e.created_at, e.actor_id, \
     act.name as actor_name, e.note \
     from ack_events e join users u on u.id = e.user_id \
     left join units un on un.id = u.unit_id \
@@ -155,18 +165,35 @@ pub async fn confirmations(
         .await
 }
 
-/// One person's latest standing confirmation of the article, of any version.
+/// One person's latest valid confirmation of the article, of any version or round (it may no
+/// longer count: see [`STANDING`]).
 pub async fn latest_of(
     db: &Db,
     article_id: i64,
     user_id: i64,
 ) -> Result<Option<Confirmation>, DbError> {
     let sql = format!(
-        "{CONFIRMATIONS} where e.article_id = $1 and e.user_id = $2 and {STANDING} \
-         order by e.version desc, e.id desc limit 1"
+        "{CONFIRMATIONS} where e.article_id = $1 and e.user_id = $2 and {VALID} \
+         order by e.version desc, e.round desc, e.id desc limit 1"
     );
     db.pool()
         .fetch_optional(&sql, params![article_id, user_id])
+        .await
+}
+
+/// Every valid confirmation one person gave of the article, in every version and round, newest
+/// first: their history, and the evidence that earlier rounds were confirmed.
+pub async fn history_of(
+    db: &Db,
+    article_id: i64,
+    user_id: i64,
+) -> Result<Vec<Confirmation>, DbError> {
+    let sql = format!(
+        "{CONFIRMATIONS} where e.article_id = $1 and e.user_id = $2 and {VALID} \
+         order by e.id desc"
+    );
+    db.pool()
+        .fetch_all(&sql, params![article_id, user_id])
         .await
 }
 
@@ -206,10 +233,11 @@ pub async fn record_confirm(
 ) -> Result<bool, DbError> {
     let sql = format!(
         "insert into ack_events (article_id, version, kind, user_id, text_hash, actor_id, note, \
-         seq, ip, created_at) \
+         seq, ip, created_at, round) \
          select $1, $2, 'confirm', $3, $4, $5, $6, \
          (select count(*) from ack_events c where c.article_id = $1 and c.version = $2 \
-          and c.user_id = $3 and c.kind = 'confirm'), $7, $8 \
+          and c.user_id = $3 and c.kind = 'confirm'), $7, $8, \
+         (select s.current_round from ack_settings s where s.article_id = $1) \
          where not exists (select 1 from ack_events e where e.article_id = $1 \
           and e.version = $2 and e.user_id = $3 and {STANDING}) \
          on conflict do nothing"
@@ -245,8 +273,9 @@ pub async fn revoke(
 ) -> Result<bool, DbError> {
     let sql = format!(
         "insert into ack_events (article_id, version, kind, user_id, text_hash, actor_id, \
-         revokes_id, reason, ip, created_at) \
-         select e.article_id, e.version, 'revoke', e.user_id, e.text_hash, $3, e.id, $4, $5, $6 \
+         revokes_id, reason, ip, created_at, round) \
+         select e.article_id, e.version, 'revoke', e.user_id, e.text_hash, $3, e.id, $4, $5, $6, \
+         e.round \
          from ack_events e where e.id = $2 and e.article_id = $1 and e.user_id is not null \
          and {STANDING}"
     );

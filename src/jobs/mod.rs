@@ -10,6 +10,7 @@
 pub mod citizen_purge;
 pub mod publication;
 pub mod reminders;
+pub mod renewal;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -79,6 +80,7 @@ pub fn registry(config: &Config) -> Vec<JobSpec> {
         },
         reminders::spec(config),
         citizen_purge::spec(),
+        renewal::spec(),
     ]
 }
 
