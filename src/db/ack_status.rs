@@ -25,6 +25,9 @@ pub struct AckArticle {
     pub due_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
     pub current_version: i64,
+    /// The renewal round people confirm now, and the N-day rule if any (issue 17).
+    pub current_round: i64,
+    pub renew_every_days: Option<i64>,
     /// The statement of the current version as stored with it (the settings' when no row yet).
     pub statement: String,
     /// None when the version row is missing: then nothing can be confirmed.
@@ -61,7 +64,7 @@ impl AckArticle {
 }
 
 const ARTICLE: &str = "select a.id as article_id, a.slug, a.title, a.status, s.staff_all, \
-    s.citizens, s.due_at, s.closes_at, s.current_version, \
+    s.citizens, s.due_at, s.closes_at, s.current_version, s.current_round, s.renew_every_days, \
     coalesce(v.statement, s.statement) as statement, v.text_hash, v.reason \
     from ack_settings s join articles a on a.id = s.article_id \
     left join ack_versions v on v.article_id = s.article_id and v.version = s.current_version \
@@ -195,6 +198,12 @@ pub async fn history_of(
     db.pool()
         .fetch_all(&sql, params![article_id, user_id])
         .await
+}
+
+/// Whether this confirmation counts now (see [`STANDING`]).
+pub async fn is_standing(db: &Db, event_id: i64) -> Result<bool, DbError> {
+    let sql = format!("select count(*) from ack_events e where e.id = $1 and {STANDING}");
+    Ok(db.pool().fetch_i64(&sql, params![event_id]).await? > 0)
 }
 
 /// One event, for the admin's revoke form.
