@@ -40,6 +40,9 @@ pub struct StaffAckBox {
     pub reason: String,
     /// For `renew`: "cần xác nhận lại cho năm 2019", or why the confirmation lapsed.
     pub renewal: String,
+    /// Every confirmation this person gave of the article, newest first, with its version,
+    /// round and the start of the text hash it confirmed (nothing is rewritten by a renewal).
+    pub history: Vec<HistoryView>,
     pub statement: String,
     pub version: i64,
     pub due: String,
@@ -79,6 +82,7 @@ pub async fn status_box(
             confirmed_version: 0,
             reason: String::new(),
             renewal: String::new(),
+            history: Vec::new(),
             statement: ack.statement.clone(),
             version: ack.current_version,
             due: ack.due_at.map(time::format_datetime).unwrap_or_default(),
@@ -114,6 +118,11 @@ pub async fn status_box(
         confirmed_version,
         reason: ack.reason.clone().unwrap_or_default(),
         renewal: renewal.unwrap_or_default(),
+        history: ack_status::history_of(&state.db, article_id, user.id)
+            .await?
+            .iter()
+            .map(HistoryView::new)
+            .collect(),
         statement: ack.statement.clone(),
         version: ack.current_version,
         due: ack.due_at.map(time::format_datetime).unwrap_or_default(),
@@ -123,6 +132,27 @@ pub async fn status_box(
         action: format!("/bai-viet/{}/xac-nhan", ack.slug),
         admin_href,
     }))
+}
+
+/// One earlier confirmation in the article's box.
+#[derive(Clone, Debug, Serialize)]
+pub struct HistoryView {
+    pub at: String,
+    pub version: i64,
+    pub round: i64,
+    /// The first 12 hex digits of the text hash, enough to compare with the evidence.
+    pub hash: String,
+}
+
+impl HistoryView {
+    fn new(c: &ack_status::Confirmation) -> HistoryView {
+        HistoryView {
+            at: time::format_datetime(c.created_at),
+            version: c.version,
+            round: c.round,
+            hash: c.text_hash.chars().take(12).collect(),
+        }
+    }
 }
 
 /// Why a person's confirmation of the current version no longer counts, in their words: a new
