@@ -25,6 +25,9 @@ pub enum Action {
     Urge,
     /// Download a report of the target (CSV, Excel).
     Export,
+    /// Set who must acknowledge an article, until when, and its renewal rule (the editor's
+    /// `[ack]` fields).
+    EditAcks,
 }
 
 /// What an action is about.
@@ -42,7 +45,7 @@ pub enum Target<'a> {
 pub fn may(user: &CurrentUser, action: Action, target: Target) -> bool {
     let editor = user.role >= Role::Editor;
     match action {
-        Action::EditCampaigns => editor,
+        Action::EditCampaigns | Action::EditAcks => editor,
         Action::ListCampaigns => editor || heads_a_unit(user).is_some(),
         Action::ViewProgress | Action::Urge | Action::Export => {
             editor
@@ -102,6 +105,7 @@ mod tests {
                 Action::ViewProgress,
                 Action::Urge,
                 Action::Export,
+                Action::EditAcks,
             ] {
                 for target in [Target::Agency, Target::Unit(UNIT_1), Target::Unit(UNIT_3)] {
                     assert!(may(&u, action, target), "{role:?} {action:?} {target:?}");
@@ -131,6 +135,7 @@ mod tests {
             assert!(may(&head, Action::ListCampaigns, Target::Agency));
             assert!(!may(&head, Action::EditCampaigns, Target::Agency));
             assert!(!may(&head, Action::EditCampaigns, Target::Unit(UNIT_2)));
+            assert!(!may(&head, Action::EditAcks, Target::Agency));
             assert_eq!(campaign_scope(&head), Some(Scope::Unit(2)));
         }
     }
@@ -150,6 +155,7 @@ mod tests {
                 Action::ViewProgress,
                 Action::Urge,
                 Action::Export,
+                Action::EditAcks,
             ] {
                 for target in [Target::Agency, Target::Unit(UNIT_2), Target::Unit(UNIT_3)] {
                     assert!(!may(&u, action, target), "{u:?} {action:?} {target:?}");

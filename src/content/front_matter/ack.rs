@@ -251,4 +251,41 @@ mod tests {
         let t = parse_time("2018-09-15T08:00:00+07:00").unwrap();
         assert_eq!(format_time(t), "2018-09-15T08:00:00+07:00");
     }
+
+    fn ack_of(toml: &str) -> Result<AckSettings, Vec<ContentError>> {
+        let file = format!("+++\ntitle = \"A\"\n[ack]\nstaff = \"all\"\n{toml}\n+++\nx");
+        super::super::parse(std::path::Path::new("content/x.md"), file.as_bytes()).map(|f| f.ack.expect("an [ack]").settings)
+    }
+
+    #[test]
+    fn renewal_rules_are_read() {
+        assert_eq!(ack_of("").unwrap().renewal, Renewal::None);
+        assert_eq!(
+            ack_of("renew_every_days = 365").unwrap().renewal,
+            Renewal::EveryDays(365)
+        );
+        assert_eq!(
+            ack_of("renew_on = [\"09-01\", \"03-15\"]\nrenew_due_days = 14")
+                .unwrap()
+                .renewal,
+            Renewal::OnDates {
+                dates: vec![(3, 15), (9, 1)],
+                due_days: Some(14)
+            }
+        );
+    }
+
+    #[test]
+    fn bad_renewal_rules_name_their_line() {
+        let first = |t: &str| ack_of(t).unwrap_err().remove(0);
+        let e = first("renew_on = [\"13-40\"]");
+        assert_eq!((e.line, e.field.as_deref()), (5, Some("ack.renew_on")));
+        assert!(e.message.contains("13-40"), "{}", e.message);
+        let e = first("citizens = true\nrenew_every_days = 0");
+        assert_eq!((e.line, e.field.as_deref()), (6, Some("ack.renew_every_days")));
+        let e = first("renew_every_days = 30\nrenew_on = [\"09-01\"]");
+        assert_eq!((e.line, e.field.as_deref()), (6, Some("ack.renew_on")));
+        let e = first("renew_due_days = 14");
+        assert_eq!(e.field.as_deref(), Some("ack.renew_due_days"));
+    }
 }

@@ -16,6 +16,7 @@ use crate::ack::{
 use crate::content::front_matter::{format_ack_time, parse_ack_time};
 use crate::db::{ack_settings, units, Db, DbError, Tx};
 use crate::http::auth::CurrentUser;
+use crate::policy::{self, Action, Target};
 use crate::time;
 
 /// The name of a unit's checkbox: forms carry no lists, so each unit has its own name.
@@ -153,7 +154,7 @@ pub async fn plan(
     article_id: Option<i64>,
     form: &AckForm,
 ) -> Result<Result<AckPlan, AckErrors>, DbError> {
-    if !user.role.can_publish() || !form.sent() {
+    if !policy::may(user, Action::EditAcks, Target::Agency) || !form.sent() {
         return Ok(Ok(AckPlan::default()));
     }
     let mut errors = AckErrors::default();
@@ -373,7 +374,7 @@ pub async fn view(
     article_id: Option<i64>,
     form: &mut AckForm,
 ) -> Result<Option<AckView>, DbError> {
-    if !user.role.can_publish() {
+    if !policy::may(user, Action::EditAcks, Target::Agency) {
         return Ok(None);
     }
     let stored = match article_id {
