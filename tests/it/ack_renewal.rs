@@ -58,12 +58,18 @@ async fn a_fixed_date_opens_a_new_round_and_keeps_the_first(db: TestDb) {
     assert_eq!(header_count(&b).await, 0);
 
     // Before the date nothing opens; on it, round 2 opens once with its own due date.
-    assert_eq!(renewal::run(db, vn(2019, 8, 31, 23)).await.unwrap().opened, []);
+    assert_eq!(
+        renewal::run(db, vn(2019, 8, 31, 23)).await.unwrap().opened,
+        []
+    );
     assert_eq!(
         renewal::run(db, vn(2019, 9, 1, 0)).await.unwrap().opened,
         [(id, 2)]
     );
-    assert_eq!(renewal::run(db, vn(2019, 9, 1, 1)).await.unwrap().opened, []);
+    assert_eq!(
+        renewal::run(db, vn(2019, 9, 1, 1)).await.unwrap().opened,
+        []
+    );
     let s = ack_settings::settings(db, id).await.unwrap().unwrap();
     assert_eq!(s.current_round, 2);
     assert_eq!(
@@ -91,7 +97,11 @@ async fn a_fixed_date_opens_a_new_round_and_keeps_the_first(db: TestDb) {
     let page = b.page("/bai-viet/quy-che", 200).await;
     assert_eq!(count(&page, ".ack-history li"), 2);
     let history = ack_status::history_of(db, id, user_id).await.unwrap();
-    let hash = text_hash(&confirmed_text("Quy chế quy-che", "Nội dung cần đọc.", STATEMENT));
+    let hash = text_hash(&confirmed_text(
+        "Quy chế quy-che",
+        "Nội dung cần đọc.",
+        STATEMENT,
+    ));
     let rounds: Vec<(i64, i64, &str)> = history
         .iter()
         .map(|c| (c.round, c.version, c.text_hash.as_str()))
@@ -116,10 +126,7 @@ async fn two_instances_open_a_round_once(db: TestDb) {
     let id = yearly(&app).await;
     let at = vn(2019, 9, 1, 0);
     for _ in 0..3 {
-        let (a, b) = tokio::join!(
-            renewal::run(&app.state.db, at),
-            renewal::run(&other, at)
-        );
+        let (a, b) = tokio::join!(renewal::run(&app.state.db, at), renewal::run(&other, at));
         let opened = a.unwrap().opened.len() + b.unwrap().opened.len();
         assert!(opened <= 1);
     }
@@ -177,12 +184,18 @@ async fn n_day_renewal_counts_from_each_persons_confirmation(db: TestDb) {
     );
     assert_eq!(header_count(&early).await, 0);
     assert_eq!(
-        ack_status::history_of(db, id, early_id).await.unwrap().len(),
+        ack_status::history_of(db, id, early_id)
+            .await
+            .unwrap()
+            .len(),
         2
     );
     // 356 days on, only the second person's year is over.
     assert_eq!(
-        renewal::run(db, now + Duration::days(356)).await.unwrap().lapsed,
+        renewal::run(db, now + Duration::days(356))
+            .await
+            .unwrap()
+            .lapsed,
         1
     );
     assert_eq!(header_count(&early).await, 0);

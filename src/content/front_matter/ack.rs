@@ -172,7 +172,11 @@ fn renewal(at: &Located, raw: &RawAck, errors: &mut Vec<ContentError>) -> Renewa
     let Some(on) = &raw.renew_on else {
         if let Some(d) = &raw.renew_due_days {
             let line = at.line_of(d.span().start);
-            errors.push(at.error(line, "ack.renew_due_days", "renew_due_days chỉ dùng cùng renew_on"));
+            errors.push(at.error(
+                line,
+                "ack.renew_due_days",
+                "renew_due_days chỉ dùng cùng renew_on",
+            ));
         }
         return every.map_or(Renewal::None, Renewal::EveryDays);
     };
@@ -254,7 +258,8 @@ mod tests {
 
     fn ack_of(toml: &str) -> Result<AckSettings, Vec<ContentError>> {
         let file = format!("+++\ntitle = \"A\"\n[ack]\nstaff = \"all\"\n{toml}\n+++\nx");
-        super::super::parse(std::path::Path::new("content/x.md"), file.as_bytes()).map(|f| f.ack.expect("an [ack]").settings)
+        super::super::parse(std::path::Path::new("content/x.md"), file.as_bytes())
+            .map(|f| f.ack.expect("an [ack]").settings)
     }
 
     #[test]
@@ -282,7 +287,10 @@ mod tests {
         assert_eq!((e.line, e.field.as_deref()), (5, Some("ack.renew_on")));
         assert!(e.message.contains("13-40"), "{}", e.message);
         let e = first("citizens = true\nrenew_every_days = 0");
-        assert_eq!((e.line, e.field.as_deref()), (6, Some("ack.renew_every_days")));
+        assert_eq!(
+            (e.line, e.field.as_deref()),
+            (6, Some("ack.renew_every_days"))
+        );
         let e = first("renew_every_days = 30\nrenew_on = [\"09-01\"]");
         assert_eq!((e.line, e.field.as_deref()), (6, Some("ack.renew_on")));
         let e = first("renew_due_days = 14");

@@ -14,9 +14,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::app::AppState;
-use crate::db::{ack_rounds, ack_settings, Db, DbError};
 use crate::db::ack_status::{self, AckArticle, Closed, NewConfirm};
 use crate::db::articles;
+use crate::db::{ack_rounds, ack_settings, Db, DbError};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
 use crate::http::views::{Layout, SiteView};

@@ -93,7 +93,10 @@ impl AckForm {
                 Renewal::OnDates { .. } => "dates",
             }
             .to_owned(),
-            ack_renew_every_days: s.renew_every_days.map(|n| n.to_string()).unwrap_or_default(),
+            ack_renew_every_days: s
+                .renew_every_days
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
             ack_renew_on: s.renew_on.replace(',', ", "),
             ack_renew_due_days: s.renew_due_days.map(|n| n.to_string()).unwrap_or_default(),
             ack_change: "minor".to_owned(),
@@ -133,8 +136,8 @@ impl AckErrors {
             &self.renew,
             &self.reason,
         ]
-            .iter()
-            .any(|e| e.is_some())
+        .iter()
+        .any(|e| e.is_some())
     }
 }
 
@@ -258,7 +261,12 @@ fn renewal(form: &AckForm, slot: &mut Option<String>) -> Renewal {
         },
         "dates" => {
             let mut dates = Vec::new();
-            for part in form.ack_renew_on.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            for part in form
+                .ack_renew_on
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+            {
                 match parse_month_day(part) {
                     Some(d) if !dates.contains(&d) => dates.push(d),
                     Some(_) => {}
@@ -271,7 +279,8 @@ fn renewal(form: &AckForm, slot: &mut Option<String>) -> Renewal {
                 }
             }
             if dates.is_empty() {
-                *slot = Some("Hãy ghi ít nhất một ngày gia hạn (tháng-ngày, ví dụ 09-01).".to_owned());
+                *slot =
+                    Some("Hãy ghi ít nhất một ngày gia hạn (tháng-ngày, ví dụ 09-01).".to_owned());
                 return Renewal::None;
             }
             dates.sort_unstable();
