@@ -175,13 +175,7 @@ pub async fn latest_of(
     article_id: i64,
     user_id: i64,
 ) -> Result<Option<Confirmation>, DbError> {
-    let sql = format!(
-        "{CONFIRMATIONS} where e.article_id = $1 and e.user_id = $2 and {VALID} \
-         order by e.version desc, e.round desc, e.id desc limit 1"
-    );
-    db.pool()
-        .fetch_optional(&sql, params![article_id, user_id])
-        .await
+    Ok(history_of(db, article_id, user_id).await?.into_iter().next())
 }
 
 /// Every valid confirmation one person gave of the article, in every version and round, newest
