@@ -147,3 +147,26 @@ pub async fn lapse_due(db: &Db, now: DateTime<Utc>) -> Result<u64, DbError> {
     }
     Ok(lapsed)
 }
+
+/// Staff confirmations of one version per round (revoked ones left out), oldest round first:
+/// the earlier rounds beside the current one on the article's page.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct RoundCount {
+    pub round: i64,
+    pub opens_on: Option<String>,
+    pub confirmations: i64,
+}
+
+pub async fn counts(db: &Db, article_id: i64, version: i64) -> Result<Vec<RoundCount>, DbError> {
+    let sql = format!(
+        "select e.round, r.opens_on, count(distinct e.user_id) as confirmations \
+         from ack_events e left join ack_rounds r on r.article_id = e.article_id \
+         and r.round = e.round \
+         where e.article_id = $1 and e.version = $2 and e.user_id is not null and {VALID} \
+         group by e.round, r.opens_on order by e.round",
+        VALID = super::ack_status::VALID
+    );
+    db.pool()
+        .fetch_all(&sql, params![article_id, version])
+        .await
+}

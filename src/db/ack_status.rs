@@ -175,7 +175,10 @@ pub async fn latest_of(
     article_id: i64,
     user_id: i64,
 ) -> Result<Option<Confirmation>, DbError> {
-    Ok(history_of(db, article_id, user_id).await?.into_iter().next())
+    Ok(history_of(db, article_id, user_id)
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// Every valid confirmation one person gave of the article, in every version and round, newest

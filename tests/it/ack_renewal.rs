@@ -110,6 +110,16 @@ async fn a_fixed_date_opens_a_new_round_and_keeps_the_first(db: TestDb) {
     let standing = ack_status::confirmations(db, id, 1).await.unwrap();
     assert_eq!(standing.len(), 1);
     assert_eq!(standing[0].round, 2);
+    // The editor's page shows the rounds side by side.
+    let (editor, _) = sign_in(&app, Role::Editor, "Biên Tập").await;
+    let page = editor
+        .page(&format!("/admin/bai-viet/{id}/xac-nhan"), 200)
+        .await;
+    assert_eq!(
+        texts(&page, ".ack-rounds tbody th"),
+        ["Đợt 1", "Đợt 2 (năm 2019) — đợt hiện tại"]
+    );
+    assert_eq!(texts(&page, ".ack-rounds tbody td"), ["1", "1"]);
 
     // After a year of downtime the latest missed date opens (late), not every missed one.
     let r = renewal::run(db, vn(2021, 10, 3, 9)).await.unwrap();

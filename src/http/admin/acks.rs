@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::account::Role;
 use crate::app::AppState;
 use crate::db::ack_status::{self, AckArticle, NewConfirm};
-use crate::db::audit;
+use crate::db::{ack_rounds, audit};
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
 use crate::http::staff::acknowledge::{check_may_confirm, closed_message, with_version};
@@ -89,7 +89,16 @@ struct AcksView {
     pending: Vec<PendingRow>,
     citizens: Vec<CitizenRow>,
     citizens_total: i64,
+    /// Confirmations per renewal round, when a fixed date opened more than one.
+    rounds: Vec<RoundView>,
     form: FormState,
+}
+
+#[derive(Serialize)]
+struct RoundView {
+    label: String,
+    confirmations: i64,
+    current: bool,
 }
 
 async fn load(state: &AppState, id: i64) -> Result<AckArticle> {
@@ -135,6 +144,22 @@ async fn render(
             }),
         }
     }
+    let rounds = if ack.current_round > 1 {
+        ack_rounds::counts(&state.db, ack.article_id, ack.current_version)
+            .await?
+            .into_iter()
+            .map(|r| RoundView {
+                label: match r.opens_on.as_deref().and_then(|d| d.get(..4)) {
+                    Some(year) => format!("Đợt {} (năm {year})", r.round),
+                    None => format!("Đợt {}", r.round),
+                },
+                confirmations: r.confirmations,
+                current: r.round == ack.current_round,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let citizen_rows = ack_status::citizen_counts(&state.db, ack.article_id).await?;
     let citizens_total = citizen_rows.iter().map(|c| c.confirmations).sum();
     let citizens = citizen_rows
@@ -174,6 +199,7 @@ async fn render(
         pending,
         citizens,
         citizens_total,
+        rounds,
         form,
         title: ack.title,
         slug: ack.slug,
