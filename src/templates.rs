@@ -167,6 +167,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/admin/campaign_print.html"),
     ),
     ("campaign.html", include_str!("../templates/campaign.html")),
+    (
+        "admin/poster.html",
+        include_str!("../templates/admin/poster.html"),
+    ),
+    (
+        "admin/places.html",
+        include_str!("../templates/admin/places.html"),
+    ),
 ];
 
 /// Escapes the five characters that matter in HTML text and quoted attributes. (Tera's default

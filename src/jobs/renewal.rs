@@ -22,6 +22,8 @@ pub fn spec() -> JobSpec {
         schedule: "0 * * * * *".to_owned(),
         schedule_label: "mỗi phút".to_owned(),
         claim: Claim::Items,
+        // Every minute: its first tick after a start opens any missed round itself.
+        catch_up: false,
         work: |db, _config, now| {
             Box::pin(async move {
                 let r = run(&db, now).await?;

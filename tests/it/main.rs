@@ -22,6 +22,8 @@ mod feeds;
 mod fixtures;
 mod helpers;
 mod markdown;
+mod ops;
+mod posters;
 mod public_site;
 mod scheduler;
 mod search;

@@ -1,5 +1,5 @@
 //! `/admin/bai-viet/{id}/xac-nhan`: who has acknowledged an article and who has not, the
-//! citizens' counts, recording a paper sign-off on someone's behalf, and revoking a wrong
+//! citizens' counts (by locality and day, and by the place of the poster they came from), recording a paper sign-off on someone's behalf, and revoking a wrong
 //! confirmation (a revoke event with a reason; nothing is ever deleted). Editors and admins.
 
 use std::collections::HashMap;
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::account::Role;
 use crate::app::AppState;
 use crate::db::ack_status::{self, AckArticle, NewConfirm};
-use crate::db::{ack_rounds, audit};
+use crate::db::{ack_rounds, audit, places};
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
 use crate::http::staff::acknowledge::{check_may_confirm, closed_message, with_version};
@@ -55,6 +55,27 @@ struct CitizenRow {
     count: i64,
 }
 
+/// Citizens' confirmations that came through one place's poster (or through none).
+#[derive(Serialize)]
+pub struct PlaceCountView {
+    pub slug: String,
+    pub name: String,
+    pub count: i64,
+}
+
+impl PlaceCountView {
+    pub fn many(counts: Vec<places::PlaceCount>) -> Vec<PlaceCountView> {
+        counts
+            .into_iter()
+            .map(|c| PlaceCountView {
+                slug: c.slug,
+                name: c.name,
+                count: c.confirmations,
+            })
+            .collect()
+    }
+}
+
 /// What the forms sent and what was wrong with it, when a POST is re-rendered.
 #[derive(Default, Serialize)]
 struct FormState {
@@ -91,6 +112,9 @@ struct AcksView {
     citizens_total: i64,
     /// Confirmations per renewal round, when a fixed date opened more than one.
     rounds: Vec<RoundView>,
+    places: Vec<PlaceCountView>,
+    /// The article is published: its poster can be printed.
+    poster_url: Option<String>,
     form: FormState,
 }
 
@@ -177,6 +201,11 @@ async fn render(
             count: c.confirmations,
         })
         .collect();
+    let places = PlaceCountView::many(
+        places::article_counts(&state.db, ack.article_id, citizens_total).await?,
+    );
+    let poster_url =
+        (ack.status == "published").then(|| format!("/admin/bai-viet/{}/ap-phich", ack.article_id));
     let site = SiteView::load(state).await?;
     let path = format!("/admin/bai-viet/{}/xac-nhan", ack.article_id);
     let title = format!("Xác nhận: {}", ack.title);
@@ -200,6 +229,8 @@ async fn render(
         citizens,
         citizens_total,
         rounds,
+        places,
+        poster_url,
         form,
         title: ack.title,
         slug: ack.slug,
@@ -295,6 +326,9 @@ async fn on_behalf(
         .await?;
     }
     tx.commit().await?;
+    if recorded {
+        crate::metrics::staff_confirmation("on_behalf");
+    }
     Ok(Redirect::to(&format!("/admin/bai-viet/{id}/xac-nhan")).into_response())
 }
 

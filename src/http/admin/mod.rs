@@ -1,6 +1,7 @@
 //! `/admin`: the editors' and admins' area. The role layer is here, in one place: every route
 //! needs at least an author; the people, units, audit and background-jobs pages need an admin. Finer rules
-//! (who may publish, whose articles an author may touch) live with the actions themselves.
+//! (who may publish, whose articles an author may touch) live with the actions themselves, and
+//! posters and places (editors) ask `policy::may`.
 //! The campaigns (`/admin/chien-dich…`) are the exception: unit heads, who are employees, see
 //! their own unit's there, so that tree has its own extractor (`campaigns::Viewer`, asking
 //! `policy::may`) instead of the writer layer.
@@ -18,6 +19,8 @@ mod people;
 mod people_form;
 mod people_import;
 mod people_status;
+mod places;
+mod posters;
 mod reminders;
 mod revisions;
 mod units;
@@ -46,6 +49,8 @@ pub fn router() -> Router<AppState> {
         .merge(media::router())
         .merge(calendar::router())
         .merge(reminders::router())
+        .merge(places::router())
+        .merge(posters::router())
         .merge(admin_only)
         .route_layer(middleware::from_fn(auth::require_writer))
         // Added after the writer layer, so it does not apply to them.
