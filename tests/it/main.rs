@@ -15,6 +15,7 @@ mod admin_schedule;
 mod auth;
 mod content_cli;
 mod content_files;
+mod e2e;
 mod feeds;
 mod helpers;
 mod markdown;
