@@ -124,6 +124,8 @@ pub struct Account {
     pub name: &'static str,
     pub role: &'static str,
     pub unit: Option<&'static str>,
+    /// Head of `unit`.
+    pub head: bool,
 }
 
 /// `loa serve`, the real binary, on a fresh SQLite database filled from the shipped `content/`.
@@ -173,6 +175,9 @@ impl Server {
             ];
             if let Some(unit) = a.unit {
                 args.extend(["--unit", unit]);
+            }
+            if a.head {
+                args.push("--head");
             }
             let mut child = loa(&args)
                 .stdin(Stdio::piped())

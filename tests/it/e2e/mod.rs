@@ -4,7 +4,10 @@
 //! the Nu HTML Checker on all of them, and on the phone measures what a thumb needs. Without a
 //! browser the journeys are skipped with one printed line; under `CI=true` that is a failure.
 
+mod admin_import;
 mod checks;
 mod citizen;
+mod employee;
 mod harness;
 mod journey;
+mod writers;
