@@ -43,7 +43,10 @@ async fn admin_imports_staff_fixing_a_bad_row() {
     j.wait_text(".alert-error", "Có 1 lỗi; chưa nhập ai").await;
     let bad = j.find_all(".import-preview tr.row-error").await;
     assert_eq!(bad.len(), 1);
-    assert_eq!(bad[0].attr("data-line").await.unwrap().as_deref(), Some("3"));
+    assert_eq!(
+        bad[0].attr("data-line").await.unwrap().as_deref(),
+        Some("3")
+    );
     assert!(bad[0].text().await.unwrap().contains("Phòng Kế toán"));
     assert!(
         j.find_all(".confirm-import").await.is_empty(),
@@ -70,6 +73,14 @@ async fn admin_imports_staff_fixing_a_bad_row() {
         assert!(list.contains(name), "{name} is listed");
     }
     j.check("people-after").await;
+
+    // The import is in the audit log.
+    j.click(".admin-nav a[href='/admin/nhat-ky']").await;
+    j.wait_text("main", "Nhập danh sách cán bộ").await;
+    j.check("audit-log").await;
+    j.click(".admin-nav a[href='/admin/don-vi']").await;
+    j.wait_path("/admin/don-vi").await;
+    j.check("units").await;
 
     j.finish().await;
 }

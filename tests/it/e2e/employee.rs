@@ -26,7 +26,10 @@ async fn employee_sees_the_count_confirms_and_the_count_drops() {
     let spoken = j
         .js("return document.querySelector('.ack-nav .visually-hidden').textContent;")
         .await;
-    assert_eq!(spoken, ": 2 tài liệu chưa xác nhận", "what a screen reader hears");
+    assert_eq!(
+        spoken, ": 2 tài liệu chưa xác nhận",
+        "what a screen reader hears"
+    );
     j.check("home-signed-in").await;
 
     j.click(".ack-nav").await;
@@ -42,7 +45,11 @@ async fn employee_sees_the_count_confirms_and_the_count_drops() {
 
     j.click(".ack-form button[type=submit]").await;
     j.wait_text(".ack-state", "Đã xác nhận lúc").await;
-    assert_eq!(j.text(".ack-nav .ack-count").await, "1", "the count dropped");
+    assert_eq!(
+        j.text(".ack-nav .ack-count").await,
+        "1",
+        "the count dropped"
+    );
     j.check("confirmed").await;
 
     j.click(".ack-nav").await;

@@ -111,7 +111,10 @@ impl Journey {
                     "{css} never showed «{needle}»; it shows «{text}»"
                 );
             } else {
-                assert!(tokio::time::Instant::now() < deadline, "no {css}");
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "no {css} after {PATIENCE:?} (waiting for «{needle}»)"
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -38,9 +38,11 @@ async fn author_writes_with_preview_and_editor_schedules() {
 
     // An image into the media library.
     let image = j.s.dir.join("quay-mot-cua.png");
-    image::RgbImage::from_fn(120, 80, |x, y| image::Rgb([(x * 2) as u8, (y * 3) as u8, 140]))
-        .save(&image)
-        .expect("write a PNG");
+    image::RgbImage::from_fn(120, 80, |x, y| {
+        image::Rgb([(x * 2) as u8, (y * 3) as u8, 140])
+    })
+    .save(&image)
+    .expect("write a PNG");
     j.click(".admin-nav a[href='/admin/anh']").await;
     j.wait_path("/admin/anh").await;
     j.check("media").await;
@@ -59,7 +61,10 @@ async fn author_writes_with_preview_and_editor_schedules() {
         .await
         .unwrap()
         .expect("the image's Markdown");
-    assert!(markdown.starts_with("![Quầy một cửa buổi sáng](/media/"), "{markdown}");
+    assert!(
+        markdown.starts_with("![Quầy một cửa buổi sáng](/media/"),
+        "{markdown}"
+    );
     j.check("media-uploaded").await;
 
     // A new article; the preview follows the typing.
@@ -68,10 +73,12 @@ async fn author_writes_with_preview_and_editor_schedules() {
     j.fill("#title", TITLE).await;
     j.fill("#topics", "Cải cách hành chính").await;
     j.click("#body").await;
-    j.type_text("## Giờ mở cửa\n\nQuầy mở từ **7 giờ sáng**").await;
+    j.type_text("## Giờ mở cửa\n\nQuầy mở từ **7 giờ sáng**")
+        .await;
     j.wait_text("#xem-truoc-truc-tiep h2#gio-mo-cua", "Giờ mở cửa")
         .await;
-    j.wait_text("#xem-truoc-truc-tiep strong", "7 giờ sáng").await;
+    j.wait_text("#xem-truoc-truc-tiep strong", "7 giờ sáng")
+        .await;
     j.type_text(", kể cả thứ Bảy.").await;
     j.wait_text("#xem-truoc-truc-tiep .prose p", "kể cả thứ Bảy.")
         .await;
@@ -80,16 +87,17 @@ async fn author_writes_with_preview_and_editor_schedules() {
     let img = j
         .find("#xem-truoc-truc-tiep img[alt='Quầy một cửa buổi sáng']")
         .await;
-    let loaded = j
-        .s
-        .c
-        .execute(
-            "return arguments[0].complete && arguments[0].naturalWidth;",
-            vec![serde_json::to_value(&img).unwrap()],
-        )
-        .await
-        .unwrap();
+    let loaded =
+        j.s.c
+            .execute(
+                "return arguments[0].complete && arguments[0].naturalWidth;",
+                vec![serde_json::to_value(&img).unwrap()],
+            )
+            .await
+            .unwrap();
     assert_eq!(loaded, 120, "the image shows in the preview");
+    j.js("document.getElementById('xem-truoc-truc-tiep').scrollIntoView(); return true;")
+        .await;
     j.check_rendered("editor-preview").await;
 
     j.click("button[value='gui-duyet']").await;
@@ -103,8 +111,11 @@ async fn author_writes_with_preview_and_editor_schedules() {
     j.sign_in(EDITOR.email).await;
     j.goto("/admin/bai-viet?trang_thai=review").await;
     j.check("articles").await;
-    j.click(&format!(".article-list a[href='{}']", editor_path.split('?').next().unwrap()))
-        .await;
+    j.click(&format!(
+        ".article-list a[href='{}']",
+        editor_path.split('?').next().unwrap()
+    ))
+    .await;
     j.wait_text("h1", "Sửa bài").await;
     let at = (Utc::now() + Duration::minutes(2))
         .duration_trunc(Duration::minutes(1))
@@ -116,6 +127,9 @@ async fn author_writes_with_preview_and_editor_schedules() {
     j.wait_text(".alert-success", "Đã lên lịch xuất bản").await;
     assert_eq!(j.text(".article-facts .badge").await, "Đã lên lịch");
     j.check("scheduled").await;
+    j.click(".admin-nav a[href='/admin/lich']").await;
+    j.wait_text(".calendar-events", TITLE).await;
+    j.check("calendar").await;
     j.js("window.notReloaded = true; return true;").await;
 
     // The public home page in a second tab: not there yet.
