@@ -133,7 +133,8 @@ pub struct Server {
     pub base: String,
     pub db_url: String,
     child: Child,
-    pub dir: TempDir,
+    /// Holds the database and uploads until the server is gone.
+    _dir: TempDir,
 }
 
 impl Server {
@@ -196,7 +197,7 @@ impl Server {
             base,
             db_url,
             child,
-            dir,
+            _dir: dir,
         }
     }
 }
