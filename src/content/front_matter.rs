@@ -37,6 +37,9 @@ struct RawFrontMatter {
     featured: bool,
     cover: Option<Spanned<String>>,
     cover_alt: Option<String>,
+    /// Old slugs that must keep answering (301 to this article): see [`Alias`].
+    #[serde(default)]
+    aliases: Vec<Spanned<String>>,
     /// Who must confirm having read the article: see [`ack`].
     ack: Option<Spanned<ack::RawAck>>,
 }
@@ -52,6 +55,16 @@ pub struct ArticleFile {
     pub slug_line: usize,
     /// The `[ack]` table, when the article takes acknowledgments.
     pub ack: Option<AckFile>,
+    /// `aliases = ["old-slug", …]`: addresses the article had before, in the file's order.
+    pub aliases: Vec<Alias>,
+}
+
+/// An old slug of an article, kept in `slug_aliases` so that `/bai-viet/{old}` answers 301.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alias {
+    pub slug: Slug,
+    /// The line of `aliases = …`, for errors about collisions found later.
+    pub line: usize,
 }
 
 /// Where the front matter sits in the file, to turn byte offsets into line numbers.
@@ -166,7 +179,7 @@ fn split<'a>(path: &Path, text: &'a str) -> Result<(&'a str, &'a str, usize), Co
 
 fn field_of_toml_error(message: &str) -> Option<&'static str> {
     // The deserializer names unknown fields in its message; other errors point at a line.
-    const FIELDS: [&str; 10] = [
+    const FIELDS: [&str; 11] = [
         "title",
         "slug",
         "summary",
@@ -177,6 +190,7 @@ fn field_of_toml_error(message: &str) -> Option<&'static str> {
         "featured",
         "cover",
         "cover_alt",
+        "aliases",
     ];
     let named = |f: &str| message.contains(&format!("`{f}`"));
     FIELDS
@@ -323,6 +337,7 @@ fn validate(
         .ack
         .as_ref()
         .and_then(|a| ack::validate(at, a, &mut errors));
+    let aliases = aliases(at, &raw.aliases, &mut errors);
 
     if !errors.is_empty() {
         return Err(errors);
@@ -359,7 +374,27 @@ fn validate(
         slug_is_explicit,
         slug_line,
         ack,
+        aliases,
     })
+}
+
+/// Each alias a valid slug, listed once; whether it collides with a slug is decided with the
+/// whole directory in view (see [`super::aliases`]).
+fn aliases(at: &Located, raw: &[Spanned<String>], errors: &mut Vec<ContentError>) -> Vec<Alias> {
+    let mut out: Vec<Alias> = Vec::new();
+    for item in raw {
+        let line = at.line_of(item.span().start);
+        match Slug::parse(item.get_ref()) {
+            Ok(slug) if out.iter().any(|a| a.slug == slug) => errors.push(at.error(
+                line,
+                "aliases",
+                format!("đường dẫn cũ «{slug}» được ghi hai lần"),
+            )),
+            Ok(slug) => out.push(Alias { slug, line }),
+            Err(e) => errors.push(at.error(line, "aliases", e.to_string())),
+        }
+    }
+    out
 }
 
 /// A cover is shown in an `<img src>`: only site paths and http(s) addresses.
@@ -421,6 +456,26 @@ mod tests {
         assert_eq!(e.field.as_deref(), Some("cover_alt"));
         let e = first_error("+++\ntitle = \"A\"\nstatus = \"scheduled\"\n+++\n");
         assert_eq!(e.field.as_deref(), Some("publish_at"));
+    }
+
+    #[test]
+    fn aliases_are_slugs_listed_once_with_their_lines() {
+        let f = parse_str(
+            "+++\ntitle = \"A\"\naliases = [\n  \"bai-cu\",\n  \"bai-cu-hon\",\n]\n+++\nx",
+        )
+        .unwrap();
+        let got: Vec<(&str, usize)> = f
+            .aliases
+            .iter()
+            .map(|a| (a.slug.as_str(), a.line))
+            .collect();
+        assert_eq!(got, [("bai-cu", 4), ("bai-cu-hon", 5)]);
+        let e = first_error("+++\ntitle = \"A\"\naliases = [\"Có Dấu\"]\n+++\n");
+        assert_eq!((e.line, e.field.as_deref()), (3, Some("aliases")));
+        let e = first_error("+++\ntitle = \"A\"\naliases = [\"a\",\n \"a\"]\n+++\n");
+        assert_eq!((e.line, e.field.as_deref()), (4, Some("aliases")));
+        let e = first_error("+++\ntitle = \"A\"\naliases = \"a\"\n+++\n");
+        assert_eq!(e.line, 3);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! with its file and line, and only a fully valid directory is written, in one transaction.
 //! Articles are matched by slug, so importing the same directory twice changes nothing.
 
+pub mod aliases;
 pub mod front_matter;
 pub mod site_file;
 
@@ -151,6 +152,7 @@ pub fn load_dir(dir: &Path) -> Result<ContentSet, ImportError> {
         }
     }
     errors.extend(assign_slugs(&mut set.articles));
+    errors.extend(aliases::check_in_set(&set.articles));
     if let Some(site) = &set.site {
         let known: HashSet<String> = site.units.iter().map(|u| u.slug.to_string()).collect();
         errors.extend(check_ack_units(&set.articles, &known));
@@ -209,12 +211,13 @@ pub fn check_ack_units(files: &[ArticleFile], known: &HashSet<String>) -> Vec<Co
 /// Imports a directory: validate everything, then write everything in one transaction.
 pub async fn import_dir(db: &Db, dir: &Path) -> Result<ImportReport, ImportError> {
     let set = load_dir(dir)?;
+    let mut errors = aliases::check_against_db(db, &set.articles).await?;
     if set.site.is_none() {
         let known: HashSet<String> = units::all(db).await?.into_iter().map(|u| u.slug).collect();
-        let errors = check_ack_units(&set.articles, &known);
-        if !errors.is_empty() {
-            return Err(ImportError::Invalid(errors));
-        }
+        errors.extend(check_ack_units(&set.articles, &known));
+    }
+    if !errors.is_empty() {
+        return Err(ImportError::Invalid(errors));
     }
     Ok(apply(db, &set, time::now()).await?)
 }
@@ -237,6 +240,8 @@ pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<Impo
                 }
                 let id = articles::insert(&mut tx, &input, now).await?;
                 apply_ack(&mut tx, id, file.ack.as_ref().map(|a| &a.settings), now).await?;
+                let new_aliases = aliases::missing(&mut tx, id, file).await?;
+                aliases::add(&mut tx, id, &new_aliases, now).await?;
                 report.added.push(slug);
             }
             Some(existing) => {
@@ -252,9 +257,14 @@ pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<Impo
                     .map(|s| s.to_settings());
                 let ack = file.ack.as_ref().map(|a| &a.settings);
                 let same_ack = same_ack(ack_now.as_ref(), ack);
-                if same_article(&existing, &topics_now, &input) && same_ack {
+                let same = same_article(&existing, &topics_now, &input) && same_ack;
+                // A new alias is not an edit of the article: no new version, no revision.
+                let new_aliases = aliases::missing(&mut tx, existing.id, file).await?;
+                if same && new_aliases.is_empty() {
                     report.unchanged.push(slug);
-                } else {
+                    continue;
+                }
+                if !same {
                     articles::update(&mut tx, existing.id, &input, now).await?;
                     if !same_ack {
                         apply_ack(&mut tx, existing.id, ack, now).await?;
@@ -262,8 +272,9 @@ pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<Impo
                     // A file cannot say that a change is major: changes by import are minor,
                     // and a first publication stores version 1.
                     ack_settings::ensure_version(&mut tx, existing.id, None, now).await?;
-                    report.updated.push(slug);
                 }
+                aliases::add(&mut tx, existing.id, &new_aliases, now).await?;
+                report.updated.push(slug);
             }
         }
     }
@@ -345,6 +356,8 @@ struct ExportedFrontMatter<'a> {
     cover: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cover_alt: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    aliases: Vec<String>,
     /// Last: a TOML table follows the plain keys.
     #[serde(skip_serializing_if = "Option::is_none")]
     ack: Option<ExportedAck>,
@@ -410,6 +423,7 @@ pub async fn export_dir(db: &Db, dir: &Path) -> Result<ExportReport, ImportError
         let ack = ack_settings::settings_tx(&mut tx, row.id)
             .await?
             .map(|s| ExportedAck::new(s.to_settings()));
+        let aliases = articles::aliases_of(&mut tx, row.id).await?;
         let front = ExportedFrontMatter {
             title: &row.title,
             slug: &row.slug,
@@ -421,6 +435,7 @@ pub async fn export_dir(db: &Db, dir: &Path) -> Result<ExportReport, ImportError
             featured: row.featured,
             cover: row.cover.as_deref(),
             cover_alt: row.cover_alt.as_deref(),
+            aliases,
             ack,
         };
         let front = toml::to_string(&front).expect("front matter always serialises");

@@ -428,16 +428,38 @@ pub async fn record_rename(
     new: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
+    set_alias(tx, old, article_id, now).await?;
+    tx.execute("delete from slug_aliases where slug = $1", params![new])
+        .await?;
+    Ok(())
+}
+
+/// Makes `slug` an old address of the article, taking it from another article if it had it.
+pub async fn set_alias(
+    tx: &mut Tx,
+    slug: &str,
+    article_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     tx.execute(
         "insert into slug_aliases (slug, article_id, created_at) values ($1, $2, $3) \
          on conflict (slug) do update set article_id = excluded.article_id, \
              created_at = excluded.created_at",
-        params![old, article_id, now],
+        params![slug, article_id, now],
     )
     .await?;
-    tx.execute("delete from slug_aliases where slug = $1", params![new])
-        .await?;
     Ok(())
+}
+
+/// The old slugs of an article, sorted.
+pub async fn aliases_of(tx: &mut Tx, article_id: i64) -> Result<Vec<String>, DbError> {
+    let rows: Vec<SlugRow> = tx
+        .fetch_all(
+            "select slug from slug_aliases where article_id = $1 order by slug",
+            params![article_id],
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| r.slug).collect())
 }
 
 /// The current slug of the published article that once had `slug`, for a 301.

@@ -21,20 +21,25 @@ async fn employee_sees_the_count_confirms_and_the_count_drops() {
     j.check("sign-in").await;
     j.sign_in(EMPLOYEE.email).await;
 
-    // The shipped content asks all staff to confirm two materials.
-    assert_eq!(j.text(".ack-nav .ack-count").await, "2");
+    // The shipped content asks all staff to confirm a few materials.
+    let pending: usize = j.text(".ack-nav .ack-count").await.parse().unwrap();
+    assert!(
+        pending >= 2,
+        "the content asks staff to confirm at least two materials"
+    );
     let spoken = j
         .js("return document.querySelector('.ack-nav .visually-hidden').textContent;")
         .await;
     assert_eq!(
-        spoken, ": 2 tài liệu chưa xác nhận",
+        spoken,
+        format!(": {pending} tài liệu chưa xác nhận"),
         "what a screen reader hears"
     );
     j.check("home-signed-in").await;
 
     j.click(".ack-nav").await;
     j.wait_path("/can-xac-nhan").await;
-    assert_eq!(j.find_all(".ack-item").await.len(), 2);
+    assert_eq!(j.find_all(".ack-item").await.len(), pending);
     j.check("to-confirm").await;
 
     j.click(".ack-item a[href^='/bai-viet/thong-bao-608-sttt-vp']")
@@ -47,14 +52,14 @@ async fn employee_sees_the_count_confirms_and_the_count_drops() {
     j.wait_text(".ack-state", "Đã xác nhận lúc").await;
     assert_eq!(
         j.text(".ack-nav .ack-count").await,
-        "1",
+        (pending - 1).to_string(),
         "the count dropped"
     );
     j.check("confirmed").await;
 
     j.click(".ack-nav").await;
     j.wait_path("/can-xac-nhan").await;
-    assert_eq!(j.find_all(".ack-item").await.len(), 1);
+    assert_eq!(j.find_all(".ack-item").await.len(), pending - 1);
     assert_eq!(j.find_all(".ack-done").await.len(), 1);
     j.check("to-confirm-after").await;
 
