@@ -107,7 +107,8 @@ async fn author_writes_with_preview_and_editor_schedules() {
     j.check("submitted").await;
     j.sign_out().await;
 
-    // The editor finds it waiting and schedules it for the first minute the form allows.
+    // The editor finds it waiting and schedules it a few minutes ahead (the form wants at least
+    // one, and a loaded machine may take a while to send it).
     j.sign_in(EDITOR.email).await;
     j.goto("/admin/bai-viet?trang_thai=review").await;
     j.check("articles").await;
@@ -117,7 +118,7 @@ async fn author_writes_with_preview_and_editor_schedules() {
     ))
     .await;
     j.wait_text("h1", "Sửa bài").await;
-    let at = (Utc::now() + Duration::minutes(2))
+    let at = (Utc::now() + Duration::minutes(3))
         .duration_trunc(Duration::minutes(1))
         .unwrap()
         .with_timezone(&loa::time::vietnam());
