@@ -309,7 +309,10 @@ impl Session {
         ];
         let mut options = json!({
             "binary": tools.chromium,
-            "prefs": { "download.default_directory": dir.join("downloads") },
+            "prefs": {
+                "download.default_directory": dir.join("downloads"),
+                "download.prompt_for_download": false,
+            },
         });
         match screen {
             Screen::Phone => {
