@@ -35,6 +35,20 @@ pub fn text_hash(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
+/// Whole days since the due date by the Vietnam calendar, at least 1 once it has passed; 0 when
+/// not overdue (or no due date). Every page and report that says "quá hạn N ngày" uses this.
+pub fn days_overdue(due: Option<DateTime<Utc>>, now: DateTime<Utc>) -> i64 {
+    match due {
+        Some(d) if now > d => {
+            let tz = crate::time::vietnam();
+            let days = (now.with_timezone(&tz).date_naive() - d.with_timezone(&tz).date_naive())
+                .num_days();
+            days.max(1)
+        }
+        _ => 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,5 +60,20 @@ mod tests {
         assert_eq!(a, text_hash(&confirmed_text("T", "B", DEFAULT_STATEMENT)));
         assert_ne!(a, text_hash(&confirmed_text("T", "B.", DEFAULT_STATEMENT)));
         assert_ne!(a, text_hash(&confirmed_text("T", "B", "Khác.")));
+    }
+
+    #[test]
+    fn overdue_days_follow_the_vietnam_calendar() {
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        // Due at the end of 15/09 (Vietnam); checked on 18/09 in the morning.
+        let due = Some(t("2018-09-15T16:59:59Z"));
+        assert_eq!(days_overdue(due, t("2018-09-18T01:00:00Z")), 3);
+        assert_eq!(days_overdue(due, t("2018-09-15T10:00:00Z")), 0);
+        // Passed by minutes, the same Vietnam day after midnight UTC: one day.
+        assert_eq!(
+            days_overdue(Some(t("2018-09-15T02:00:00Z")), t("2018-09-15T03:00:00Z")),
+            1
+        );
+        assert_eq!(days_overdue(None, t("2018-09-18T01:00:00Z")), 0);
     }
 }

@@ -279,9 +279,14 @@ async fn export(config: Config, dir: PathBuf) -> anyhow::Result<()> {
     let report = content::export_dir(&db, &dir).await;
     db.close().await;
     let report = report?;
+    let campaigns = match report.campaigns {
+        0 => String::new(),
+        n => format!(", {n} chiến dịch"),
+    };
     println!(
-        "Đã xuất {} bài viết{} vào {}",
+        "Đã xuất {} bài viết{}{} vào {}",
         report.articles,
+        campaigns,
         if report.site { " và site.toml" } else { "" },
         dir.display()
     );

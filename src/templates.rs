@@ -142,6 +142,31 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/admin/reminders.html"),
     ),
     ("search.html", include_str!("../templates/search.html")),
+    (
+        "admin/campaign_macros.html",
+        include_str!("../templates/admin/campaign_macros.html"),
+    ),
+    (
+        "admin/campaigns.html",
+        include_str!("../templates/admin/campaigns.html"),
+    ),
+    (
+        "admin/campaign.html",
+        include_str!("../templates/admin/campaign.html"),
+    ),
+    (
+        "admin/campaign_form.html",
+        include_str!("../templates/admin/campaign_form.html"),
+    ),
+    (
+        "admin/campaign_person.html",
+        include_str!("../templates/admin/campaign_person.html"),
+    ),
+    (
+        "admin/campaign_print.html",
+        include_str!("../templates/admin/campaign_print.html"),
+    ),
+    ("campaign.html", include_str!("../templates/campaign.html")),
 ];
 
 /// Escapes the five characters that matter in HTML text and quoted attributes. (Tera's default

@@ -95,3 +95,16 @@
     field.insertAdjacentElement("afterend", button);
   });
 })();
+
+// The printable report's "In báo cáo" button: shown only when scripts run (otherwise the page
+// says to use the browser's own print command).
+(function printButton() {
+  var button = document.querySelector("button[data-print]");
+  if (!button || !window.print) {
+    return;
+  }
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    window.print();
+  });
+})();

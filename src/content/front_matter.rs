@@ -135,8 +135,9 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<ArticleFile, Vec<ContentError>
     validate(&at, raw, body)
 }
 
-/// UTF-8 only; a byte BOM is dropped, text is NFC-normalised and line ends become `\n`.
-fn decode(path: &Path, bytes: &[u8]) -> Result<String, ContentError> {
+/// UTF-8 only; a byte BOM is dropped, text is NFC-normalised and line ends become `\n`. Shared
+/// with the campaign files.
+pub(super) fn decode(path: &Path, bytes: &[u8]) -> Result<String, ContentError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = 1 + bytes[..e.valid_up_to()]

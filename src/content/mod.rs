@@ -1,11 +1,14 @@
-//! Content as files: `content/*.md` articles and `content/site.toml`, imported into the
-//! database and exported back.
+//! Content as files: `content/*.md` articles, `content/site.toml` and
+//! `content/campaigns/*.toml`, imported into the database and exported back.
 //!
 //! Import is all or nothing: every file is parsed and validated first, every mistake reported
 //! with its file and line, and only a fully valid directory is written, in one transaction.
-//! Articles are matched by slug, so importing the same directory twice changes nothing.
+//! Articles and campaigns are matched by slug, so importing the same directory twice changes
+//! nothing.
 
 pub mod aliases;
+mod campaign_dir;
+pub mod campaign_file;
 pub mod front_matter;
 pub mod site_file;
 
@@ -19,11 +22,12 @@ use serde::Serialize;
 use crate::ack::{AckSettings, StaffAudience};
 use crate::article::{ArticleInput, ArticleStatus};
 use crate::db::site::SiteChanges;
-use crate::db::{self, ack_settings, articles, topics, units, Db, DbError, Tx};
+use crate::db::{self, ack_settings, articles, campaigns, topics, units, Db, DbError, Tx};
 use crate::site::SiteFile;
 use crate::slug::Slug;
 use crate::time;
 
+pub use campaign_file::CampaignFile;
 pub use front_matter::ArticleFile;
 
 /// A mistake in a content file: where it is and what is wrong.
@@ -71,6 +75,8 @@ pub enum ImportError {
 pub struct ContentSet {
     pub site: Option<SiteFile>,
     pub articles: Vec<ArticleFile>,
+    /// `campaigns/*.toml`, by file name.
+    pub campaigns: Vec<CampaignFile>,
 }
 
 /// What an import did.
@@ -80,6 +86,10 @@ pub struct ImportReport {
     pub updated: Vec<String>,
     pub unchanged: Vec<String>,
     pub site: Option<SiteChanges>,
+    /// Campaign slugs, as for articles.
+    pub campaigns_added: Vec<String>,
+    pub campaigns_updated: Vec<String>,
+    pub campaigns_unchanged: Vec<String>,
 }
 
 impl ImportReport {
@@ -87,6 +97,8 @@ impl ImportReport {
         !self.added.is_empty()
             || !self.updated.is_empty()
             || self.site.is_some_and(|s| s.added + s.updated > 0)
+            || !self.campaigns_added.is_empty()
+            || !self.campaigns_updated.is_empty()
     }
 }
 
@@ -110,6 +122,18 @@ impl fmt::Display for ImportReport {
                 f,
                 "\nThông tin cơ quan, đơn vị, địa bàn: {} thêm mới, {} cập nhật, {} không đổi.",
                 s.added, s.updated, s.unchanged
+            )?;
+        }
+        let campaigns = self.campaigns_added.len()
+            + self.campaigns_updated.len()
+            + self.campaigns_unchanged.len();
+        if campaigns > 0 {
+            write!(
+                f,
+                "\nChiến dịch: {} thêm mới, {} cập nhật, {} không đổi.",
+                self.campaigns_added.len(),
+                self.campaigns_updated.len(),
+                self.campaigns_unchanged.len()
             )?;
         }
         if !self.changed_anything() {
@@ -153,6 +177,10 @@ pub fn load_dir(dir: &Path) -> Result<ContentSet, ImportError> {
     }
     errors.extend(assign_slugs(&mut set.articles));
     errors.extend(aliases::check_in_set(&set.articles));
+    match campaign_dir::load(&dir.join(campaign_file::DIR_NAME))? {
+        Ok(files) => set.campaigns = files,
+        Err(e) => errors.extend(e),
+    }
     if let Some(site) = &set.site {
         let known: HashSet<String> = site.units.iter().map(|u| u.slug.to_string()).collect();
         errors.extend(check_ack_units(&set.articles, &known));
@@ -216,6 +244,13 @@ pub async fn import_dir(db: &Db, dir: &Path) -> Result<ImportReport, ImportError
         let known: HashSet<String> = units::all(db).await?.into_iter().map(|u| u.slug).collect();
         errors.extend(check_ack_units(&set.articles, &known));
     }
+    if !set.campaigns.is_empty() {
+        let known: HashSet<String> = campaigns::live_article_slugs(db)
+            .await?
+            .into_iter()
+            .collect();
+        errors.extend(campaign_dir::check_articles(&set, &known));
+    }
     if !errors.is_empty() {
         return Err(ImportError::Invalid(errors));
     }
@@ -277,6 +312,9 @@ pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<Impo
                 report.updated.push(slug);
             }
         }
+    }
+    for file in &set.campaigns {
+        campaign_dir::apply(&mut tx, file, &mut report, now).await?;
     }
     tx.commit().await?;
     Ok(report)
@@ -404,10 +442,11 @@ impl ExportedAck {
 pub struct ExportReport {
     pub articles: usize,
     pub site: bool,
+    pub campaigns: usize,
 }
 
-/// Writes every article as `SLUG.md`, and `site.toml`, into `dir` (created if missing). Files of
-/// other names already there are left alone.
+/// Writes every article as `SLUG.md`, `site.toml` and every campaign as `campaigns/SLUG.toml`
+/// into `dir` (created if missing). Files of other names already there are left alone.
 pub async fn export_dir(db: &Db, dir: &Path) -> Result<ExportReport, ImportError> {
     std::fs::create_dir_all(dir).map_err(|e| ImportError::Io(dir.to_owned(), e))?;
     let mut report = ExportReport::default();
@@ -443,6 +482,7 @@ pub async fn export_dir(db: &Db, dir: &Path) -> Result<ExportReport, ImportError
         write_file(&dir.join(format!("{}.md", row.slug)), &text)?;
         report.articles += 1;
     }
+    report.campaigns = campaign_dir::export(&mut tx, db, dir).await?;
     tx.commit().await?;
     Ok(report)
 }

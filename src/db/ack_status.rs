@@ -5,7 +5,8 @@
 //! revoke event names; pending = the *current* active members of the audience minus the
 //! confirmed, so people who join a unit become pending and deactivated people drop out.
 //! Settings are read with small queries of their own (the settings API lives in
-//! `db::ack_settings`).
+//! `db::ack_settings`). `db::campaigns::progress` counts the same things for many articles and
+//! units at once, with the same rules (a shared test checks that the figures agree).
 
 use chrono::{DateTime, Utc};
 
@@ -112,8 +113,9 @@ pub async fn in_audience(db: &Db, article_id: i64, user_id: i64) -> Result<bool,
         > 0)
 }
 
-/// A confirm event no revoke event names.
-const STANDING: &str = "e.kind = 'confirm' and not exists \
+/// A confirm event (`e`) no revoke event names. Shared with `db::campaigns::progress`, which
+/// applies the same audience and confirmation rules to every article of a campaign at once.
+pub(crate) const STANDING: &str = "e.kind = 'confirm' and not exists \
     (select 1 from ack_events r where r.kind = 'revoke' and r.revokes_id = e.id)";
 
 /// A standing staff confirmation, with who recorded it.

@@ -11,6 +11,7 @@ pub mod ack_settings;
 pub mod ack_status;
 pub mod articles;
 pub mod audit;
+pub mod campaigns;
 pub mod citizens;
 pub mod jobs;
 pub mod media;

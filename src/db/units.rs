@@ -151,6 +151,24 @@ pub fn subtree(units: &[UnitRow], id: i64) -> HashSet<i64> {
     }
 }
 
+/// `id`, its parent, its parent's parent, … up to its top unit (what `policy::Target::Unit`
+/// takes). Stops at a loop rather than hanging; empty when `id` is unknown.
+pub fn ancestry(units: &[UnitRow], id: i64) -> Vec<i64> {
+    let mut out = Vec::new();
+    let mut next = Some(id);
+    while let Some(current) = next {
+        let Some(u) = units.iter().find(|u| u.id == current) else {
+            break;
+        };
+        if out.contains(&u.id) {
+            break;
+        }
+        out.push(u.id);
+        next = u.parent_id;
+    }
+    out
+}
+
 /// True when making `parent` the parent of `id` would close a loop: `parent` is `id` itself or
 /// lies below it.
 pub fn would_cycle(units: &[UnitRow], id: i64, parent: i64) -> bool {
@@ -194,6 +212,15 @@ mod tests {
 
         let looped = vec![unit(1, Some(2), 0), unit(2, Some(1), 1)];
         assert_eq!(tree(&looped).len(), 2);
+        assert_eq!(ancestry(&looped, 1), [1, 2]);
+    }
+
+    #[test]
+    fn ancestry_goes_up_to_the_top() {
+        let units = vec![unit(1, None, 0), unit(2, Some(1), 1), unit(3, Some(2), 2)];
+        assert_eq!(ancestry(&units, 3), [3, 2, 1]);
+        assert_eq!(ancestry(&units, 1), [1]);
+        assert!(ancestry(&units, 9).is_empty());
     }
 
     #[test]

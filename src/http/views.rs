@@ -12,6 +12,7 @@ use crate::db::topics::TopicRow;
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
 use crate::markdown::TocEntry;
+use crate::policy::{self, Action, Target};
 use crate::site::SiteInfo;
 use crate::{db, time};
 
@@ -56,6 +57,16 @@ impl SiteView {
     }
 }
 
+/// `66,7%`: one decimal, with the Vietnamese decimal comma (`0%` when `whole` is 0). The one
+/// way every page shows a share, so the same figures read the same everywhere.
+pub fn percent(part: i64, whole: i64) -> String {
+    if whole <= 0 {
+        return "0%".to_owned();
+    }
+    let p = part as f64 * 100.0 / whole as f64;
+    format!("{p:.1}%").replace(".0%", "%").replace('.', ",")
+}
+
 /// The signed-in account, as the header shows it.
 #[derive(Clone, Debug, Serialize)]
 pub struct UserView {
@@ -66,6 +77,10 @@ pub struct UserView {
     pub is_writer: bool,
     pub is_editor: bool,
     pub is_admin: bool,
+    /// Heads a unit: the header offers "Đơn vị của tôi".
+    pub heads_unit: bool,
+    /// May open the campaigns (editors, admins, unit heads).
+    pub sees_campaigns: bool,
 }
 
 impl From<&CurrentUser> for UserView {
@@ -78,6 +93,8 @@ impl From<&CurrentUser> for UserView {
             is_writer: u.role.is_staff_writer(),
             is_editor: u.role.can_publish(),
             is_admin: u.role.is_admin(),
+            heads_unit: u.is_head && u.unit_id.is_some(),
+            sees_campaigns: policy::may(u, Action::ListCampaigns, Target::Agency),
         }
     }
 }

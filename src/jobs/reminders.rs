@@ -6,6 +6,10 @@
 //! "Once a day" is the reminder log's unique index (person, kind, channel, day): a message is
 //! logged *before* it is sent, so a second run, or a second instance, finds the row and sends
 //! nothing. The job also claims its daily tick, so normally only one instance does the work.
+//!
+//! [`remind_now`] is the same message sent at once to chosen people (a campaign's "Nhắc ngay"),
+//! under the same once-a-day rule: whoever was reminded today, by the job or by another click,
+//! is not reminded again.
 
 use std::collections::HashMap;
 
@@ -56,6 +60,8 @@ pub struct Summary {
     pub emailed: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// People who had been reminded today already (only [`remind_now`] counts them).
+    pub already: usize,
 }
 
 impl Summary {
@@ -79,7 +85,8 @@ struct Person {
 struct Due {
     title: String,
     slug: String,
-    due_at: DateTime<Utc>,
+    /// None only in [`remind_now`], which lists items without a due date too.
+    due_at: Option<DateTime<Utc>>,
 }
 
 struct Overdue {
@@ -102,11 +109,7 @@ pub async fn run_daily(db: &Db, config: &Config, now: DateTime<Utc>) -> anyhow::
     let site = db::site::info(db)
         .await?
         .unwrap_or_else(SiteInfo::placeholder);
-    let mail = match Mailer::from_config(config, &mail::sender(&site.name, &site.email, config)) {
-        Ok(Some(m)) => MailSide::On(Box::new(m)),
-        Ok(None) => MailSide::Off,
-        Err(e) => MailSide::Broken(e.to_string()),
-    };
+    let mail = mail_side(config, &site);
     let people: Vec<Person> = db
         .pool()
         .fetch_all(
@@ -127,14 +130,18 @@ pub async fn run_daily(db: &Db, config: &Config, now: DateTime<Utc>) -> anyhow::
                 Some(Due {
                     title: i.title,
                     slug: i.slug,
-                    due_at,
+                    due_at: Some(due_at),
                 })
             })
             .collect();
         if due.is_empty() {
             continue;
         }
-        let overdue: Vec<Due> = due.iter().filter(|d| d.due_at < now).cloned().collect();
+        let overdue: Vec<Due> = due
+            .iter()
+            .filter(|d| d.due_at.is_some_and(|t| t < now))
+            .cloned()
+            .collect();
         if let (Some(unit), false) = (person.unit_id, overdue.is_empty()) {
             overdue_by_unit.entry(unit).or_default().push(Overdue {
                 user_id: person.id,
@@ -180,6 +187,73 @@ pub async fn run_daily(db: &Db, config: &Config, now: DateTime<Utc>) -> anyhow::
         .await?;
     }
     Ok(summary)
+}
+
+/// Sends these people their reminder now — every open item they have yet to confirm, whatever
+/// its due date — in the application and by e-mail when configured. Someone reminded today
+/// already (by the daily job, or by a click a moment ago) is counted in `already` and sent
+/// nothing; inactive accounts and people with nothing open are skipped silently.
+pub async fn remind_now(
+    db: &Db,
+    config: &Config,
+    user_ids: &[i64],
+    now: DateTime<Utc>,
+) -> anyhow::Result<Summary> {
+    let day = day_slot(now);
+    let site = db::site::info(db)
+        .await?
+        .unwrap_or_else(SiteInfo::placeholder);
+    let mail = mail_side(config, &site);
+    let mut summary = Summary::default();
+    for &id in user_ids {
+        let person: Option<Person> = db
+            .pool()
+            .fetch_optional(
+                "select id, name, email, unit_id, is_head from users where id = $1 and active",
+                crate::params![id],
+            )
+            .await?;
+        let Some(person) = person else { continue };
+        let due: Vec<Due> = ack_status::items_for_user(db, person.id)
+            .await?
+            .into_iter()
+            .filter(|i| i.confirmed_event.is_none() && i.is_open(now))
+            .map(|i| Due {
+                title: i.title,
+                slug: i.slug,
+                due_at: i.due_at,
+            })
+            .collect();
+        if due.is_empty() {
+            continue;
+        }
+        let (subject, body) = staff_message(&site, config, &person.name, &due, now);
+        let before = summary.in_app;
+        deliver(
+            db,
+            &mail,
+            &person,
+            "staff",
+            &day,
+            &subject,
+            &body,
+            now,
+            &mut summary,
+        )
+        .await?;
+        if summary.in_app == before {
+            summary.already += 1;
+        }
+    }
+    Ok(summary)
+}
+
+fn mail_side(config: &Config, site: &SiteInfo) -> MailSide {
+    match Mailer::from_config(config, &mail::sender(&site.name, &site.email, config)) {
+        Ok(Some(m)) => MailSide::On(Box::new(m)),
+        Ok(None) => MailSide::Off,
+        Err(e) => MailSide::Broken(e.to_string()),
+    }
 }
 
 /// Logs the in-app reminder, then the e-mail: claimed first, sent after, outcome recorded. A mail
@@ -293,7 +367,9 @@ fn staff_message(
         body.push_str(&format!(
             "- {} — {}\n  {}\n",
             d.title,
-            due_phrase(d.due_at, now),
+            d.due_at
+                .map(|t| due_phrase(t, now))
+                .unwrap_or_else(|| "không có hạn".to_owned()),
             link(config, &format!("/bai-viet/{}", d.slug))
         ));
     }
@@ -323,11 +399,9 @@ fn head_message(
     for person in staff {
         body.push_str(&format!("- {}\n", person.name));
         for d in &person.items {
-            body.push_str(&format!(
-                "  · {} — {}\n",
-                d.title,
-                due_phrase(d.due_at, now)
-            ));
+            if let Some(t) = d.due_at {
+                body.push_str(&format!("  · {} — {}\n", d.title, due_phrase(t, now)));
+            }
         }
     }
     body.push_str(&format!(

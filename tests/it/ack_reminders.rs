@@ -2,17 +2,13 @@
 //! over a REAL SMTP server on loopback when `smtp_url` is set), the unit head's digest after the
 //! due date, failures logged without stopping the run, and the admin's reminder log.
 
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-
 use chrono::{DateTime, Duration, Utc};
 use loa::account::Role;
 use loa::db::jobs::Outcome;
 use loa::params;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
 
 use crate::db_tests;
+use crate::fixtures::smtp::SmtpServer;
 use crate::helpers::{count, texts, Browser, ContentDir, TestApp, TestDb, PASSWORD};
 
 db_tests!(
@@ -21,151 +17,6 @@ db_tests!(
     the_unit_head_gets_a_digest_after_the_due_date,
     a_failing_mail_server_is_logged_and_the_run_goes_on,
 );
-
-/// A message the test SMTP server accepted.
-#[derive(Clone, Debug, Default)]
-struct Received {
-    /// The envelope sender.
-    from: String,
-    to: Vec<String>,
-    /// Headers and body, dot-unstuffed, with `\n` line ends.
-    data: String,
-}
-
-impl Received {
-    /// The body, decoded from quoted-printable.
-    fn body(&self) -> String {
-        let raw = self.data.split_once("\n\n").map(|(_, b)| b).unwrap_or("");
-        assert!(
-            self.data
-                .contains("Content-Transfer-Encoding: quoted-printable"),
-            "{}",
-            self.data
-        );
-        let raw = raw.replace("=\n", "");
-        let mut bytes = Vec::new();
-        let mut rest = raw.as_bytes();
-        while let Some((&b, tail)) = rest.split_first() {
-            if b == b'=' && tail.len() >= 2 {
-                let hex = std::str::from_utf8(&tail[..2]).unwrap();
-                bytes.push(u8::from_str_radix(hex, 16).unwrap());
-                rest = &tail[2..];
-            } else {
-                bytes.push(b);
-                rest = tail;
-            }
-        }
-        String::from_utf8(bytes).unwrap()
-    }
-}
-
-/// A minimal SMTP server on 127.0.0.1: greets, answers EHLO/HELO/MAIL/RCPT/DATA/RSET/NOOP/QUIT
-/// and keeps what it received. With `fail`, it refuses every sender with a 451.
-struct SmtpServer {
-    addr: SocketAddr,
-    received: Arc<Mutex<Vec<Received>>>,
-}
-
-impl SmtpServer {
-    async fn start(fail: bool) -> SmtpServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let store = received.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let store = store.clone();
-                tokio::spawn(async move {
-                    let _ = smtp_session(stream, fail, store).await;
-                });
-            }
-        });
-        SmtpServer { addr, received }
-    }
-
-    fn url(&self) -> String {
-        format!("smtp://{}", self.addr)
-    }
-
-    fn messages(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
-    }
-
-    fn to(&self, email: &str) -> Vec<Received> {
-        let wanted = format!("<{email}>");
-        self.messages()
-            .into_iter()
-            .filter(|m| m.to.iter().any(|t| t.contains(&wanted)))
-            .collect()
-    }
-}
-
-async fn smtp_session(
-    stream: tokio::net::TcpStream,
-    fail: bool,
-    store: Arc<Mutex<Vec<Received>>>,
-) -> std::io::Result<()> {
-    let (read, mut write) = stream.into_split();
-    let mut read = BufReader::new(read);
-    write.write_all(b"220 loa-test ESMTP\r\n").await?;
-    let mut current = Received::default();
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if read.read_line(&mut line).await? == 0 {
-            return Ok(());
-        }
-        let command = line.trim_end().to_owned();
-        let verb = command.to_ascii_uppercase();
-        let reply: &[u8] = if verb.starts_with("EHLO") {
-            b"250-loa-test\r\n250 8BITMIME\r\n"
-        } else if verb.starts_with("HELO") || verb.starts_with("NOOP") {
-            b"250 OK\r\n"
-        } else if verb.starts_with("MAIL FROM:") {
-            if fail {
-                b"451 4.3.0 Mail system paused for the test\r\n"
-            } else {
-                current = Received {
-                    from: command[10..].to_owned(),
-                    ..Default::default()
-                };
-                b"250 OK\r\n"
-            }
-        } else if verb.starts_with("RCPT TO:") {
-            current.to.push(command[8..].to_owned());
-            b"250 OK\r\n"
-        } else if verb.starts_with("RSET") {
-            current = Received::default();
-            b"250 OK\r\n"
-        } else if verb == "DATA" {
-            write
-                .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
-                .await?;
-            let mut data = String::new();
-            loop {
-                line.clear();
-                if read.read_line(&mut line).await? == 0 {
-                    return Ok(());
-                }
-                let text = line.trim_end_matches(['\r', '\n']);
-                if text == "." {
-                    break;
-                }
-                data.push_str(text.strip_prefix('.').unwrap_or(text));
-                data.push('\n');
-            }
-            current.data = data;
-            store.lock().unwrap().push(std::mem::take(&mut current));
-            b"250 OK queued\r\n"
-        } else if verb.starts_with("QUIT") {
-            write.write_all(b"221 Bye\r\n").await?;
-            return Ok(());
-        } else {
-            b"502 Command not implemented\r\n"
-        };
-        write.write_all(reply).await?;
-    }
-}
 
 const STATEMENT: &str = "Tôi đã đọc và hiểu nội dung tài liệu này.";
 

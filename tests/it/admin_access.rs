@@ -1,6 +1,6 @@
 //! The access matrix: every `/admin` route and every state-changing action, tried as anonymous,
-//! employee, author, editor and admin, with the exact outcome checked — a redirect to the sign-in
-//! page, 403, or success.
+//! employee, unit head, author, editor and admin, with the exact outcome checked — a redirect to
+//! the sign-in page, 403, or success.
 
 use loa::account::Role;
 
@@ -14,6 +14,8 @@ db_tests!(every_admin_route_and_action_answers_each_role_exactly);
 enum Who {
     Anonymous,
     As(Role),
+    /// An employee who heads the unit `van-phong` (every person of the fixture is there).
+    Head,
 }
 
 /// What the least powerful allowed role is.
@@ -22,13 +24,20 @@ enum Need {
     Author,
     Editor,
     Admin,
+    /// An editor, or the head of the unit concerned (campaign progress, lists, urging).
+    EditorOrHead,
 }
 
 impl Need {
-    fn allows(self, role: Role) -> bool {
+    fn allows(self, who: Who) -> bool {
+        let role = match who {
+            Who::Anonymous => return false,
+            Who::Head => return matches!(self, Need::EditorOrHead),
+            Who::As(role) => role,
+        };
         match self {
             Need::Author => role >= Role::Author,
-            Need::Editor => role >= Role::Editor,
+            Need::Editor | Need::EditorOrHead => role >= Role::Editor,
             Need::Admin => role == Role::Admin,
         }
     }
@@ -164,6 +173,8 @@ async fn fixture(db: TestDb) -> Fixture {
             .await
             .unwrap(),
     );
+    // A campaign over the acknowledged article, whose audience includes the fixture's person.
+    crate::fixtures::campaign(&app, "chien-dich-thu", &["khac-luu"], 100, true).await;
     // One image, uploaded by the admin.
     let form = reqwest::multipart::Form::new().text("alt", "Ảnh thử").part(
         "file",
@@ -235,7 +246,52 @@ fn cases(f: &Fixture) -> Vec<Case> {
         need,
     };
     let csv = "họ tên,email,đơn vị,vai trò\nNguyễn Văn Mới,moi@loa.test,van-phong,employee\n";
+    let campaign_form = |name: &str| {
+        form(&[
+            ("name", name),
+            ("slug", ""),
+            ("starts_on", "2018-09-01"),
+            ("ends_on", "2018-12-31"),
+            ("staff_target_percent", "100"),
+            ("citizen_target", "0"),
+        ])
+    };
     vec![
+        // Campaigns: unit heads see their own unit's progress; only editors edit.
+        get("/admin/chien-dich".into(), Need::EditorOrHead),
+        get(
+            "/admin/chien-dich/chien-dich-thu".into(),
+            Need::EditorOrHead,
+        ),
+        get(
+            "/admin/chien-dich/chien-dich-thu?don_vi=van-phong".into(),
+            Need::EditorOrHead,
+        ),
+        get(
+            "/admin/chien-dich/chien-dich-thu/in".into(),
+            Need::EditorOrHead,
+        ),
+        get(
+            format!("/admin/chien-dich/chien-dich-thu/nguoi/{}", id("user")),
+            Need::EditorOrHead,
+        ),
+        get("/admin/chien-dich/moi".into(), Need::Editor),
+        get("/admin/chien-dich/chien-dich-thu/sua".into(), Need::Editor),
+        post(
+            "/admin/chien-dich/chien-dich-thu/nhac-ngay".into(),
+            form(&[("don_vi", "")]),
+            Need::EditorOrHead,
+        ),
+        post(
+            "/admin/chien-dich/moi".into(),
+            campaign_form("Chiến dịch mới"),
+            Need::Editor,
+        ),
+        post(
+            "/admin/chien-dich/chien-dich-thu/sua".into(),
+            campaign_form("Chiến dịch đã sửa"),
+            Need::Editor,
+        ),
         get("/admin".into(), Need::Author),
         get("/admin/bai-viet".into(), Need::Author),
         get("/admin/bai-viet?trang_thai=draft".into(), Need::Author),
@@ -459,6 +515,7 @@ async fn every_admin_route_and_action_answers_each_role_exactly(db: TestDb) {
     let whos = [
         Who::Anonymous,
         Who::As(Role::Employee),
+        Who::Head,
         Who::As(Role::Author),
         Who::As(Role::Editor),
         Who::As(Role::Admin),
@@ -468,6 +525,18 @@ async fn every_admin_route_and_action_answers_each_role_exactly(db: TestDb) {
         let f = fixture(db.another().await).await;
         let other = match who {
             Who::Anonymous | Who::As(Role::Admin) => f.app.browser(),
+            Who::Head => {
+                crate::fixtures::person(
+                    &f.app,
+                    "truong@loa.test",
+                    "Trưởng Văn phòng",
+                    Role::Employee,
+                    Some("van-phong"),
+                    true,
+                )
+                .await
+                .0
+            }
             Who::As(Role::Author) => {
                 let b = f.app.browser();
                 assert_eq!(b.sign_in(&f.author_email, PASSWORD).await.status(), 303);
@@ -486,10 +555,10 @@ async fn every_admin_route_and_action_answers_each_role_exactly(db: TestDb) {
             let to = location(&r);
             let ok = match who {
                 Who::Anonymous => status == 303 && to.starts_with("/dang-nhap?next="),
-                Who::As(role) if case.need.allows(role) => {
+                who if case.need.allows(who) => {
                     (200..300).contains(&status) || (status == 303 && !to.starts_with("/dang-nhap"))
                 }
-                Who::As(_) => status == 403,
+                Who::As(_) | Who::Head => status == 403,
             };
             if !ok {
                 failures.push(format!(

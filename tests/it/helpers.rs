@@ -214,8 +214,13 @@ impl ContentDir {
         self.raw(name, format!("+++\n{front}\n+++\n\n{body}\n").as_bytes())
     }
 
+    /// Writes `name` (a path inside the directory; folders are created) with these bytes.
     pub fn raw(&self, name: &str, bytes: &[u8]) -> &Self {
-        std::fs::write(self.dir.path().join(name), bytes).unwrap();
+        let path = self.dir.path().join(name);
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder).unwrap();
+        }
+        std::fs::write(path, bytes).unwrap();
         self
     }
 }

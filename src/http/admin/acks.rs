@@ -9,7 +9,6 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::account::Role;
@@ -19,7 +18,7 @@ use crate::db::audit;
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
 use crate::http::staff::acknowledge::{check_may_confirm, closed_message, with_version};
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::{percent, Layout, SiteView};
 use crate::time;
 
 pub fn router() -> Router<AppState> {
@@ -93,28 +92,6 @@ struct AcksView {
     form: FormState,
 }
 
-/// `66,7%`: one decimal, with the Vietnamese decimal comma.
-fn percent(part: usize, whole: usize) -> String {
-    if whole == 0 {
-        return "0%".to_owned();
-    }
-    let p = part as f64 * 100.0 / whole as f64;
-    format!("{p:.1}%").replace(".0%", "%").replace('.', ",")
-}
-
-/// Whole days since the due date, by the Vietnam calendar; 0 when not overdue.
-fn days_overdue(due: Option<DateTime<Utc>>, now: DateTime<Utc>) -> i64 {
-    match due {
-        Some(d) if now > d => {
-            let tz = time::vietnam();
-            let days = (now.with_timezone(&tz).date_naive() - d.with_timezone(&tz).date_naive())
-                .num_days();
-            days.max(1)
-        }
-        _ => 0,
-    }
-}
-
 async fn load(state: &AppState, id: i64) -> Result<AckArticle> {
     ack_status::article(&state.db, id)
         .await?
@@ -154,7 +131,7 @@ async fn render(
                 user_id: m.user_id,
                 name: m.name.clone(),
                 unit: m.unit.clone(),
-                days_overdue: days_overdue(ack.due_at, now),
+                days_overdue: crate::ack::days_overdue(ack.due_at, now),
             }),
         }
     }
@@ -191,8 +168,8 @@ async fn render(
         audience: audience.len(),
         confirmed_count: confirmed.len(),
         pending_count: pending.len(),
-        confirmed_percent: percent(confirmed.len(), audience.len()),
-        pending_percent: percent(pending.len(), audience.len()),
+        confirmed_percent: percent(confirmed.len() as i64, audience.len() as i64),
+        pending_percent: percent(pending.len() as i64, audience.len() as i64),
         confirmed,
         pending,
         citizens,

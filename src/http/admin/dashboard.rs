@@ -120,6 +120,9 @@ pub fn action_label(action: &str) -> &str {
         "ack.revoke" => "Thu hồi xác nhận",
         "citizen.export" => "Xuất dữ liệu người dân",
         "citizen.delete" => "Xoá dữ liệu người dân",
+        "campaign.create" => "Tạo chiến dịch",
+        "campaign.update" => "Sửa chiến dịch",
+        "campaign.urge" => "Nhắc xác nhận (chiến dịch)",
         other => other,
     }
 }

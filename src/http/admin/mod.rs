@@ -1,11 +1,15 @@
 //! `/admin`: the editors' and admins' area. The role layer is here, in one place: every route
 //! needs at least an author; the people, units, audit and background-jobs pages need an admin. Finer rules
 //! (who may publish, whose articles an author may touch) live with the actions themselves.
+//! The campaigns (`/admin/chien-dich…`) are the exception: unit heads, who are employees, see
+//! their own unit's there, so that tree has its own extractor (`campaigns::Viewer`, asking
+//! `policy::may`) instead of the writer layer.
 
 mod acks;
 mod articles;
 mod audit_log;
 mod calendar;
+mod campaigns;
 mod citizens;
 mod dashboard;
 mod jobs;
@@ -44,4 +48,6 @@ pub fn router() -> Router<AppState> {
         .merge(reminders::router())
         .merge(admin_only)
         .route_layer(middleware::from_fn(auth::require_writer))
+        // Added after the writer layer, so it does not apply to them.
+        .merge(campaigns::router())
 }

@@ -1,6 +1,7 @@
-//! What citizens see: the home page, articles, topics, and the health check.
+//! What citizens see: the home page, articles, topics, public campaigns, and the health check.
 
 mod articles;
+mod campaign;
 mod confirm;
 mod feeds;
 mod health;
@@ -27,4 +28,5 @@ pub fn router() -> Router<AppState> {
         .merge(privacy::router())
         .merge(search::router())
         .merge(feeds::router())
+        .merge(campaign::router())
 }

@@ -1,0 +1,41 @@
+//! `/admin/chien-dich/{slug}/in`: the report to print (or save as PDF) from the browser — A4,
+//! the agency's name, the report date, every table of the dashboard with the whole pending list,
+//! and the signature block. Same figures and scope rules as the dashboard.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Html;
+use serde::Serialize;
+
+use super::dashboard::DashboardQuery;
+use super::report::Report;
+use super::Viewer;
+use crate::app::AppState;
+use crate::error::Result;
+use crate::http::views::{Layout, SiteView};
+
+#[derive(Serialize)]
+struct PrintView {
+    #[serde(flatten)]
+    layout: Layout,
+    #[serde(flatten)]
+    report: Report,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Query(q): Query<DashboardQuery>,
+) -> Result<Html<String>> {
+    let (campaign, report) = Report::for_page(&state, &viewer, &slug, &q.don_vi, None).await?;
+    let site = SiteView::load(&state).await?;
+    let path = format!("/admin/chien-dich/{}/in", campaign.slug);
+    let title = format!("Báo cáo: {}", campaign.name);
+    let view = PrintView {
+        layout: Layout::new(&state, &viewer.ctx, site, &title, &title, &path),
+        report,
+    };
+    Ok(Html(
+        state.templates.render("admin/campaign_print.html", &view)?,
+    ))
+}
