@@ -5,6 +5,7 @@
 //! browser the journeys are skipped with one printed line; under `CI=true` that is a failure.
 
 mod admin_import;
+mod campaign;
 mod checks;
 mod citizen;
 mod employee;
