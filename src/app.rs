@@ -17,6 +17,8 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub templates: Arc<Templates>,
+    /// The ticks of this process's scheduler, for `/readyz` (silent until jobs start).
+    pub scheduler: crate::jobs::Heartbeat,
 }
 
 /// Opens and migrates the database, fills a new site from `content_dir`, and refreshes articles
@@ -53,6 +55,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
         db,
         config: Arc::new(config),
         templates: Arc::new(templates),
+        scheduler: crate::jobs::Heartbeat::default(),
     })
 }
 

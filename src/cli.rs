@@ -1,16 +1,15 @@
-//! The `loa` command: `serve` (the default), `import DIR`, `export DIR`, `migrate`.
+//! The `loa` command: `serve` (the default), `import DIR`, `export DIR`, `migrate`, `user add`,
+//! `backup FILE`, `restore FILE`, `copy --from URL --to URL`.
 //!
 //! Errors end the program with one line on standard error (content errors with one line per
 //! mistake) and a non-zero exit code: 2 for bad configuration, 1 for everything else.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use tokio::net::TcpListener;
 
 use crate::config::{Config, ConfigError, RawConfig, DEFAULT_CONFIG_FILE};
 use crate::content::{self, ImportError};
@@ -65,6 +64,24 @@ enum Command {
     /// Quản lý tài khoản
     #[command(subcommand)]
     User(UserCommand),
+    /// Sao lưu cơ sở dữ liệu và ảnh tải lên vào một tệp (.tar.gz), kể cả khi máy chủ đang chạy
+    Backup { file: PathBuf },
+    /// Khôi phục một bản sao lưu vào cơ sở dữ liệu và thư mục dữ liệu trống
+    Restore {
+        file: PathBuf,
+        /// thay thế dữ liệu đang có
+        #[arg(long)]
+        force: bool,
+    },
+    /// Chép mọi bảng từ một cơ sở dữ liệu sang một cơ sở dữ liệu trống (SQLite ↔ PostgreSQL)
+    Copy {
+        /// nguồn: sqlite://… hoặc postgres://…
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// đích (trống): sqlite://… hoặc postgres://…
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,7 +129,7 @@ pub fn run() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => serve(config).await,
+            Command::Serve => crate::server::run(config).await,
             Command::Import { dir } => import(config, dir).await,
             Command::Export { dir } => export(config, dir).await,
             Command::Migrate => migrate(config).await,
@@ -124,8 +141,14 @@ pub fn run() -> ExitCode {
                 head,
                 password_stdin: _,
             }) => add_user(config, email, name, role, unit, head).await,
+            Command::Backup { file } => backup(config, file).await,
+            Command::Restore { file, force } => restore(config, file, force).await,
+            Command::Copy { from, to } => copy(from, to).await,
         }
     });
+    // Work still running on blocking threads (an argon2 hash) must not hold up the exit that
+    // shutdown promised within ten seconds.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -135,13 +158,18 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// Logs to standard error: `RUST_LOG` filters, `LOG_FORMAT=json` gives one JSON object a line.
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("loa=info,warn"));
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    if std::env::var("LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        logs.json().flatten_event(true).init();
+    } else {
+        logs.init();
+    }
 }
 
 /// Defaults → loa.toml → LOA_* → flags.
@@ -175,68 +203,8 @@ fn load_config(flags: &Flags) -> Result<Config, ConfigError> {
         .validate()
 }
 
-async fn serve(mut config: Config) -> anyhow::Result<()> {
-    // Bind first: a port in use is reported before any other work.
-    let listener = TcpListener::bind(config.addr)
-        .await
-        .with_context(|| format!("không mở được cổng {}", config.addr))?;
-    let local = listener.local_addr()?;
-    // With port 0 the system picks the port; the default public address must follow it.
-    if config.base_url.port() == Some(0) {
-        config.base_url = url::Url::parse(&format!("http://{local}/"))?;
-    }
-    let state = crate::app::prepare(config).await?;
-    // Written, not println!: a closed standard output must not stop the server.
-    let mut out = std::io::stdout();
-    if let Some((email, password)) = crate::app::ensure_admin(&state.db).await? {
-        // On the console only, never in the logs.
-        let _ = writeln!(
-            out,
-            "Chưa có quản trị viên; đã tạo tài khoản {email} với mật khẩu dùng một lần: {password}\n\
-             Đăng nhập tại http://{local}/dang-nhap và đổi mật khẩu ngay."
-        );
-    }
-    let _ = writeln!(out, "Loa đang chạy tại http://{local}/");
-    if state.config.base_url.as_str() != format!("http://{local}/") {
-        let _ = writeln!(out, "Địa chỉ công khai: {}", state.config.base_url);
-    }
-    let _ = out.flush();
-    let jobs = crate::jobs::start_with(state.db.clone(), state.config.clone()).await?;
-    crate::app::serve(listener, state.clone(), shutdown_signal()).await?;
-    jobs.shutdown().await;
-    state.db.close().await;
-    tracing::info!("stopped");
-    Ok(())
-}
-
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-}
-
 async fn open(config: &Config) -> anyhow::Result<Db> {
-    let db = Db::connect(&config.database_url)
-        .await
-        .with_context(|| format!("không kết nối được cơ sở dữ liệu {:?}", config.database_url))?;
-    db.migrate().await.context("không áp dụng được migration")?;
-    Ok(db)
+    open_url(&config.database_url).await
 }
 
 async fn import(config: Config, dir: PathBuf) -> anyhow::Result<()> {
@@ -298,6 +266,57 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
     db.close().await;
     println!("Cơ sở dữ liệu đã ở phiên bản mới nhất.");
     Ok(())
+}
+
+async fn backup(config: Config, file: PathBuf) -> anyhow::Result<()> {
+    let report = crate::ops::backup::backup(&config, &file).await?;
+    println!(
+        "Đã sao lưu {} ({} tệp ảnh) vào {} ({} KB).",
+        report.manifest.backend,
+        report.manifest.media.len(),
+        file.display(),
+        report.archive_bytes.div_ceil(1024)
+    );
+    Ok(())
+}
+
+async fn restore(config: Config, file: PathBuf, force: bool) -> anyhow::Result<()> {
+    let report = crate::ops::restore::restore(&config, &file, force).await?;
+    if !report.replaced.is_empty() {
+        println!("Đã thay thế: {}.", report.replaced.join("; "));
+    }
+    println!(
+        "Đã khôi phục bản sao lưu ngày {} ({}, {} tệp ảnh).",
+        report.manifest.created_at,
+        report.manifest.backend,
+        report.manifest.media.len()
+    );
+    Ok(())
+}
+
+async fn copy(from: String, to: String) -> anyhow::Result<()> {
+    let from_url = crate::config::DatabaseUrl::parse(&from)?;
+    let to_url = crate::config::DatabaseUrl::parse(&to)?;
+    if from_url == to_url {
+        anyhow::bail!("nguồn và đích là cùng một cơ sở dữ liệu");
+    }
+    let source = open_url(&from_url).await.context("nguồn")?;
+    let target = open_url(&to_url).await.context("đích")?;
+    let result = crate::ops::copy::copy(&source, &target).await;
+    source.close().await;
+    target.close().await;
+    let report = result?;
+    println!("{report}");
+    println!("Từ {from_url:?} sang {to_url:?}.");
+    Ok(())
+}
+
+async fn open_url(url: &crate::config::DatabaseUrl) -> anyhow::Result<Db> {
+    let db = Db::connect(url)
+        .await
+        .with_context(|| format!("không kết nối được cơ sở dữ liệu {url:?}"))?;
+    db.migrate().await.context("không áp dụng được migration")?;
+    Ok(db)
 }
 
 async fn add_user(

@@ -55,6 +55,16 @@ impl DatabaseUrl {
     }
 }
 
+impl DatabaseUrl {
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Sqlite(_) => "sqlite",
+            DatabaseUrl::Postgres(_) => "postgres",
+        }
+    }
+}
+
 /// Hides a password in a URL, for messages and `Debug`.
 fn redact(s: &str) -> String {
     match Url::parse(s) {
@@ -103,6 +113,8 @@ pub struct Config {
     pub reminder_time: chrono::NaiveTime,
     /// Items due within this many days (or overdue) are reminded.
     pub reminder_days: i64,
+    /// Where Prometheus metrics are served; not at all when unset.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl Config {
@@ -133,6 +145,7 @@ pub struct RawConfig {
     pub citizen_retention_days: Option<i64>,
     pub reminder_time: Option<String>,
     pub reminder_days: Option<i64>,
+    pub metrics_addr: Option<String>,
 }
 
 impl RawConfig {
@@ -168,6 +181,7 @@ impl RawConfig {
         };
         Ok(RawConfig {
             reminder_time: get("LOA_REMINDER_TIME"),
+            metrics_addr: get("LOA_METRICS_ADDR"),
             reminder_days,
             database_url: get("LOA_DATABASE_URL"),
             addr: get("LOA_ADDR"),
@@ -213,6 +227,7 @@ impl RawConfig {
             citizen_retention_days: over.citizen_retention_days.or(self.citizen_retention_days),
             reminder_time: over.reminder_time.or(self.reminder_time),
             reminder_days: over.reminder_days.or(self.reminder_days),
+            metrics_addr: over.metrics_addr.or(self.metrics_addr),
         }
     }
 
@@ -276,7 +291,17 @@ impl RawConfig {
                 "phải từ 0 đến 60 (ngày)",
             ));
         }
+        let metrics_addr = match self.metrics_addr.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(text.parse::<SocketAddr>().map_err(|_| {
+                ConfigError::new(
+                    "LOA_METRICS_ADDR",
+                    format!("«{text}» không phải địa chỉ IP:cổng (ví dụ 127.0.0.1:9100)"),
+                )
+            })?),
+        };
         Ok(Config {
+            metrics_addr,
             reminder_time,
             reminder_days,
             citizen_retention_days,
@@ -403,6 +428,11 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(bad(days), "LOA_REMINDER_DAYS");
+        let metrics = RawConfig {
+            metrics_addr: Some("9100".into()),
+            ..Default::default()
+        };
+        assert_eq!(bad(metrics), "LOA_METRICS_ADDR");
         let env = HashMap::from([("LOA_MAX_UPLOAD_MB".to_owned(), "năm".to_owned())]);
         assert_eq!(
             RawConfig::from_env(&env).unwrap_err().setting,

@@ -7,11 +7,12 @@ pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod caching;
+pub mod metrics;
 pub mod public;
 pub mod staff;
 pub mod views;
 
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
@@ -42,7 +43,14 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(caching::conditional))
         .layer(middleware::map_response(security_headers))
         .layer(CompressionLayer::new().gzip(true).br(true))
-        .layer(TraceLayer::new_for_http())
+        // Spans name the route template, not the path and query, which may carry a phone
+        // number or an e-mail typed into a search box.
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let route = req.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
+            tracing::debug_span!("request", method = %req.method(), route = route.unwrap_or("unmatched"))
+        }))
+        // Outermost: counts every answer, whichever layer gave it.
+        .layer(middleware::from_fn(metrics::track))
         .with_state(state)
 }
 

@@ -7,24 +7,24 @@ use chrono::{DateTime, Duration, Utc};
 use super::{Claim, JobSpec};
 use crate::db::{citizens, Db};
 
-/// The job, daily at 03:30 Vietnam time, once per day across instances.
+/// The job, daily at 03:30 Vietnam time, once per Vietnam day across instances (the day's claim
+/// is also what the catch-up at start looks for).
 pub fn spec() -> JobSpec {
     JobSpec {
         name: "citizen_purge",
         label: "Xoá dữ liệu cá nhân của người dân đã hết thời hạn lưu trữ",
         schedule: "0 30 20 * * *".to_owned(),
         schedule_label: "mỗi ngày lúc 03:30".to_owned(),
-        claim: Claim::PerTick { slot: day_slot },
+        claim: Claim::PerTick {
+            slot: super::reminders::day_slot,
+        },
+        catch_up: true,
         work: |db, config, now| {
             Box::pin(
                 async move { Ok(run(&db, config.citizen_retention_days, now).await? as usize) },
             )
         },
     }
-}
-
-fn day_slot(now: DateTime<Utc>) -> String {
-    now.format("%Y-%m-%d").to_string()
 }
 
 /// Purges every citizen whose article closed more than `retention_days` before `now`; returns

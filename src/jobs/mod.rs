@@ -6,14 +6,16 @@
 //! tick itself in `job_claims`. Each run is recorded in `jobs` (last state) and, when it did
 //! something or failed, in `job_runs`. A failing run is logged and simply tried again at the next
 //! tick; it never takes the server down. Shutdown stops the ticks and waits for runs in flight.
+//! Daily jobs whose time passed while no instance ran are caught up at start ([`catch_up`]).
 
+pub mod catch_up;
 pub mod citizen_purge;
 pub mod publication;
 pub mod reminders;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Timelike, Utc};
@@ -53,8 +55,12 @@ pub struct JobSpec {
     /// The schedule in words, for the admin page.
     pub schedule_label: String,
     pub claim: Claim,
+    /// A daily job run at start when today's time has passed and no instance ran it.
+    pub catch_up: bool,
     pub work: Work,
 }
+
+pub use catch_up::catch_up;
 
 /// Every background job of Loa, with the schedules `config` sets.
 pub fn registry(config: &Config) -> Vec<JobSpec> {
@@ -65,6 +71,7 @@ pub fn registry(config: &Config) -> Vec<JobSpec> {
             schedule: "* * * * * *".to_owned(),
             schedule_label: "mỗi giây".to_owned(),
             claim: Claim::Items,
+            catch_up: false,
             work: |db, _config, now| {
                 Box::pin(async move { Ok(publication::run_due(&db, now).await?.items()) })
             },
@@ -75,6 +82,7 @@ pub fn registry(config: &Config) -> Vec<JobSpec> {
             schedule: "0 17 * * * *".to_owned(),
             schedule_label: "mỗi giờ, phút thứ 17".to_owned(),
             claim: Claim::PerTick { slot: hour_slot },
+            catch_up: false,
             work: |db, _config, now| Box::pin(async move { cleanup(&db, now).await }),
         },
         reminders::spec(config),
@@ -107,21 +115,35 @@ fn instance_name() -> String {
 
 /// Runs one job once now, recording the run. Never fails: errors are logged and recorded.
 pub async fn run_once(db: &Db, config: &Arc<Config>, spec: &JobSpec, instance: &str) -> Outcome {
+    run_at(db, config, spec, instance, time::now())
+        .await
+        .unwrap_or(Outcome::Ok { items: 0 })
+}
+
+/// Runs one job as of `now` (an injected clock in tests), recording the run; `None` when the job
+/// claims its ticks and another run (another instance) has this one.
+pub async fn run_at(
+    db: &Db,
+    config: &Arc<Config>,
+    spec: &JobSpec,
+    instance: &str,
+    now: DateTime<Utc>,
+) -> Option<Outcome> {
     let started = time::now();
     if let Claim::PerTick { slot } = spec.claim {
-        match db::jobs::claim_tick(db, spec.name, &slot(started), instance, started).await {
+        match db::jobs::claim_tick(db, spec.name, &slot(now), instance, started).await {
             Ok(true) => {}
-            Ok(false) => return Outcome::Ok { items: 0 },
+            Ok(false) => return None,
             Err(e) => {
                 tracing::warn!(job = spec.name, error = %error_chain(&e), "could not claim the tick");
-                return Outcome::Failed {
+                return Some(Outcome::Failed {
                     error: error_chain(&e),
-                };
+                });
             }
         }
     }
     // The work runs in its own task: a panic there is a failed run, not a dead scheduler.
-    let work = (spec.work)(db.clone(), config.clone(), started);
+    let work = (spec.work)(db.clone(), config.clone(), now);
     let outcome = match tokio::spawn(work).await {
         Ok(Ok(items)) => Outcome::Ok { items },
         Ok(Err(e)) => Outcome::Failed {
@@ -138,11 +160,38 @@ pub async fn run_once(db: &Db, config: &Arc<Config>, spec: &JobSpec, instance: &
             tracing::info!(job = spec.name, items, "job run");
         }
     }
+    let due = catch_up::due_before(&spec.schedule, now).unwrap_or(now);
+    crate::metrics::job_run(
+        spec.name,
+        matches!(outcome, Outcome::Ok { .. }),
+        (started - due).to_std().unwrap_or_default(),
+    );
     if let Err(e) = db::jobs::finish(db, spec.name, instance, started, time::now(), &outcome).await
     {
         tracing::warn!(job = spec.name, error = %error_chain(&e), "could not record the job run");
     }
-    outcome
+    Some(outcome)
+}
+
+/// When the scheduler last ticked, for `/readyz`. Cheap to clone; shared by the jobs and the
+/// application state.
+#[derive(Clone, Debug, Default)]
+pub struct Heartbeat(Arc<AtomicI64>);
+
+impl Heartbeat {
+    /// How long without a tick before the scheduler counts as stopped (the publication job
+    /// ticks every second).
+    pub const TOLERANCE: Duration = Duration::seconds(5);
+
+    pub fn beat(&self, now: DateTime<Utc>) {
+        self.0.store(now.timestamp_millis(), Ordering::Relaxed);
+    }
+
+    /// True when a tick came within [`Heartbeat::TOLERANCE`] of `now`.
+    pub fn alive(&self, now: DateTime<Utc>) -> bool {
+        let last = self.0.load(Ordering::Relaxed);
+        last != 0 && now.timestamp_millis() - last <= Self::TOLERANCE.num_milliseconds()
+    }
 }
 
 /// The running scheduler of one process.
@@ -160,6 +209,16 @@ pub async fn start(db: Db) -> anyhow::Result<Jobs> {
 
 /// Registers every job and starts ticking; `config` sets their schedules and settings.
 pub async fn start_with(db: Db, config: Arc<Config>) -> anyhow::Result<Jobs> {
+    start_beating(db, config, Heartbeat::default()).await
+}
+
+/// What `loa serve` starts: every job, ticking into `heartbeat`, and the catch-up of the daily
+/// jobs missed while no instance ran (in the background, so the site serves meanwhile).
+pub async fn start_beating(
+    db: Db,
+    config: Arc<Config>,
+    heartbeat: Heartbeat,
+) -> anyhow::Result<Jobs> {
     let scheduler = JobScheduler::new().await?;
     let in_flight = Arc::new(RwLock::new(()));
     let stopping = Arc::new(AtomicBool::new(false));
@@ -177,7 +236,9 @@ pub async fn start_with(db: Db, config: Arc<Config>) -> anyhow::Result<Jobs> {
             instance.clone(),
         );
         let schedule = spec.schedule.clone();
+        let heartbeat = heartbeat.clone();
         let job = Job::new_async(schedule.as_str(), move |_id, _scheduler| {
+            heartbeat.beat(time::now());
             let (db, config, spec, running, in_flight, stopping, instance) = (
                 db.clone(),
                 config.clone(),
@@ -200,6 +261,19 @@ pub async fn start_with(db: Db, config: Arc<Config>) -> anyhow::Result<Jobs> {
         scheduler.add(job).await?;
     }
     scheduler.start().await?;
+    heartbeat.beat(time::now());
+    // Holds a read guard like any run, so shutdown waits for it.
+    let guard = in_flight.clone().read_owned().await;
+    tokio::spawn(async move {
+        let _guard = guard;
+        for (job, outcome) in catch_up(&db, &config, &instance, time::now()).await {
+            tracing::info!(
+                job,
+                ?outcome,
+                "caught up with a daily job missed while no server ran"
+            );
+        }
+    });
     Ok(Jobs {
         scheduler,
         in_flight,
@@ -221,4 +295,19 @@ impl Jobs {
 /// The next whole second, for tests and benchmarks that schedule "as soon as possible".
 pub fn next_second(now: DateTime<Utc>) -> DateTime<Utc> {
     now.with_nanosecond(0).unwrap_or(now) + Duration::seconds(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_heartbeat_goes_stale() {
+        let beat = Heartbeat::default();
+        let now = time::now();
+        assert!(!beat.alive(now), "never ticked");
+        beat.beat(now);
+        assert!(beat.alive(now + Duration::seconds(4)));
+        assert!(!beat.alive(now + Duration::seconds(6)));
+    }
 }

@@ -33,19 +33,26 @@ struct Id {
     id: i64,
 }
 
+#[derive(sqlx::FromRow)]
+struct Due {
+    id: i64,
+    publish_at: DateTime<Utc>,
+}
+
 /// Publishes everything due and archives everything expired at `now`.
 pub async fn run_due(db: &Db, now: DateTime<Utc>) -> Result<DueReport, DbError> {
     let mut report = DueReport::default();
-    let due: Vec<Id> = db
+    let due: Vec<Due> = db
         .pool()
         .fetch_all(
-            "select id from articles where status = 'scheduled' and publish_at <= $1 \
+            "select id, publish_at from articles where status = 'scheduled' and publish_at <= $1 \
              and deleted_at is null order by publish_at, id",
             params![now],
         )
         .await?;
-    for Id { id } in due {
+    for Due { id, publish_at } in due {
         if claim_publication(db, id, now).await? {
+            crate::metrics::published((now - publish_at).to_std().unwrap_or_default());
             report.published.push(id);
         }
     }
@@ -59,6 +66,7 @@ pub async fn run_due(db: &Db, now: DateTime<Utc>) -> Result<DueReport, DbError> 
         .await?;
     for Id { id } in expired {
         if claim_expiry(db, id, now).await? {
+            crate::metrics::archived();
             report.archived.push(id);
         }
     }

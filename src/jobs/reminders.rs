@@ -34,8 +34,15 @@ pub fn spec(config: &Config) -> JobSpec {
             config.reminder_time.format("%H:%M")
         ),
         claim: Claim::PerTick { slot: day_slot },
+        catch_up: true,
         work: |db, config, now| {
-            Box::pin(async move { Ok(run_daily(&db, &config, now).await?.messages()) })
+            Box::pin(async move {
+                let summary = run_daily(&db, &config, now).await?;
+                crate::metrics::reminders("in_app", "sent", summary.in_app);
+                crate::metrics::reminders("email", "sent", summary.emailed);
+                crate::metrics::reminders("email", "failed", summary.failed);
+                Ok(summary.messages())
+            })
         },
     }
 }

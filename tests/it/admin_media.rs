@@ -38,7 +38,7 @@ fn encoded(width: u32, height: u32, format: ImageFormat) -> Vec<u8> {
     encode(img, format)
 }
 
-fn png(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {
     encoded(width, height, ImageFormat::Png)
 }
 
@@ -101,7 +101,7 @@ async fn upload(
 }
 
 /// Uploads and follows the redirect; returns the stored name (`HEX.ext`) from the library page.
-async fn upload_ok(b: &Browser, bytes: Vec<u8>, file_name: &str, alt: &str) -> String {
+pub(crate) async fn upload_ok(b: &Browser, bytes: Vec<u8>, file_name: &str, alt: &str) -> String {
     let r = upload(b, bytes, file_name, "image/png", alt).await;
     assert_eq!(r.status(), 303, "upload of {file_name}");
     let to = location(&r);

@@ -1,8 +1,7 @@
 //! The `loa` binary: import, export, migrate, serve, and its refusal of bad configuration and
 //! malformed content.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use loa::db::articles;
 
@@ -300,58 +299,25 @@ async fn export_then_import_round_trips(db: TestDb) {
 }
 
 async fn serve_fills_an_empty_database_and_stops_cleanly(db: TestDb) {
-    let child = Command::new(env!("CARGO_BIN_EXE_loa"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .env("LOA_DATABASE_URL", &db.url)
-        .env("LOA_CONTENT_DIR", repo_content())
-        .env("RUST_LOG", "off")
-        .current_dir(db.dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut child = KillOnDrop(child);
-    // Kept open until the end: the server may write more lines.
-    let mut output = BufReader::new(child.0.stdout.take().unwrap());
-    let mut console = String::new();
-    let url = loop {
-        let mut line = String::new();
-        assert!(
-            output.read_line(&mut line).unwrap() > 0,
-            "loa stopped: {console}"
-        );
-        console.push_str(&line);
-        if let Some(url) = line.strip_prefix("Loa đang chạy tại ") {
-            break url.trim().to_owned();
-        }
-    };
-    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let mut server = crate::fixtures::binary::Server::start(&db, &[]);
+    assert!(
+        server.base.starts_with("http://127.0.0.1:"),
+        "{}",
+        server.base
+    );
     // A new site prints how to sign in as its first administrator.
+    let console = server.console();
     assert!(console.contains("quantri@loa.local"), "{console}");
     assert!(console.contains("/dang-nhap"), "{console}");
 
-    let home = reqwest::get(&url).await.unwrap();
+    let home = reqwest::get(&server.base).await.unwrap();
     assert_eq!(home.status(), 200);
     assert!(home.text().await.unwrap().contains("SIPAS là gì?"));
 
     // SIGTERM: a graceful stop with exit code 0.
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    assert!(child.0.wait().unwrap().success());
-    drop(output);
-}
-
-/// Ends the server if the test fails half-way, so no process outlives the test.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    server.signal("TERM");
+    let status = server.wait(std::time::Duration::from_secs(10)).unwrap();
+    assert!(status.success());
 }
 
 #[test]

@@ -92,6 +92,14 @@ impl TestDb {
         }
     }
 
+    /// One integer from the database (a count, an id), on a connection of its own.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let db = self.connect().await;
+        let n = db.pool().fetch_i64(sql, vec![]).await.unwrap();
+        db.close().await;
+        n
+    }
+
     pub async fn connect(&self) -> Db {
         let url = loa::config::DatabaseUrl::parse(&self.url).unwrap();
         let db = Db::connect(&url)
@@ -311,10 +319,25 @@ impl TestApp {
 
     /// A browser with its own cookies, not signed in.
     pub fn browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+
+    /// Asserts that `/readyz` answers 503 and names `why` (`"scheduler":"stopped"`).
+    pub async fn not_ready(&self, why: &str) {
+        let ready = self.get("/readyz").await;
+        assert_eq!(ready.status(), 503);
+        let body = ready.text().await.unwrap();
+        assert!(body.contains(why), "{body}");
+    }
+
+    /// A browser, not signed in, whose connections come from `ip` (any 127.x.y.z on Linux), so
+    /// that many visitors can pass the per-address limits.
+    pub fn browser_from(&self, ip: std::net::IpAddr) -> Browser {
         Browser {
             client: reqwest::Client::builder()
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
+                .local_address(ip)
                 .build()
                 .unwrap(),
             base: self.base.clone(),
@@ -339,6 +362,19 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// A browser of the site at `base` (any server, such as the real binary), with its own
+    /// cookies, not signed in.
+    pub fn new(base: &str) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: base.to_owned(),
+        }
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.base))

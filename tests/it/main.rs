@@ -22,6 +22,7 @@ mod feeds;
 mod fixtures;
 mod helpers;
 mod markdown;
+mod ops;
 mod public_site;
 mod scheduler;
 mod search;

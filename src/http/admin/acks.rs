@@ -269,6 +269,9 @@ async fn on_behalf(
         .await?;
     }
     tx.commit().await?;
+    if recorded {
+        crate::metrics::staff_confirmation("on_behalf");
+    }
     Ok(Redirect::to(&format!("/admin/bai-viet/{id}/xac-nhan")).into_response())
 }
 

@@ -242,7 +242,10 @@ async fn confirm(
         ip: ctx.ip.clone(),
     };
     match citizens::record(&state.db, &new, now).await? {
-        Recorded::New => Ok(Redirect::to(&thanks).into_response()),
+        Recorded::New => {
+            crate::metrics::citizen_confirmation();
+            Ok(Redirect::to(&thanks).into_response())
+        }
         Recorded::Repeat => Ok(Redirect::to(&format!("{thanks}?truoc-do=1")).into_response()),
     }
 }

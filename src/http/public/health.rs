@@ -1,5 +1,10 @@
-//! `/healthz`: 200 when the database answers, 503 when it does not. For load balancers and
-//! monitoring; it reveals nothing but the two words.
+//! `/healthz` and `/readyz`, for load balancers, systemd and monitoring. They reveal nothing but
+//! a few words.
+//!
+//! `/healthz` says the process answers (liveness: restart it if not). `/readyz` says it can serve
+//! (readiness: send it traffic): the database answers, every migration of this binary is
+//! applied, and the scheduler has ticked within the last seconds; otherwise 503 and which part
+//! is not ready.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -12,19 +17,46 @@ use crate::app::AppState;
 use crate::error::error_chain;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(health))
+    Router::new()
+        .route("/healthz", get(health))
+        .route("/readyz", get(ready))
 }
 
-async fn health(State(state): State<AppState>) -> Response {
-    match state.db.ping().await {
-        Ok(()) => Json(json!({ "status": "ok", "database": "ok" })).into_response(),
+async fn health() -> Response {
+    Json(json!({ "status": "ok" })).into_response()
+}
+
+async fn ready(State(state): State<AppState>) -> Response {
+    let (database, migrations) = match state.db.ping().await {
         Err(e) => {
-            tracing::warn!(error = %error_chain(&e), "health check: the database does not answer");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "error", "database": "unreachable" })),
-            )
-                .into_response()
+            tracing::warn!(error = %error_chain(&e), "readiness: the database does not answer");
+            ("unreachable", "unknown")
         }
-    }
+        Ok(()) => match state.db.pending_migrations().await {
+            Ok(0) => ("ok", "ok"),
+            Ok(_) => ("ok", "pending"),
+            Err(e) => {
+                tracing::warn!(error = %error_chain(&e), "readiness: cannot read the migrations");
+                ("ok", "unknown")
+            }
+        },
+    };
+    let scheduler = if state.scheduler.alive(crate::time::now()) {
+        "ok"
+    } else {
+        "stopped"
+    };
+    let ready = database == "ok" && migrations == "ok" && scheduler == "ok";
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = json!({
+        "status": if ready { "ok" } else { "error" },
+        "database": database,
+        "migrations": migrations,
+        "scheduler": scheduler,
+    });
+    (status, Json(body)).into_response()
 }

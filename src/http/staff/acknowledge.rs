@@ -217,6 +217,7 @@ async fn confirm(
     .await?;
     tx.commit().await?;
     if recorded {
+        crate::metrics::staff_confirmation("self");
         tracing::info!(
             article = ack.article_id,
             version = ack.current_version,
