@@ -60,11 +60,18 @@ async fn office_and_unit_head_follow_the_campaign() {
     for person in [HEAD.name, INSPECTOR.name, CLERK.name] {
         assert!(pending.contains(person), "{person} has not confirmed");
     }
+    let heading = j.text("#chua-xac-nhan").await;
+    let pending_people = first_number(&heading);
     j.check("dashboard").await;
 
+    // Everyone pending is reminded now (the harness keeps the daily reminders for later today).
     j.click("#nhac-ngay").await;
-    let sent = j.wait_text("#ket-qua-nhac", "Đã gửi nhắc cho").await;
-    assert!(!sent.contains("Đã gửi nhắc cho 0 người"), "{sent}");
+    let result = j.wait_text("#ket-qua-nhac", "Đã gửi nhắc cho").await;
+    assert_eq!(
+        first_number(&result),
+        pending_people,
+        "each pending person is reminded: {result}"
+    );
     j.check("reminded").await;
 
     // The printable report.
@@ -76,8 +83,11 @@ async fn office_and_unit_head_follow_the_campaign() {
     j.wait_path(CAMPAIGN).await;
     j.sign_out().await;
 
-    // The head of the inspectorate: their unit only.
+    // The head of the inspectorate: the reminder has reached them; their unit only.
     j.sign_in(HEAD.email).await;
+    j.click(".main-nav a[href='/thong-bao']").await;
+    j.wait_text(".notice-list", "tài liệu cần xác nhận đã đọc").await;
+    j.check("head-notices").await;
     j.click(".main-nav a[href='/admin/chien-dich']").await;
     j.wait_text("h1", "Đơn vị của tôi: Thanh tra Sở").await;
     j.check("my-unit").await;
@@ -100,4 +110,12 @@ async fn office_and_unit_head_follow_the_campaign() {
     j.check("head-reminded").await;
 
     j.finish().await;
+}
+
+/// The first whole number in `text` ("Người chưa xác nhận (4)" → 4).
+fn first_number(text: &str) -> u64 {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|w| !w.is_empty())
+        .and_then(|w| w.parse().ok())
+        .unwrap_or_else(|| panic!("no number in «{text}»"))
 }

@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use chrono::Utc;
 use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder};
 use serde_json::json;
@@ -144,6 +145,7 @@ impl Server {
         let db_url = format!("sqlite://{}", data.join("loa.db").display());
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
+        let reminders = reminder_time_out_of_the_way();
         let loa = |args: &[&str]| {
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_loa"));
             cmd.args(args)
@@ -153,6 +155,7 @@ impl Server {
                 .env("LOA_CONTENT_DIR", repo_content())
                 .env("LOA_ADDR", format!("127.0.0.1:{port}"))
                 .env("LOA_BASE_URL", &base)
+                .env("LOA_REMINDER_TIME", &reminders)
                 .env("RUST_LOG", "warn")
                 .current_dir(dir.path());
             cmd
@@ -207,6 +210,21 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A time of day for the daily reminders that has not come yet today (Vietnam time) and will not
+/// come while the journey runs: a time already past today would be caught up at start and remind
+/// everyone before the journey's own "Nhắc ngay". Only a start in the last minutes before
+/// midnight cannot have both.
+fn reminder_time_out_of_the_way() -> String {
+    let now = Utc::now().with_timezone(&loa::time::vietnam()).time();
+    let later = now + chrono::Duration::minutes(45);
+    let at = if later < now {
+        chrono::NaiveTime::from_hms_opt(23, 59, 0).unwrap()
+    } else {
+        later
+    };
+    at.format("%H:%M").to_string()
 }
 
 /// chromedriver on a free port of the loopback interface.
