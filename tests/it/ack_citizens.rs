@@ -9,7 +9,7 @@ use loa::phone::Phone;
 mod personal_data;
 
 use crate::db_tests;
-use crate::helpers::{count, location, repo_content, texts, ContentDir, TestApp, TestDb};
+use crate::helpers::{attrs, count, location, repo_content, texts, ContentDir, TestApp, TestDb};
 
 db_tests!(
     the_form_shows_only_where_citizens_may_confirm,
@@ -282,6 +282,14 @@ async fn name_contact_and_consent_are_required(db: TestDb) {
     let page = r.text().await.unwrap();
     assert!(page.contains("Xin nhập họ và tên."));
     assert!(page.contains("Xin nhập số điện thoại hoặc thư điện tử (ít nhất một)."));
+    // The missing contact is an error of both contact fields, read out with each.
+    for field in ["#cd-phone", "#cd-email"] {
+        assert_eq!(attrs(&page, field, "aria-invalid"), ["true"]);
+        assert_eq!(
+            attrs(&page, field, "aria-describedby"),
+            ["cd-contact-error"]
+        );
+    }
 
     let r = b
         .post(ACTION_A, &citizen("An", "0912 34", "khong-phai-thu"))
@@ -291,16 +299,20 @@ async fn name_contact_and_consent_are_required(db: TestDb) {
     assert!(page.contains("Số điện thoại di động không hợp lệ"));
     assert!(page.contains("Địa chỉ thư điện tử không hợp lệ"));
     // What was typed comes back, escaped.
-    assert_eq!(
-        crate::helpers::attrs(&page, "input[name=name]", "value"),
-        vec!["An"]
-    );
+    assert_eq!(attrs(&page, "input[name=name]", "value"), vec!["An"]);
 
     let mut no_consent = citizen("An", "0912345678", "");
     no_consent.retain(|(k, _)| *k != "consent");
     let r = b.post(ACTION_A, &no_consent).await;
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("Xin đánh dấu ô đồng ý"));
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Xin đánh dấu ô đồng ý"));
+    assert_eq!(attrs(&page, "#cd-consent", "aria-invalid"), ["true"]);
+    assert_eq!(
+        attrs(&page, "#cd-consent", "aria-describedby"),
+        ["cd-consent-error"]
+    );
+    assert_eq!(count(&page, "#cd-consent-error"), 1);
 
     let mut no_locality = citizen("An", "0912345678", "");
     no_locality.retain(|(k, _)| *k != "locality");

@@ -175,6 +175,9 @@ async fn hostile_queries_are_answered_politely(db: TestDb) {
     assert_eq!(found(&app, &long).await, ["hai-long"]);
     let empty = app.page("/tim-kiem", 200).await;
     assert!(empty.contains("Nhập từ khóa để tìm bài viết"));
+    // The page's own form replaces the header's: one search landmark (axe's landmark-unique).
+    assert_eq!(count(&empty, "[role=search]"), 1);
+    assert_eq!(count(&empty, "#q-dau-trang"), 0);
     let emoji = app.page(&url("😀 \"*"), 200).await;
     assert!(emoji.contains("chưa có chữ hoặc số nào"));
     app.page(&format!("{}&trang=abc", url("hai")), 404).await;
