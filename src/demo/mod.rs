@@ -18,7 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::ack::{self, AckSettings, StaffAudience};
+use crate::ack::{self, AckSettings, Renewal, StaffAudience};
 use crate::article::{ArticleInput, ArticleStatus};
 use crate::campaign::{CampaignFields, RawCampaign};
 use crate::db::{self, Db, DbError, Tx};
@@ -292,6 +292,7 @@ async fn insert_articles(
             due: Some(due),
             statement: ack::DEFAULT_STATEMENT.to_owned(),
             closes: None,
+            renewal: Renewal::None,
         };
         let unit_ids: Vec<i64> = unit.map(|u| units[u].id).into_iter().collect();
         db::ack_settings::save(tx, id, &settings, &unit_ids, now).await?;

@@ -86,7 +86,8 @@ async fn office_and_unit_head_follow_the_campaign() {
     // The head of the inspectorate: the reminder has reached them; their unit only.
     j.sign_in(HEAD.email).await;
     j.click(".main-nav a[href='/thong-bao']").await;
-    j.wait_text(".notice-list", "tài liệu cần xác nhận đã đọc").await;
+    j.wait_text(".notice-list", "tài liệu cần xác nhận đã đọc")
+        .await;
     j.check("head-notices").await;
     j.click(".main-nav a[href='/admin/chien-dich']").await;
     j.wait_text("h1", "Đơn vị của tôi: Thanh tra Sở").await;
