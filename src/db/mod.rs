@@ -67,6 +67,7 @@ pub enum Param {
     OptTime(Option<DateTime<Utc>>),
     /// A file's bytes (`blob` / `bytea`).
     Bytes(Vec<u8>),
+    OptBytes(Option<Vec<u8>>),
 }
 
 impl From<i64> for Param {
@@ -151,6 +152,7 @@ macro_rules! bind_all {
                 Param::OptText(v) => q.bind(v),
                 Param::OptTime(v) => q.bind(v),
                 Param::Bytes(v) => q.bind(v),
+                Param::OptBytes(v) => q.bind(v),
             };
         }
         q

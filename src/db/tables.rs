@@ -25,6 +25,8 @@ pub enum Kind {
     Text,
     /// `timestamptz` on PostgreSQL; SQLite keeps times as text.
     Time,
+    /// `blob` / `bytea` (a kept export file).
+    Bytes,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -208,6 +210,8 @@ fn kind_of(db: &Db, declared: &str) -> Option<Kind> {
         (Db::Sqlite(_), "integer" | "int" | "bigint") => Some(Kind::Int),
         (Db::Sqlite(_), "boolean") => Some(Kind::Bool),
         (Db::Sqlite(_), "text") => Some(Kind::Text),
+        (Db::Sqlite(_), "blob") => Some(Kind::Bytes),
+        (Db::Postgres(_), "bytea") => Some(Kind::Bytes),
         (Db::Postgres(_), "bigint" | "integer" | "smallint") => Some(Kind::Int),
         (Db::Postgres(_), "boolean") => Some(Kind::Bool),
         (Db::Postgres(_), "text" | "character varying") => Some(Kind::Text),
@@ -345,6 +349,7 @@ fn sqlite_value(row: &sqlx::sqlite::SqliteRow, i: usize, kind: Kind) -> Result<P
         Kind::Bool => Param::OptBool(Some(row.try_get(i)?)),
         Kind::Text => Param::OptText(Some(row.try_get(i)?)),
         Kind::Time => Param::OptTime(Some(row.try_get(i)?)),
+        Kind::Bytes => Param::OptBytes(Some(row.try_get(i)?)),
     })
 }
 
@@ -354,6 +359,7 @@ fn postgres_value(row: &sqlx::postgres::PgRow, i: usize, kind: Kind) -> Result<P
         Kind::Bool => Param::OptBool(row.try_get(i)?),
         Kind::Text => Param::OptText(row.try_get(i)?),
         Kind::Time => Param::OptTime(row.try_get(i)?),
+        Kind::Bytes => Param::OptBytes(row.try_get(i)?),
     })
 }
 
@@ -364,6 +370,7 @@ fn null(kind: Kind) -> Param {
         Kind::Bool => Param::OptBool(None),
         Kind::Text => Param::OptText(None),
         Kind::Time => Param::OptTime(None),
+        Kind::Bytes => Param::OptBytes(None),
     }
 }
 
