@@ -1,5 +1,6 @@
 //! The `loa` command: `serve` (the default), `import DIR`, `export DIR`, `migrate`, `user add`,
 //! `backup FILE`, `restore FILE`, `copy --from URL --to URL`.
+//! `seed-demo`.
 //!
 //! Errors end the program with one line on standard error (content errors with one line per
 //! mistake) and a non-zero exit code: 2 for bad configuration, 1 for everything else.
@@ -82,6 +83,30 @@ enum Command {
         #[arg(long, value_name = "URL")]
         to: String,
     },
+    /// Tạo dữ liệu mẫu (đơn vị, cán bộ, bài viết, chiến dịch, lượt xác nhận) để thử và đo
+    SeedDemo(SeedDemoArgs),
+}
+
+#[derive(Debug, Args)]
+struct SeedDemoArgs {
+    /// số đơn vị (ba cấp)
+    #[arg(long, default_value_t = 40)]
+    units: usize,
+    /// số cán bộ
+    #[arg(long, default_value_t = 5_000)]
+    employees: usize,
+    /// số lượt người dân xác nhận
+    #[arg(long, default_value_t = 100_000)]
+    citizens: usize,
+    /// số bài viết cần xác nhận
+    #[arg(long, default_value_t = 20)]
+    articles: usize,
+    /// hạt giống ngẫu nhiên (cùng hạt giống, cùng dữ liệu)
+    #[arg(long, default_value_t = 2018)]
+    seed: u64,
+    /// chạy cả khi cơ sở dữ liệu đã có tài khoản thật
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,6 +169,7 @@ pub fn run() -> ExitCode {
             Command::Backup { file } => backup(config, file).await,
             Command::Restore { file, force } => restore(config, file, force).await,
             Command::Copy { from, to } => copy(from, to).await,
+            Command::SeedDemo(args) => seed_demo(config, args).await,
         }
     });
     // Work still running on blocking threads (an argon2 hash) must not hold up the exit that
@@ -379,5 +405,43 @@ async fn add_user(
     tx.commit().await?;
     db.close().await;
     println!("Đã tạo tài khoản {email} ({}).", role.label());
+    Ok(())
+}
+
+/// Prepares the database as `serve` would (so an empty one gets the site's content first), then
+/// adds the demo data.
+async fn seed_demo(config: Config, args: SeedDemoArgs) -> anyhow::Result<()> {
+    let options = crate::demo::Options {
+        units: args.units,
+        employees: args.employees,
+        citizens: args.citizens,
+        articles: args.articles,
+        force: args.force,
+        seed: args.seed,
+    };
+    let state = crate::app::prepare(config).await?;
+    let started = std::time::Instant::now();
+    let seeded = crate::demo::seed(&state.db, &options, crate::time::now()).await;
+    state.db.close().await;
+    let s = seeded?;
+    println!(
+        "Đã tạo {} đơn vị, {} cán bộ, {} bài viết, {} lượt cán bộ xác nhận và {} lượt người dân \
+         xác nhận trong {:.1} giây.",
+        s.units,
+        s.employees,
+        s.articles,
+        s.staff_confirmations,
+        s.citizen_confirmations,
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "Bảng theo dõi: /admin/chien-dich/{}. Mọi tài khoản mẫu (…@{}) dùng mật khẩu: {}",
+        crate::demo::CAMPAIGN_SLUG,
+        crate::demo::EMAIL_DOMAIN,
+        s.password
+    );
+    if !s.head_email.is_empty() {
+        println!("Một trưởng đơn vị để thử: {}", s.head_email);
+    }
     Ok(())
 }

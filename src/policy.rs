@@ -5,7 +5,8 @@
 //! Today it holds the campaign rules: editors and admins see and run every campaign; a unit
 //! head (`is_head`, whatever their role) sees the progress, lists and exports of their own unit
 //! and every unit below it, and may urge them, but nothing of another unit; everyone else is
-//! refused. Other rules of the admin area are to move here (one `Action` each).
+//! refused. Posters and the places they hang in are for editors and admins. Other rules of the
+//! admin area are to move here (one `Action` each).
 
 use crate::account::Role;
 use crate::db::campaigns::Scope;
@@ -25,6 +26,10 @@ pub enum Action {
     Urge,
     /// Download a report of the target (CSV, Excel).
     Export,
+    /// Print a poster with a QR code for an article or a campaign.
+    PrintPosters,
+    /// Add or rename the places where posters hang.
+    ManagePlaces,
 }
 
 /// What an action is about.
@@ -42,7 +47,7 @@ pub enum Target<'a> {
 pub fn may(user: &CurrentUser, action: Action, target: Target) -> bool {
     let editor = user.role >= Role::Editor;
     match action {
-        Action::EditCampaigns => editor,
+        Action::EditCampaigns | Action::PrintPosters | Action::ManagePlaces => editor,
         Action::ListCampaigns => editor || heads_a_unit(user).is_some(),
         Action::ViewProgress | Action::Urge | Action::Export => {
             editor
@@ -79,6 +84,16 @@ mod tests {
     const UNIT_3: &[i64] = &[3, 2, 1];
     const UNIT_4: &[i64] = &[4];
 
+    const ALL: [Action; 7] = [
+        Action::ListCampaigns,
+        Action::EditCampaigns,
+        Action::ViewProgress,
+        Action::Urge,
+        Action::Export,
+        Action::PrintPosters,
+        Action::ManagePlaces,
+    ];
+
     fn user(role: Role, unit: Option<i64>, is_head: bool) -> CurrentUser {
         CurrentUser {
             id: 1,
@@ -96,13 +111,7 @@ mod tests {
     fn editors_and_admins_may_everything_everywhere() {
         for role in [Role::Editor, Role::Admin] {
             let u = user(role, Some(4), false);
-            for action in [
-                Action::ListCampaigns,
-                Action::EditCampaigns,
-                Action::ViewProgress,
-                Action::Urge,
-                Action::Export,
-            ] {
+            for action in ALL {
                 for target in [Target::Agency, Target::Unit(UNIT_1), Target::Unit(UNIT_3)] {
                     assert!(may(&u, action, target), "{role:?} {action:?} {target:?}");
                 }
@@ -129,8 +138,14 @@ mod tests {
                 assert!(!may(&head, action, Target::Agency), "{action:?} agency");
             }
             assert!(may(&head, Action::ListCampaigns, Target::Agency));
-            assert!(!may(&head, Action::EditCampaigns, Target::Agency));
-            assert!(!may(&head, Action::EditCampaigns, Target::Unit(UNIT_2)));
+            for action in [
+                Action::EditCampaigns,
+                Action::PrintPosters,
+                Action::ManagePlaces,
+            ] {
+                assert!(!may(&head, action, Target::Agency), "{action:?}");
+                assert!(!may(&head, action, Target::Unit(UNIT_2)), "{action:?}");
+            }
             assert_eq!(campaign_scope(&head), Some(Scope::Unit(2)));
         }
     }
@@ -144,13 +159,7 @@ mod tests {
             user(Role::Author, None, false),
         ];
         for u in refused {
-            for action in [
-                Action::ListCampaigns,
-                Action::EditCampaigns,
-                Action::ViewProgress,
-                Action::Urge,
-                Action::Export,
-            ] {
+            for action in ALL {
                 for target in [Target::Agency, Target::Unit(UNIT_2), Target::Unit(UNIT_3)] {
                     assert!(!may(&u, action, target), "{u:?} {action:?} {target:?}");
                 }

@@ -1,5 +1,5 @@
-//! The agency running the site: its name and contacts, its units (a tree) and the localities
-//! citizens choose from. Comes from `content/site.toml`.
+//! The agency running the site: its name and contacts, its units (a tree), the localities
+//! citizens choose from and the places where its posters hang. Comes from `content/site.toml`.
 
 use serde::{Deserialize, Serialize};
 
@@ -57,10 +57,19 @@ pub struct Locality {
     pub name: String,
 }
 
+/// A place where citizens meet the campaign: a counter, a one-stop desk. Posters' QR codes carry
+/// its slug (`?nguon=SLUG`), so confirmations can be counted by place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Place {
+    pub slug: Slug,
+    pub name: String,
+}
+
 /// Everything in `site.toml`, validated.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SiteFile {
     pub info: SiteInfo,
     pub units: Vec<Unit>,
     pub localities: Vec<Locality>,
+    pub places: Vec<Place>,
 }

@@ -117,6 +117,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/admin/article_acks.html"),
     ),
     (
+        "admin/ack_evidence.html",
+        include_str!("../templates/admin/ack_evidence.html"),
+    ),
+    (
         "confirm_citizen.html",
         include_str!("../templates/confirm_citizen.html"),
     ),
@@ -167,6 +171,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/admin/campaign_print.html"),
     ),
     ("campaign.html", include_str!("../templates/campaign.html")),
+    (
+        "admin/poster.html",
+        include_str!("../templates/admin/poster.html"),
+    ),
+    (
+        "admin/places.html",
+        include_str!("../templates/admin/places.html"),
+    ),
 ];
 
 /// Escapes the five characters that matter in HTML text and quoted attributes. (Tera's default

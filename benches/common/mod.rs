@@ -11,6 +11,8 @@ use sqlx::Connection;
 
 pub struct BenchDb {
     pub db: Db,
+    /// The database's URL, for benchmarks that boot the whole application on it.
+    pub url: String,
     /// Holds the SQLite file, and anything else the benchmark writes, until the run ends.
     pub dir: tempfile::TempDir,
     postgres: Option<(String, String)>,
@@ -42,7 +44,12 @@ impl BenchDb {
         };
         let db = Db::connect(&DatabaseUrl::parse(&url)?).await?;
         db.migrate().await?;
-        Ok(BenchDb { db, dir, postgres })
+        Ok(BenchDb {
+            db,
+            url,
+            dir,
+            postgres,
+        })
     }
 
     /// Closes the pool and drops a PostgreSQL database made for the run.

@@ -1,4 +1,5 @@
-//! `content/site.toml`: the agency's name and contacts, its units and the localities.
+//! `content/site.toml`: the agency's name and contacts, its units, the localities and the places
+//! where posters hang.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -8,7 +9,7 @@ use toml::Spanned;
 use unicode_normalization::UnicodeNormalization;
 
 use super::ContentError;
-use crate::site::{Locality, SiteFile, SiteInfo, Unit};
+use crate::site::{Locality, Place, SiteFile, SiteInfo, Unit};
 use crate::slug::Slug;
 
 pub const FILE_NAME: &str = "site.toml";
@@ -31,6 +32,15 @@ struct RawSite {
     units: Vec<Spanned<RawUnit>>,
     #[serde(default)]
     localities: Vec<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    places: Vec<Spanned<RawPlace>>,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlace {
+    slug: String,
+    name: String,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -177,6 +187,8 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<SiteFile, Vec<ContentError>> {
         }
     }
 
+    let places = parse_places(path, &raw.places, &line_of, &mut errors);
+
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -191,7 +203,48 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<SiteFile, Vec<ContentError>> {
         },
         units,
         localities,
+        places,
     })
+}
+
+/// `[[places]]`: a slug (printed in QR codes, so given, never derived) and a name each.
+fn parse_places(
+    path: &Path,
+    raw: &[Spanned<RawPlace>],
+    line_of: &dyn Fn(usize) -> usize,
+    errors: &mut Vec<ContentError>,
+) -> Vec<Place> {
+    let mut places = Vec::new();
+    let mut seen = HashSet::new();
+    for p in raw {
+        let line = line_of(p.span().start);
+        let name = p.get_ref().name.trim();
+        match Slug::parse(p.get_ref().slug.trim()) {
+            Ok(slug) if !seen.insert(slug.clone()) => errors.push(ContentError::new(
+                path,
+                line,
+                Some("places.slug"),
+                format!("nơi đặt «{slug}» bị khai báo hai lần"),
+            )),
+            Ok(_) if name.is_empty() => errors.push(ContentError::new(
+                path,
+                line,
+                Some("places.name"),
+                "nơi đặt thiếu tên",
+            )),
+            Ok(slug) => places.push(Place {
+                slug,
+                name: name.to_owned(),
+            }),
+            Err(e) => errors.push(ContentError::new(
+                path,
+                line,
+                Some("places.slug"),
+                e.to_string(),
+            )),
+        }
+    }
+    places
 }
 
 /// Orders units so that every parent precedes its children (keeping the file's order
@@ -245,6 +298,19 @@ pub fn write(file: &SiteFile) -> String {
             .iter()
             .map(|l| Spanned::new(0..0, l.name.clone()))
             .collect(),
+        places: file
+            .places
+            .iter()
+            .map(|p| {
+                Spanned::new(
+                    0..0,
+                    RawPlace {
+                        slug: p.slug.to_string(),
+                        name: p.name.clone(),
+                    },
+                )
+            })
+            .collect(),
     };
     toml::to_string(&raw).expect("a site file always serialises")
 }
@@ -259,10 +325,12 @@ mod tests {
 
     #[test]
     fn parses_and_writes_back() {
-        let src = "name = \"Sở A\"\nlocalities = [\"Huyện Lộc Ninh\", \"Thị xã Bình Long\"]\n\n[[units]]\nslug = \"phong-a\"\nname = \"Phòng A\"\nparent = \"ban-giam-doc\"\n\n[[units]]\nslug = \"ban-giam-doc\"\nname = \"Ban Giám đốc\"\n";
+        let src = "name = \"Sở A\"\nlocalities = [\"Huyện Lộc Ninh\", \"Thị xã Bình Long\"]\n\n[[places]]\nslug = \"quay-1\"\nname = \"Quầy số 1\"\n\n[[units]]\nslug = \"phong-a\"\nname = \"Phòng A\"\nparent = \"ban-giam-doc\"\n\n[[units]]\nslug = \"ban-giam-doc\"\nname = \"Ban Giám đốc\"\n";
         let f = parse(Path::new("site.toml"), src.as_bytes()).unwrap();
         assert_eq!(f.units[0].slug.as_str(), "ban-giam-doc", "parents first");
         assert_eq!(f.localities[0].slug.as_str(), "huyen-loc-ninh");
+        assert_eq!(f.places[0].slug.as_str(), "quay-1");
+        assert_eq!(f.places[0].name, "Quầy số 1");
         let again = parse(Path::new("site.toml"), write(&f).as_bytes()).unwrap();
         assert_eq!(again, f);
     }
@@ -282,5 +350,25 @@ mod tests {
         assert_eq!(e[0].line, 5);
         let e = errors("name = \"A\"\nlocalities = [\"X\", \"x\"]\n");
         assert_eq!(e[0].field.as_deref(), Some("localities"));
+    }
+
+    #[test]
+    fn place_mistakes_are_located() {
+        let head = "name = \"A\"\n";
+        let e = errors(&format!(
+            "{head}[[places]]\nslug = \"quay-1\"\nname = \"Quầy 1\"\n[[places]]\nslug = \"quay-1\"\nname = \"Quầy 2\"\n"
+        ));
+        assert_eq!((e[0].line, e[0].field.as_deref()), (5, Some("places.slug")));
+        assert!(e[0].message.contains("hai lần"), "{e:?}");
+        let e = errors(&format!(
+            "{head}[[places]]\nslug = \"Quầy 1\"\nname = \"Quầy 1\"\n"
+        ));
+        assert_eq!((e[0].line, e[0].field.as_deref()), (2, Some("places.slug")));
+        let e = errors(&format!(
+            "{head}[[places]]\nslug = \"quay-1\"\nname = \" \"\n"
+        ));
+        assert_eq!(e[0].field.as_deref(), Some("places.name"));
+        let e = errors(&format!("{head}[[places]]\nslug = \"quay-1\"\n"));
+        assert!(e[0].message.contains("TOML"), "{e:?}");
     }
 }

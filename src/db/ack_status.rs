@@ -133,6 +133,16 @@ pub struct Confirmation {
     pub note: String,
 }
 
+impl Confirmation {
+    /// Who recorded it for the person (a paper sign-off), when it was not themselves.
+    pub fn on_behalf_by(&self) -> Option<&str> {
+        match (&self.actor_name, self.actor_id) {
+            (Some(name), Some(actor)) if actor != self.user_id => Some(name),
+            _ => None,
+        }
+    }
+}
+
 const CONFIRMATIONS: &str = "select e.id as event_id, e.user_id, u.name, \
     coalesce(un.name, '') as unit, e.version, e.text_hash, e.created_at, e.actor_id, \
     act.name as actor_name, e.note \
@@ -153,6 +163,32 @@ pub async fn confirmations(
     db.pool()
         .fetch_all(&sql, params![article_id, version])
         .await
+}
+
+/// A member of the audience with their standing confirmation of the version, if any.
+#[derive(Clone, Debug)]
+pub struct Status {
+    pub member: Member,
+    pub confirmation: Option<Confirmation>,
+}
+
+/// Every current member of the audience (by unit and name) with their standing confirmation of
+/// `version`: what the per-article page and its export show.
+pub async fn statuses(db: &Db, article_id: i64, version: i64) -> Result<Vec<Status>, DbError> {
+    let audience = audience(db, article_id).await?;
+    let mut by_user: std::collections::HashMap<i64, Confirmation> =
+        confirmations(db, article_id, version)
+            .await?
+            .into_iter()
+            .map(|c| (c.user_id, c))
+            .collect();
+    Ok(audience
+        .into_iter()
+        .map(|member| Status {
+            confirmation: by_user.remove(&member.user_id),
+            member,
+        })
+        .collect())
 }
 
 /// One person's latest standing confirmation of the article, of any version.
@@ -317,6 +353,17 @@ pub struct CitizenCount {
     pub locality: String,
     pub locality_name: Option<String>,
     pub confirmations: i64,
+}
+
+impl CitizenCount {
+    /// The locality's name, its slug when it has gone from `site.toml`, or "no locality given".
+    pub fn locality_label(&self) -> String {
+        match (&self.locality_name, self.locality.as_str()) {
+            (Some(name), _) => name.clone(),
+            (None, "") => "Không ghi địa bàn".to_owned(),
+            (None, slug) => slug.to_owned(),
+        }
+    }
 }
 
 /// The citizens' counts of an article, newest day first.

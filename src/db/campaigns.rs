@@ -17,7 +17,9 @@ use crate::campaign::CampaignFields;
 use crate::params;
 use crate::slug::Slug;
 
-pub use citizens::{citizens_by_day, citizens_by_locality, DayCount, LocalityCount, NO_LOCALITY};
+pub use citizens::{
+    arrange, citizens_by_day, citizens_by_locality, DayCount, LocalityCount, NO_LOCALITY,
+};
 pub use lists::{
     matrix, pending, pending_people, person, Cell, Matrix, MatrixRow, PendingItem, PendingPerson,
 };

@@ -1,6 +1,7 @@
-//! Citizens' confirmations: the article's citizen settings, recording a confirmation with its
-//! anonymous count, the recent-activity counts behind the rate limits, the purge of personal
-//! data after the retention period, and the admin's find / export / delete by contact.
+//! Citizens' confirmations: the article's citizen settings, recording a confirmation (with the
+//! poster's place, if any) and its anonymous counts, the recent-activity counts behind the rate
+//! limits, the purge of personal data after the retention period, and the admin's find /
+//! export / delete by contact.
 
 use chrono::{DateTime, Utc};
 
@@ -95,6 +96,8 @@ pub struct NewConfirmation {
     pub email: Option<String>,
     pub contact_key: String,
     pub locality: Option<LocalityRow>,
+    /// The place whose poster the citizen came from (`?nguon=`), when the tag was a known one.
+    pub place_id: Option<i64>,
     pub consent_text_hash: String,
     pub ip: String,
 }
@@ -141,7 +144,8 @@ pub async fn record(db: &Db, c: &NewConfirmation, now: DateTime<Utc>) -> Result<
     let inserted = tx
         .execute(
             "insert into ack_events (article_id, version, kind, citizen_id, contact_key, \
-             text_hash, seq, ip, created_at) values ($1, $2, 'confirm', $3, $4, $5, 0, $6, $7)",
+             text_hash, seq, ip, place_id, created_at) \
+             values ($1, $2, 'confirm', $3, $4, $5, 0, $6, $7, $8)",
             params![
                 c.article_id,
                 c.version,
@@ -149,6 +153,7 @@ pub async fn record(db: &Db, c: &NewConfirmation, now: DateTime<Utc>) -> Result<
                 c.contact_key.as_str(),
                 c.text_hash.as_str(),
                 c.ip.as_str(),
+                c.place_id,
                 now
             ],
         )
@@ -159,13 +164,14 @@ pub async fn record(db: &Db, c: &NewConfirmation, now: DateTime<Utc>) -> Result<
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(Recorded::Repeat),
         Err(e) => return Err(e),
     }
+    let day = vietnam_day(now);
     tx.execute(
         "insert into ack_citizen_counts (article_id, day, locality, confirmations) \
          values ($1, $2, $3, 1) on conflict (article_id, day, locality) \
          do update set confirmations = ack_citizen_counts.confirmations + 1",
         params![
             c.article_id,
-            vietnam_day(now),
+            day.as_str(),
             c.locality
                 .as_ref()
                 .map(|l| l.slug.clone())
@@ -173,6 +179,9 @@ pub async fn record(db: &Db, c: &NewConfirmation, now: DateTime<Utc>) -> Result<
         ],
     )
     .await?;
+    if let Some(place_id) = c.place_id {
+        super::places::count_confirmation(&mut tx, c.article_id, &day, place_id).await?;
+    }
     tx.commit().await?;
     Ok(Recorded::New)
 }

@@ -13,8 +13,10 @@ pub mod articles;
 pub mod audit;
 pub mod campaigns;
 pub mod citizens;
+pub mod evidence;
 pub mod jobs;
 pub mod media;
+pub mod places;
 pub mod revisions;
 pub mod search;
 pub mod sessions;
@@ -62,6 +64,8 @@ pub enum Param {
     OptBool(Option<bool>),
     OptText(Option<String>),
     OptTime(Option<DateTime<Utc>>),
+    /// A file's bytes (`blob` / `bytea`).
+    Bytes(Vec<u8>),
 }
 
 impl From<i64> for Param {
@@ -114,6 +118,11 @@ impl From<Option<&str>> for Param {
         Param::OptText(v.map(str::to_owned))
     }
 }
+impl From<Vec<u8>> for Param {
+    fn from(v: Vec<u8>) -> Self {
+        Param::Bytes(v)
+    }
+}
 impl From<Option<DateTime<Utc>>> for Param {
     fn from(v: Option<DateTime<Utc>>) -> Self {
         Param::OptTime(v)
@@ -140,6 +149,7 @@ macro_rules! bind_all {
                 Param::OptBool(v) => q.bind(v),
                 Param::OptText(v) => q.bind(v),
                 Param::OptTime(v) => q.bind(v),
+                Param::Bytes(v) => q.bind(v),
             };
         }
         q

@@ -1,10 +1,10 @@
-//! The agency's details, units and localities.
+//! The agency's details, units, localities and places (as `site.toml` holds them).
 
 use chrono::{DateTime, Utc};
 
 use super::{Db, DbError, Tx};
 use crate::params;
-use crate::site::{Locality, SiteFile, SiteInfo, Unit};
+use crate::site::{Locality, Place, SiteFile, SiteInfo, Unit};
 use crate::slug::Slug;
 
 #[derive(sqlx::FromRow)]
@@ -47,9 +47,9 @@ pub struct SiteChanges {
     pub unchanged: usize,
 }
 
-/// Writes the site file: details, then units (parents before children), then localities.
-/// Units and localities missing from the file are kept: accounts and confirmations may point
-/// at them.
+/// Writes the site file: details, then units (parents before children), then localities, then
+/// places. Units, localities and places missing from the file are kept: accounts, confirmations
+/// and printed posters may point at them.
 pub async fn upsert(
     tx: &mut Tx,
     file: &SiteFile,
@@ -95,6 +95,18 @@ pub async fn upsert(
             "localities",
             &l.slug,
             &l.name,
+            position as i64,
+            now,
+            &mut changes,
+        )
+        .await?;
+    }
+    for (position, p) in file.places.iter().enumerate() {
+        upsert_named(
+            tx,
+            "places",
+            &p.slug,
+            &p.name,
             position as i64,
             now,
             &mut changes,
@@ -233,14 +245,21 @@ pub async fn load_file(db: &Db) -> Result<Option<SiteFile>, DbError> {
         )
         .await?;
     #[derive(sqlx::FromRow)]
-    struct LocalityOut {
+    struct NamedOut {
         slug: String,
         name: String,
     }
-    let localities: Vec<LocalityOut> = db
+    let localities: Vec<NamedOut> = db
         .pool()
         .fetch_all(
             "select slug, name from localities order by position, id",
+            vec![],
+        )
+        .await?;
+    let places: Vec<NamedOut> = db
+        .pool()
+        .fetch_all(
+            "select slug, name from places order by position, id",
             vec![],
         )
         .await?;
@@ -261,6 +280,13 @@ pub async fn load_file(db: &Db) -> Result<Option<SiteFile>, DbError> {
             .map(|l| Locality {
                 slug: slug(&l.slug),
                 name: l.name,
+            })
+            .collect(),
+        places: places
+            .into_iter()
+            .map(|p| Place {
+                slug: slug(&p.slug),
+                name: p.name,
             })
             .collect(),
     }))

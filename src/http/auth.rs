@@ -20,8 +20,8 @@ use chrono::Duration;
 
 use crate::account::Role;
 use crate::app::AppState;
-use crate::db::sessions;
 use crate::db::users::UserRow;
+use crate::db::{audit, sessions};
 use crate::error::{AppError, Result};
 use crate::time;
 
@@ -87,6 +87,27 @@ impl Ctx {
             Ok(user)
         } else {
             Err(AppError::Forbidden)
+        }
+    }
+
+    /// The audit entry of `actor` acting on a target, from this request's address.
+    pub fn audit_entry(
+        &self,
+        actor: &CurrentUser,
+        action: &'static str,
+        target: (&'static str, Option<i64>, &str),
+        detail: String,
+    ) -> audit::Entry {
+        let (target_type, target_id, target_label) = target;
+        audit::Entry {
+            actor_id: Some(actor.id),
+            actor_label: actor.email.clone(),
+            action,
+            target_type,
+            target_id,
+            target_label: target_label.to_owned(),
+            detail,
+            ip: self.ip.clone(),
         }
     }
 }

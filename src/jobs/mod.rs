@@ -94,7 +94,8 @@ fn hour_slot(now: DateTime<Utc>) -> String {
     now.format("%Y-%m-%dT%H").to_string()
 }
 
-/// Expired sessions, old sign-in failures, and job records older than 30 days.
+/// Expired sessions, old sign-in failures, job records older than 30 days, and evidence files
+/// past their day (their hashes stay).
 async fn cleanup(db: &Db, now: DateTime<Utc>) -> anyhow::Result<usize> {
     let sessions = db::sessions::delete_expired(db, now).await?;
     let failures = db
@@ -105,7 +106,9 @@ async fn cleanup(db: &Db, now: DateTime<Utc>) -> anyhow::Result<usize> {
         )
         .await?;
     let jobs = db::jobs::prune(db, now - Duration::days(30)).await?;
-    Ok((sessions + failures + jobs) as usize)
+    let evidence =
+        db::evidence::expire(db, now - Duration::hours(db::evidence::KEPT_HOURS), now).await?;
+    Ok((sessions + failures + jobs + evidence) as usize)
 }
 
 /// A name for this process in job records: host-less, but distinct per process.

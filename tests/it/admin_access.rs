@@ -69,7 +69,9 @@ async fn fixture(db: TestDb) -> Fixture {
     let content = ContentDir::new();
     content.raw(
         "site.toml",
-        "name = \"Sở A\"\n[[units]]\nslug = \"van-phong\"\nname = \"Văn phòng Sở\"\n".as_bytes(),
+        "name = \"Sở A\"\n[[places]]\nslug = \"quay-1\"\nname = \"Quầy số 1\"\n\
+         [[units]]\nslug = \"van-phong\"\nname = \"Văn phòng Sở\"\n"
+            .as_bytes(),
     );
     let articles = [
         ("rieng", "draft"),
@@ -166,6 +168,15 @@ async fn fixture(db: TestDb) -> Fixture {
         )
         .await;
     ids.insert("user", target);
+    ids.insert(
+        "place",
+        db.pool()
+            .fetch_i64("select id from places where slug = 'quay-1'", vec![])
+            .await
+            .unwrap(),
+    );
+    // A public campaign, for its poster.
+    crate::fixtures::campaign(&app, "cd", &["khac-luu"], 100, true).await;
     ids.insert(
         "unit",
         db.pool()
@@ -330,7 +341,36 @@ fn cases(f: &Fixture) -> Vec<Case> {
             format!("/admin/bai-viet/{}/xac-nhan", id("khac-luu")),
             Need::Editor,
         ),
+        get(
+            format!(
+                "/admin/bai-viet/{}/xac-nhan/xuat/xac-nhan.csv",
+                id("khac-luu")
+            ),
+            Need::Editor,
+        ),
+        get(
+            format!(
+                "/admin/bai-viet/{}/xac-nhan/xuat/nguoi-dan.xlsx",
+                id("khac-luu")
+            ),
+            Need::Editor,
+        ),
+        get(
+            format!("/admin/bai-viet/{}/xac-nhan/bang-chung", id("khac-luu")),
+            Need::Editor,
+        ),
         get("/admin/nhac-nho".into(), Need::Editor),
+        // Posters and the places they hang in.
+        get(
+            format!("/admin/bai-viet/{}/ap-phich?nguon=quay-1", id("khac-luu")),
+            Need::Editor,
+        ),
+        get(
+            format!("/admin/bai-viet/{}/ap-phich?kho=a5", id("phien-ban")),
+            Need::Editor,
+        ),
+        get("/admin/chien-dich/cd/ap-phich".into(), Need::Editor),
+        get("/admin/noi-dat".into(), Need::Editor),
         get("/admin/nguoi-dan".into(), Need::Admin),
         get("/admin/tac-vu".into(), Need::Admin),
         // Articles.
@@ -385,6 +425,11 @@ fn cases(f: &Fixture) -> Vec<Case> {
             Need::Admin,
         ),
         post(
+            format!("/admin/bai-viet/{}/xac-nhan/bang-chung", id("khac-luu")),
+            form(&[("dinh_dang", "csv")]),
+            Need::Editor,
+        ),
+        post(
             format!("/admin/bai-viet/{}/lien-ket-xem-truoc", id("xem-truoc")),
             form(&[]),
             Need::Editor,
@@ -401,6 +446,16 @@ fn cases(f: &Fixture) -> Vec<Case> {
                 id("revision")
             ),
             form(&[]),
+            Need::Editor,
+        ),
+        post(
+            "/admin/noi-dat".into(),
+            form(&[("name", "Quầy mới"), ("slug", "")]),
+            Need::Editor,
+        ),
+        post(
+            format!("/admin/noi-dat/{}", id("place")),
+            form(&[("name", "Quầy số 1 (mới)")]),
             Need::Editor,
         ),
         // Media.

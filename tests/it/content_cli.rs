@@ -17,7 +17,7 @@ db_tests!(
 );
 
 /// Runs `loa` with the test database and no loa.toml.
-fn loa(db: &TestDb, args: &[&str]) -> Output {
+pub(crate) fn loa(db: &TestDb, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_loa"))
         .args(args)
         .env("LOA_DATABASE_URL", &db.url)
@@ -28,11 +28,11 @@ fn loa(db: &TestDb, args: &[&str]) -> Output {
         .expect("run loa")
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use super::CampaignRow;
+use crate::db::citizens::LocalityRow;
 use crate::db::{Db, DbError};
 use crate::params;
 
@@ -59,13 +60,22 @@ pub async fn citizens_by_locality(
     db: &Db,
     campaign: &CampaignRow,
 ) -> Result<Vec<LocalityCount>, DbError> {
-    let mut counted: HashMap<String, i64> = sums(db, campaign, "locality")
+    let counted: HashMap<String, i64> = sums(db, campaign, "locality")
         .await?
         .into_iter()
         .map(|s| (s.key, s.confirmations))
         .collect();
-    let mut out: Vec<LocalityCount> = crate::db::citizens::localities(db)
-        .await?
+    Ok(arrange(crate::db::citizens::localities(db).await?, counted))
+}
+
+/// Counts per locality slug (`""`: none given) in the order every page and report shows them:
+/// the site's localities (0 where nobody confirmed), then slugs the site no longer lists, then
+/// the confirmations that named no locality.
+pub fn arrange(
+    localities: Vec<LocalityRow>,
+    mut counted: HashMap<String, i64>,
+) -> Vec<LocalityCount> {
+    let mut out: Vec<LocalityCount> = localities
         .into_iter()
         .map(|l| LocalityCount {
             confirmations: counted.remove(&l.slug).unwrap_or(0),
@@ -88,7 +98,7 @@ pub async fn citizens_by_locality(
             confirmations: n,
         });
     }
-    Ok(out)
+    out
 }
 
 /// Confirmations of one Vietnam day.

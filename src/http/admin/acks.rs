@@ -1,8 +1,6 @@
 //! `/admin/bai-viet/{id}/xac-nhan`: who has acknowledged an article and who has not, the
-//! citizens' counts, recording a paper sign-off on someone's behalf, and revoking a wrong
+//! citizens' counts (by locality and day, and by the place of the poster they came from), recording a paper sign-off on someone's behalf, and revoking a wrong
 //! confirmation (a revoke event with a reason; nothing is ever deleted). Editors and admins.
-
-use std::collections::HashMap;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -14,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::account::Role;
 use crate::app::AppState;
 use crate::db::ack_status::{self, AckArticle, NewConfirm};
-use crate::db::audit;
+use crate::db::{audit, places};
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
 use crate::http::staff::acknowledge::{check_may_confirm, closed_message, with_version};
@@ -55,6 +53,27 @@ struct CitizenRow {
     count: i64,
 }
 
+/// Citizens' confirmations that came through one place's poster (or through none).
+#[derive(Serialize)]
+pub struct PlaceCountView {
+    pub slug: String,
+    pub name: String,
+    pub count: i64,
+}
+
+impl PlaceCountView {
+    pub fn many(counts: Vec<places::PlaceCount>) -> Vec<PlaceCountView> {
+        counts
+            .into_iter()
+            .map(|c| PlaceCountView {
+                slug: c.slug,
+                name: c.name,
+                count: c.confirmations,
+            })
+            .collect()
+    }
+}
+
 /// What the forms sent and what was wrong with it, when a POST is re-rendered.
 #[derive(Default, Serialize)]
 struct FormState {
@@ -89,10 +108,14 @@ struct AcksView {
     pending: Vec<PendingRow>,
     citizens: Vec<CitizenRow>,
     citizens_total: i64,
+    places: Vec<PlaceCountView>,
+    /// The article is published: its poster can be printed.
+    poster_url: Option<String>,
     form: FormState,
 }
 
-async fn load(state: &AppState, id: i64) -> Result<AckArticle> {
+/// The acknowledgment settings of the article of a URL, or 404 (also for the exports).
+pub(super) async fn load(state: &AppState, id: i64) -> Result<AckArticle> {
     ack_status::article(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)
@@ -106,31 +129,29 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response> {
     let now = time::now();
-    let audience = ack_status::audience(&state.db, ack.article_id).await?;
-    let standing =
-        ack_status::confirmations(&state.db, ack.article_id, ack.current_version).await?;
-    let by_user: HashMap<i64, &ack_status::Confirmation> =
-        standing.iter().map(|c| (c.user_id, c)).collect();
+    let statuses = ack_status::statuses(&state.db, ack.article_id, ack.current_version).await?;
+    let audience = statuses.len();
     let mut confirmed = Vec::new();
     let mut pending = Vec::new();
-    for m in &audience {
-        match by_user.get(&m.user_id) {
+    for ack_status::Status {
+        member: m,
+        confirmation,
+    } in statuses
+    {
+        match confirmation {
             Some(c) => confirmed.push(ConfirmedRow {
                 event_id: c.event_id,
-                name: c.name.clone(),
-                unit: c.unit.clone(),
+                on_behalf_of: c.on_behalf_by().unwrap_or_default().to_owned(),
+                name: c.name,
+                unit: c.unit,
                 version: c.version,
                 at: time::format_datetime(c.created_at),
-                on_behalf_of: match (&c.actor_name, c.actor_id) {
-                    (Some(name), Some(actor)) if actor != c.user_id => name.clone(),
-                    _ => String::new(),
-                },
-                note: c.note.clone(),
+                note: c.note,
             }),
             None => pending.push(PendingRow {
                 user_id: m.user_id,
-                name: m.name.clone(),
-                unit: m.unit.clone(),
+                name: m.name,
+                unit: m.unit,
                 days_overdue: crate::ack::days_overdue(ack.due_at, now),
             }),
         }
@@ -140,18 +161,18 @@ async fn render(
     let citizens = citizen_rows
         .into_iter()
         .map(|c| CitizenRow {
+            locality: c.locality_label(),
             day: chrono::NaiveDate::parse_from_str(&c.day, "%Y-%m-%d")
                 .map(|d| d.format("%d/%m/%Y").to_string())
                 .unwrap_or(c.day),
-            locality: c
-                .locality_name
-                .unwrap_or_else(|| match c.locality.as_str() {
-                    "" => "Không ghi địa bàn".to_owned(),
-                    other => other.to_owned(),
-                }),
             count: c.confirmations,
         })
         .collect();
+    let places = PlaceCountView::many(
+        places::article_counts(&state.db, ack.article_id, citizens_total).await?,
+    );
+    let poster_url =
+        (ack.status == "published").then(|| format!("/admin/bai-viet/{}/ap-phich", ack.article_id));
     let site = SiteView::load(state).await?;
     let path = format!("/admin/bai-viet/{}/xac-nhan", ack.article_id);
     let title = format!("Xác nhận: {}", ack.title);
@@ -165,15 +186,17 @@ async fn render(
         due: ack.due_at.map(time::format_datetime).unwrap_or_default(),
         closes: ack.closes_at.map(time::format_datetime).unwrap_or_default(),
         closed_message: ack.closed(now).map(closed_message).unwrap_or("").to_owned(),
-        audience: audience.len(),
+        audience,
         confirmed_count: confirmed.len(),
         pending_count: pending.len(),
-        confirmed_percent: percent(confirmed.len() as i64, audience.len() as i64),
-        pending_percent: percent(pending.len() as i64, audience.len() as i64),
+        confirmed_percent: percent(confirmed.len() as i64, audience as i64),
+        pending_percent: percent(pending.len() as i64, audience as i64),
         confirmed,
         pending,
         citizens,
         citizens_total,
+        places,
+        poster_url,
         form,
         title: ack.title,
         slug: ack.slug,

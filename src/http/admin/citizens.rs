@@ -1,9 +1,10 @@
 //! `/admin/nguoi-dan` (admin only): a citizen's personal data, found by phone or e-mail
-//! (normalised as the public form does), exported as CSV or deleted. Both are audited; deleting
-//! clears name and contacts and leaves the confirmations as anonymous records.
+//! (normalised as the public form does), exported as CSV (through `report`, like every export) or
+//! deleted. Both are audited; deleting clears name and contacts and leaves the confirmations as
+//! anonymous records.
 
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -17,6 +18,7 @@ use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
 use crate::http::views::{Layout, SiteView};
 use crate::phone::Phone;
+use crate::report::{Cell, Sheet};
 use crate::time;
 
 pub fn router() -> Router<AppState> {
@@ -175,8 +177,14 @@ async fn export(
 ) -> Result<Response> {
     let contact = normalise_contact(&form.lien_he).ok_or(AppError::NotFound)?;
     let rows = citizens::find_by_contact(&state.db, &contact).await?;
-    let csv = to_csv(&rows)?;
     let now = time::now();
+    let file = crate::report::File::render(
+        crate::report::Format::Csv,
+        "du-lieu-nguoi-dan",
+        "Dữ liệu người dân",
+        &[sheet(&rows)],
+        now,
+    )?;
     let e = entry(
         &ctx,
         "citizen.export",
@@ -187,56 +195,42 @@ async fn export(
     let mut tx = state.db.begin().await?;
     crate::db::audit::record(&mut tx, &e, now).await?;
     tx.commit().await?;
-    let filename = format!(
-        "attachment; filename=\"du-lieu-nguoi-dan-{}.csv\"",
-        now.with_timezone(&time::vietnam()).format("%Y%m%d-%H%M")
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, filename),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        csv,
-    )
-        .into_response())
+    Ok(super::exports::attachment(file))
 }
 
-/// UTF-8 with a byte-order mark, so that spreadsheet programs show the diacritics.
-fn to_csv(rows: &[CitizenRecord]) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let header = [
-        "ho_ten",
-        "dien_thoai",
-        "thu_dien_tu",
-        "dia_ban",
-        "bai_viet",
-        "phien_ban",
-        "ma_bam_noi_dung",
-        "ma_bam_dong_y",
-        "dia_chi_ip",
-        "thoi_diem",
-    ];
-    let write_err = |e: csv::Error| AppError::Internal(e.into());
-    w.write_record(header).map_err(write_err)?;
+/// The citizen's records as one table (every text cell neutralised by the CSV writer: the name
+/// is whatever they typed).
+fn sheet(rows: &[CitizenRecord]) -> Sheet {
+    let mut sheet = Sheet::new(
+        "Dữ liệu người dân",
+        &[
+            "Họ tên",
+            "Điện thoại",
+            "Thư điện tử",
+            "Địa bàn",
+            "Bài viết",
+            "Phiên bản",
+            "SHA-256 nội dung",
+            "SHA-256 lời đồng ý",
+            "Địa chỉ IP",
+            "Thời điểm",
+        ],
+    );
     for r in rows {
-        let v = RecordView::from(r);
-        w.write_record([
-            v.name.as_str(),
-            &v.phone,
-            &v.email,
-            &v.locality,
-            &v.article,
-            &v.version,
-            &v.text_hash,
-            &r.consent_text_hash,
-            &v.ip,
-            &time::to_rfc3339_vietnam(r.created_at),
-        ])
-        .map_err(write_err)?;
+        sheet.push(vec![
+            Cell::opt_text(r.name.clone().unwrap_or_default()),
+            Cell::opt_text(r.phone.clone().unwrap_or_default()),
+            Cell::opt_text(r.email.clone().unwrap_or_default()),
+            Cell::opt_text(r.locality.clone().unwrap_or_default()),
+            Cell::opt_text(r.article_title.clone().unwrap_or_default()),
+            r.version.map_or(Cell::Empty, Cell::Int),
+            Cell::opt_text(r.text_hash.clone().unwrap_or_default()),
+            Cell::text(&r.consent_text_hash),
+            Cell::opt_text(&r.ip),
+            Cell::Time(r.created_at),
+        ]);
     }
-    w.into_inner()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))
+    sheet
 }
 
 async fn delete(

@@ -117,16 +117,12 @@ pub fn entry_for(
     target_email: &str,
     detail: String,
 ) -> audit::Entry {
-    audit::Entry {
-        actor_id: Some(actor.id),
-        actor_label: actor.email.clone(),
+    ctx.audit_entry(
+        actor,
         action,
-        target_type: "user",
-        target_id: Some(target_id),
-        target_label: target_email.to_owned(),
+        ("user", Some(target_id), target_email),
         detail,
-        ip: ctx.ip.clone(),
-    }
+    )
 }
 
 /// One account whose one-time password is shown.

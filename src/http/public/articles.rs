@@ -1,7 +1,8 @@
 //! `/bai-viet/{slug}`: one published article. Any other status is a 404, exactly as if the
-//! article did not exist. The old slug of a renamed article answers 301 with its current address.
+//! article did not exist. The old slug of a renamed article answers 301 with its current address,
+//! keeping the query (a printed poster's `?nguon=` must survive a later rename).
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -34,15 +35,19 @@ async fn article(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response> {
     let Some(row) = articles::published_by_slug(&state.db, &slug).await? else {
         return match articles::alias_target(&state.db, &slug).await? {
             // Permanent, so that search engines and bookmarks move to the new address.
-            Some(current) => Ok((
-                StatusCode::MOVED_PERMANENTLY,
-                [(header::LOCATION, format!("/bai-viet/{current}"))],
-            )
-                .into_response()),
+            Some(current) => {
+                let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+                Ok((
+                    StatusCode::MOVED_PERMANENTLY,
+                    [(header::LOCATION, format!("/bai-viet/{current}{query}"))],
+                )
+                    .into_response())
+            }
             None => Err(AppError::NotFound),
         };
     };

@@ -2,6 +2,11 @@
 //! allow it, `POST /bai-viet/{slug}/nguoi-dan-xac-nhan`, and the thank-you page with the running
 //! count. A honeypot and rate limits (per address and per contact, counted from the stored
 //! events) keep robots out; a repeat by the same contact for the same version counts nothing.
+//!
+//! A poster's QR code opens the article with `?nguon=PLACE`. The page itself never varies with
+//! it (it may be cached by path and query, and nothing goes in a cookie): `static/nguon.js`
+//! copies the tag into the form's hidden `nguon` field, and the POST keeps it only when it names
+//! a known place.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -14,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::account::Email;
 use crate::app::AppState;
 use crate::db::citizens::{self, CitizenAck, LocalityRow, NewConfirmation, Recorded};
+use crate::db::places;
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
 use crate::http::views::{Layout, SiteView};
@@ -83,6 +89,9 @@ pub struct CitizenForm {
     phone: String,
     email: String,
     consent: bool,
+    /// The poster's place (a known slug) when the form is shown again after a mistake; empty on
+    /// the article page, where the script fills it from the address.
+    source: String,
     errors: FieldErrors,
     /// A message for the whole form (closed, too many attempts).
     notice: Option<String>,
@@ -143,6 +152,9 @@ pub struct RawConfirmation {
     #[serde(default)]
     locality: String,
     consent: Option<String>,
+    /// The poster's source tag (`?nguon=` copied by the script); unknown tags are ignored.
+    #[serde(default)]
+    nguon: String,
     /// The honeypot: hidden from people, filled by robots.
     #[serde(default)]
     website: String,
@@ -181,6 +193,8 @@ async fn confirm(
     form.phone = raw.phone.trim().to_owned();
     form.email = raw.email.trim().to_owned();
     form.consent = raw.consent.is_some();
+    let place = places::by_slug(&state.db, raw.nguon.trim()).await?;
+    form.source = place.as_ref().map(|p| p.slug.clone()).unwrap_or_default();
     for l in &mut form.localities {
         l.selected = l.slug == raw.locality;
     }
@@ -238,6 +252,7 @@ async fn confirm(
         email: valid.email.map(|e| e.as_str().to_owned()),
         contact_key: valid.contact_key,
         locality: valid.locality,
+        place_id: place.map(|p| p.id),
         consent_text_hash: ack::text_hash(&form.consent_text),
         ip: ctx.ip.clone(),
     };

@@ -6,6 +6,6 @@ mod files;
 mod form;
 mod pages;
 mod public;
-mod rollup;
+pub(crate) mod rollup;
 mod scope;
 mod urge;

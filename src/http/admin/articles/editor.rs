@@ -24,6 +24,7 @@ use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
 use crate::http::views::{Layout, SiteView};
 use crate::markdown;
+use crate::policy;
 use crate::slug::Slug;
 use crate::time;
 
@@ -63,6 +64,8 @@ struct ArticleInfo {
     /// When the scheduler takes it off the site.
     ends: Option<TwoZones>,
     public_url: Option<String>,
+    /// The printable poster with a QR code, for a published article and whoever may print it.
+    poster_url: Option<String>,
     revisions_url: String,
     deleted: bool,
     has_preview_link: bool,
@@ -220,6 +223,10 @@ async fn article_info(state: &AppState, user: &CurrentUser, r: &ArticleRow) -> R
         ends: r.unpublish_at.map(TwoZones::new),
         public_url: (st == ArticleStatus::Published && live)
             .then(|| format!("/bai-viet/{}", r.slug)),
+        poster_url: (st == ArticleStatus::Published
+            && live
+            && policy::may(user, policy::Action::PrintPosters, policy::Target::Agency))
+        .then(|| format!("/admin/bai-viet/{}/ap-phich", r.id)),
         revisions_url: format!("/admin/bai-viet/{}/phien-ban", r.id),
         deleted: !live,
         has_preview_link: r.preview_token_hash.is_some(),

@@ -1,5 +1,5 @@
 //! `/admin/chien-dich…`: campaigns — the list, the editor's form, the dashboard, a person's row,
-//! the printable report and "Nhắc ngay".
+//! the printable report, the exports (CSV, Excel) and "Nhắc ngay".
 //!
 //! These routes sit outside the `/admin` writer layer: unit heads are employees, yet they see
 //! the campaigns of their own unit. Who may see what is `policy::may`; the [`Viewer`] extractor
@@ -7,6 +7,7 @@
 //! when the policy allows that unit, so no URL or form field can widen a head's view.
 
 mod dashboard;
+mod export;
 mod form;
 mod list;
 mod print;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/chien-dich/{slug}/in", get(print::show))
         .route("/chien-dich/{slug}/nhac-ngay", post(urge::urge))
         .route("/chien-dich/{slug}/nguoi/{id}", get(dashboard::person))
+        .route("/chien-dich/{slug}/xuat/{file}", get(export::download))
 }
 
 /// Someone who may look at campaigns: an editor, an admin, or a unit head. Anyone else is sent
@@ -117,6 +119,14 @@ impl Focus {
             scope: unit.as_ref().map_or(Scope::All, |u| Scope::Unit(u.id)),
             unit,
         })
+    }
+
+    /// "Toàn cơ quan", or the unit "và các đơn vị trực thuộc".
+    pub fn label(&self) -> String {
+        match &self.unit {
+            None => "Toàn cơ quan".to_owned(),
+            Some(u) => format!("{} và các đơn vị trực thuộc", u.name),
+        }
     }
 
     /// The `?don_vi=` to keep on links and forms (empty for the whole agency).

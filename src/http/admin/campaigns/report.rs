@@ -157,10 +157,7 @@ impl Report {
             is_public: campaign.is_public,
             staff_target_percent: campaign.staff_target_percent,
             citizen_target: campaign.citizen_target,
-            scope_label: match &focus.unit {
-                None => "Toàn cơ quan".to_owned(),
-                Some(u) => format!("{} và các đơn vị trực thuộc", u.name),
-            },
+            scope_label: focus.label(),
             unit_slug: focus.unit_slug().to_owned(),
             sees_agency: policy::may(&viewer.user, Action::ViewProgress, Target::Agency),
             may_edit: policy::may(&viewer.user, Action::EditCampaigns, Target::Agency),

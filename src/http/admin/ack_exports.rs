@@ -1,0 +1,63 @@
+//! `/admin/bai-viet/{id}/xac-nhan/xuat/{bang}.{csv|xlsx}`: one article's acknowledgments as files
+//! — `xac-nhan` (every member of the audience with their status) and `nguoi-dan` (citizens by
+//! locality, and by day in the workbook). Editors and admins, like the page they come from; every
+//! export is audited.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+
+use crate::account::Role;
+use crate::app::AppState;
+use crate::db::{ack_status, citizens};
+use crate::error::{AppError, Result};
+use crate::http::admin::exports::{self, Subject};
+use crate::http::auth::Ctx;
+use crate::report;
+use crate::time;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/bai-viet/{id}/xac-nhan/xuat/{file}", get(download))
+}
+
+async fn download(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, file)): Path<(i64, String)>,
+) -> Result<Response> {
+    ctx.require(Role::Editor)?;
+    let (table, format) = exports::split_file_name(&file).ok_or(AppError::NotFound)?;
+    let ack = super::acks::load(&state, id).await?;
+    let (suffix, sheets) = match table {
+        "xac-nhan" => {
+            let statuses =
+                ack_status::statuses(&state.db, ack.article_id, ack.current_version).await?;
+            let sheet = report::acks::confirmations(&ack, &statuses, time::now());
+            ("xac-nhan", vec![sheet])
+        }
+        "nguoi-dan" => {
+            let counts = ack_status::citizen_counts(&state.db, ack.article_id).await?;
+            let localities = citizens::localities(&state.db).await?;
+            ("nguoi-dan", report::acks::citizens(&counts, localities))
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    let title = format!("{} — {}", ack.title, report_title(suffix));
+    let file = exports::render(format, format!("{}-{suffix}", ack.slug), title, sheets).await?;
+    let subject = Subject {
+        action: "report.export",
+        target_type: "article",
+        target_id: Some(ack.article_id),
+        target_label: ack.title.clone(),
+        note: String::new(),
+    };
+    exports::deliver(&state, &ctx, file, &subject).await
+}
+
+fn report_title(table: &str) -> &'static str {
+    match table {
+        "xac-nhan" => "Tình hình xác nhận của cán bộ",
+        _ => "Người dân xác nhận theo địa bàn",
+    }
+}
