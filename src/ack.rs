@@ -23,6 +23,38 @@ pub struct AckSettings {
     pub due: Option<DateTime<Utc>>,
     pub statement: String,
     pub closes: Option<DateTime<Utc>>,
+    pub renewal: Renewal,
+}
+
+/// When confirmations must be given again (issue 17). A renewal never rewrites a confirmation:
+/// fixed dates open a new round (`ack_rounds`), an N-day rule lapses each person's own
+/// confirmation N days after it was given (`ack_lapses`); both are written by the scheduler.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Renewal {
+    /// A confirmation stands until a major version (today's behaviour).
+    #[default]
+    None,
+    /// Every N days after each person's own confirmation.
+    EveryDays(u32),
+    /// On these Vietnam dates (month, day) each year everyone must confirm again, by
+    /// `due_days` after the round opens (no due date when `None`).
+    OnDates {
+        dates: Vec<(u32, u32)>,
+        due_days: Option<u32>,
+    },
+}
+
+/// Parses "09-01" (month-day) as a renewal date; February 29 is refused (it would skip years).
+pub fn parse_month_day(s: &str) -> Option<(u32, u32)> {
+    let (m, d) = s.trim().split_once('-')?;
+    let (m, d): (u32, u32) = (m.parse().ok()?, d.parse().ok()?);
+    let valid = chrono::NaiveDate::from_ymd_opt(2019, m, d).is_some();
+    valid.then_some((m, d))
+}
+
+/// The inverse of [`parse_month_day`].
+pub fn format_month_day((m, d): (u32, u32)) -> String {
+    format!("{m:02}-{d:02}")
 }
 
 /// The text a person confirms: title, body and statement, in a fixed form. Its SHA-256 is stored

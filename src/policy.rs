@@ -26,6 +26,9 @@ pub enum Action {
     Urge,
     /// Download a report of the target (CSV, Excel).
     Export,
+    /// Set who must acknowledge an article, until when, and its renewal rule (the editor's
+    /// `[ack]` fields).
+    EditAcks,
     /// Print a poster with a QR code for an article or a campaign.
     PrintPosters,
     /// Add or rename the places where posters hang.
@@ -47,7 +50,9 @@ pub enum Target<'a> {
 pub fn may(user: &CurrentUser, action: Action, target: Target) -> bool {
     let editor = user.role >= Role::Editor;
     match action {
-        Action::EditCampaigns | Action::PrintPosters | Action::ManagePlaces => editor,
+        Action::EditCampaigns | Action::EditAcks | Action::PrintPosters | Action::ManagePlaces => {
+            editor
+        }
         Action::ListCampaigns => editor || heads_a_unit(user).is_some(),
         Action::ViewProgress | Action::Urge | Action::Export => {
             editor
@@ -84,9 +89,10 @@ mod tests {
     const UNIT_3: &[i64] = &[3, 2, 1];
     const UNIT_4: &[i64] = &[4];
 
-    const ALL: [Action; 7] = [
+    const ALL: [Action; 8] = [
         Action::ListCampaigns,
         Action::EditCampaigns,
+        Action::EditAcks,
         Action::ViewProgress,
         Action::Urge,
         Action::Export,
@@ -140,6 +146,7 @@ mod tests {
             assert!(may(&head, Action::ListCampaigns, Target::Agency));
             for action in [
                 Action::EditCampaigns,
+                Action::EditAcks,
                 Action::PrintPosters,
                 Action::ManagePlaces,
             ] {

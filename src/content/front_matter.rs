@@ -12,7 +12,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use unicode_normalization::UnicodeNormalization;
 
-pub use ack::{format_time as format_ack_time, parse_time as parse_ack_time, AckFile};
+pub use ack::{end_of_day, format_time as format_ack_time, parse_time as parse_ack_time, AckFile};
 
 use super::ContentError;
 use crate::article::{ArticleInput, ArticleStatus};

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::ack::{AckSettings, StaffAudience};
+use crate::ack::{format_month_day, AckSettings, Renewal, StaffAudience};
 use crate::article::{ArticleInput, ArticleStatus};
 use crate::db::site::SiteChanges;
 use crate::db::{self, ack_settings, articles, campaigns, topics, units, Db, DbError, Tx};
@@ -412,6 +412,12 @@ struct ExportedAck {
     statement: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     closes: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    renew_every_days: Option<u32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    renew_on: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    renew_due_days: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -433,6 +439,20 @@ impl ExportedAck {
             due: s.due.map(front_matter::format_ack_time),
             statement: s.statement,
             closes: s.closes.map(front_matter::format_ack_time),
+            renew_every_days: match s.renewal {
+                Renewal::EveryDays(n) => Some(n),
+                _ => None,
+            },
+            renew_on: match &s.renewal {
+                Renewal::OnDates { dates, .. } => {
+                    dates.iter().map(|d| format_month_day(*d)).collect()
+                }
+                _ => Vec::new(),
+            },
+            renew_due_days: match s.renewal {
+                Renewal::OnDates { due_days, .. } => due_days,
+                _ => None,
+            },
         }
     }
 }

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Db, DbError, Tx};
-use crate::ack::{self, AckSettings, StaffAudience};
+use crate::ack::{self, AckSettings, Renewal, StaffAudience};
 use crate::article::ArticleStatus;
 use crate::params;
 
@@ -24,6 +24,12 @@ pub struct SettingsRow {
     pub current_version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The renewal rule as stored (see [`ack::Renewal`]): days, or "09-01,03-15" with due days.
+    pub renew_every_days: Option<i64>,
+    pub renew_on: String,
+    pub renew_due_days: Option<i64>,
+    /// The round people confirm now (1 until a fixed-date renewal opens another).
+    pub current_round: i64,
     /// The audience units (their sub-units are in the audience too), in the site file's order.
     #[sqlx(skip)]
     pub units: Vec<AckUnit>,
@@ -56,6 +62,36 @@ impl SettingsRow {
             due: self.due_at,
             statement: self.statement.clone(),
             closes: self.closes_at,
+            renewal: self.renewal(),
+        }
+    }
+
+    pub fn renewal(&self) -> Renewal {
+        let days = |d: Option<i64>| d.and_then(|n| u32::try_from(n).ok());
+        let dates: Vec<(u32, u32)> = self
+            .renew_on
+            .split(',')
+            .filter_map(ack::parse_month_day)
+            .collect();
+        if !dates.is_empty() {
+            Renewal::OnDates {
+                dates,
+                due_days: days(self.renew_due_days),
+            }
+        } else {
+            days(self.renew_every_days).map_or(Renewal::None, Renewal::EveryDays)
+        }
+    }
+}
+
+/// The renewal rule as the three stored columns.
+fn renewal_columns(r: &Renewal) -> (Option<i64>, String, Option<i64>) {
+    match r {
+        Renewal::None => (None, String::new(), None),
+        Renewal::EveryDays(n) => (Some(i64::from(*n)), String::new(), None),
+        Renewal::OnDates { dates, due_days } => {
+            let on: Vec<String> = dates.iter().map(|d| ack::format_month_day(*d)).collect();
+            (None, on.join(","), due_days.map(i64::from))
         }
     }
 }
@@ -83,7 +119,8 @@ impl VersionRow {
 }
 
 const SETTINGS: &str = "select article_id, staff_all, citizens, due_at, statement, closes_at, \
-     current_version, created_at, updated_at from ack_settings where article_id = $1";
+     current_version, created_at, updated_at, renew_every_days, renew_on, renew_due_days, \
+     current_round from ack_settings where article_id = $1";
 const UNITS: &str = "select u.id, u.slug from ack_units a join units u on u.id = a.unit_id \
      where a.article_id = $1 order by u.position, u.id";
 const VERSION: &str = "select article_id, version, title, body, statement, text_hash, reason, \
@@ -167,15 +204,21 @@ pub async fn save(
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
     let staff_all = s.staff == StaffAudience::All;
+    let (every, on, due_days) = renewal_columns(&s.renewal);
+    // Re-enabling continues from the last round too, so no confirmation changes its meaning.
     tx.execute(
         "insert into ack_settings (article_id, staff_all, citizens, due_at, statement, closes_at, \
-         current_version, created_at, updated_at) \
+         current_version, created_at, updated_at, renew_every_days, renew_on, renew_due_days, \
+         current_round) \
          values ($1, $2, $3, $4, $5, $6, \
-         (select coalesce(max(version), 1) from ack_versions where article_id = $1), $7, $7) \
+         (select coalesce(max(version), 1) from ack_versions where article_id = $1), $7, $7, \
+         $8, $9, $10, \
+         (select coalesce(max(round), 1) from ack_rounds where article_id = $1)) \
          on conflict (article_id) do update set staff_all = excluded.staff_all, \
          citizens = excluded.citizens, due_at = excluded.due_at, \
          statement = excluded.statement, closes_at = excluded.closes_at, \
-         updated_at = excluded.updated_at",
+         updated_at = excluded.updated_at, renew_every_days = excluded.renew_every_days, \
+         renew_on = excluded.renew_on, renew_due_days = excluded.renew_due_days",
         params![
             article_id,
             staff_all,
@@ -183,7 +226,10 @@ pub async fn save(
             s.due,
             s.statement.as_str(),
             s.closes,
-            now
+            now,
+            every,
+            on,
+            due_days
         ],
     )
     .await?;

@@ -25,6 +25,9 @@ pub struct AckArticle {
     pub due_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
     pub current_version: i64,
+    /// The renewal round people confirm now, and the N-day rule if any (issue 17).
+    pub current_round: i64,
+    pub renew_every_days: Option<i64>,
     /// The statement of the current version as stored with it (the settings' when no row yet).
     pub statement: String,
     /// None when the version row is missing: then nothing can be confirmed.
@@ -61,7 +64,7 @@ impl AckArticle {
 }
 
 const ARTICLE: &str = "select a.id as article_id, a.slug, a.title, a.status, s.staff_all, \
-    s.citizens, s.due_at, s.closes_at, s.current_version, \
+    s.citizens, s.due_at, s.closes_at, s.current_version, s.current_round, s.renew_every_days, \
     coalesce(v.statement, s.statement) as statement, v.text_hash, v.reason \
     from ack_settings s join articles a on a.id = s.article_id \
     left join ack_versions v on v.article_id = s.article_id and v.version = s.current_version \
@@ -113,10 +116,18 @@ pub async fn in_audience(db: &Db, article_id: i64, user_id: i64) -> Result<bool,
         > 0)
 }
 
-/// A confirm event (`e`) no revoke event names. Shared with `db::campaigns::progress`, which
-/// applies the same audience and confirmation rules to every article of a campaign at once.
-pub(crate) const STANDING: &str = "e.kind = 'confirm' and not exists \
+/// A confirm event (`e`) no revoke event names, of any round: what a person's history shows.
+pub(crate) const VALID: &str = "e.kind = 'confirm' and not exists \
     (select 1 from ack_events r where r.kind = 'revoke' and r.revokes_id = e.id)";
+
+/// A valid confirmation (`e`) that counts now: of the article's current round and not lapsed
+/// under an N-day rule. Both checks are primary-key lookups (`ack_settings`, `ack_lapses`), so
+/// the status queries stay indexed. Shared with `db::campaigns::progress`, which applies the
+/// same audience and confirmation rules to every article of a campaign at once.
+pub(crate) const STANDING: &str = "e.kind = 'confirm' and not exists \
+    (select 1 from ack_events r where r.kind = 'revoke' and r.revokes_id = e.id) \
+    and e.round = (select cr.current_round from ack_settings cr where cr.article_id = e.article_id) \
+    and not exists (select 1 from ack_lapses l where l.event_id = e.id)";
 
 /// A standing staff confirmation, with who recorded it.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -126,6 +137,8 @@ pub struct Confirmation {
     pub name: String,
     pub unit: String,
     pub version: i64,
+    /// The renewal round it belongs to (1 unless fixed-date renewals opened others).
+    pub round: i64,
     pub text_hash: String,
     pub created_at: DateTime<Utc>,
     pub actor_id: Option<i64>,
@@ -144,7 +157,7 @@ impl Confirmation {
 }
 
 const CONFIRMATIONS: &str = "select e.id as event_id, e.user_id, u.name, \
-    coalesce(un.name, '') as unit, e.version, e.text_hash, e.created_at, e.actor_id, \
+    coalesce(un.name, '') as unit, e.version, e.round, e.text_hash, e.created_at, e.actor_id, \
     act.name as actor_name, e.note \
     from ack_events e join users u on u.id = e.user_id \
     left join units un on un.id = u.unit_id \
@@ -191,19 +204,39 @@ pub async fn statuses(db: &Db, article_id: i64, version: i64) -> Result<Vec<Stat
         .collect())
 }
 
-/// One person's latest standing confirmation of the article, of any version.
+/// One person's latest valid confirmation of the article, of any version or round (it may no
+/// longer count: see [`STANDING`]).
 pub async fn latest_of(
     db: &Db,
     article_id: i64,
     user_id: i64,
 ) -> Result<Option<Confirmation>, DbError> {
+    Ok(history_of(db, article_id, user_id)
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// Every valid confirmation one person gave of the article, in every version and round, newest
+/// first: their history, and the evidence that earlier rounds were confirmed.
+pub async fn history_of(
+    db: &Db,
+    article_id: i64,
+    user_id: i64,
+) -> Result<Vec<Confirmation>, DbError> {
     let sql = format!(
-        "{CONFIRMATIONS} where e.article_id = $1 and e.user_id = $2 and {STANDING} \
-         order by e.version desc, e.id desc limit 1"
+        "{CONFIRMATIONS} where e.article_id = $1 and e.user_id = $2 and {VALID} \
+         order by e.id desc"
     );
     db.pool()
-        .fetch_optional(&sql, params![article_id, user_id])
+        .fetch_all(&sql, params![article_id, user_id])
         .await
+}
+
+/// Whether this confirmation counts now (see [`STANDING`]).
+pub async fn is_standing(db: &Db, event_id: i64) -> Result<bool, DbError> {
+    let sql = format!("select count(*) from ack_events e where e.id = $1 and {STANDING}");
+    Ok(db.pool().fetch_i64(&sql, params![event_id]).await? > 0)
 }
 
 /// One event, for the admin's revoke form.
@@ -242,10 +275,11 @@ pub async fn record_confirm(
 ) -> Result<bool, DbError> {
     let sql = format!(
         "insert into ack_events (article_id, version, kind, user_id, text_hash, actor_id, note, \
-         seq, ip, created_at) \
+         seq, ip, created_at, round) \
          select $1, $2, 'confirm', $3, $4, $5, $6, \
          (select count(*) from ack_events c where c.article_id = $1 and c.version = $2 \
-          and c.user_id = $3 and c.kind = 'confirm'), $7, $8 \
+          and c.user_id = $3 and c.kind = 'confirm'), $7, $8, \
+         (select s.current_round from ack_settings s where s.article_id = $1) \
          where not exists (select 1 from ack_events e where e.article_id = $1 \
           and e.version = $2 and e.user_id = $3 and {STANDING}) \
          on conflict do nothing"
@@ -281,8 +315,9 @@ pub async fn revoke(
 ) -> Result<bool, DbError> {
     let sql = format!(
         "insert into ack_events (article_id, version, kind, user_id, text_hash, actor_id, \
-         revokes_id, reason, ip, created_at) \
-         select e.article_id, e.version, 'revoke', e.user_id, e.text_hash, $3, e.id, $4, $5, $6 \
+         revokes_id, reason, ip, created_at, round) \
+         select e.article_id, e.version, 'revoke', e.user_id, e.text_hash, $3, e.id, $4, $5, $6, \
+         e.round \
          from ack_events e where e.id = $2 and e.article_id = $1 and e.user_id is not null \
          and {STANDING}"
     );

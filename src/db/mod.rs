@@ -7,6 +7,7 @@
 //! `String`, `DateTime<Utc>`).
 
 pub mod ack_reminders;
+pub mod ack_rounds;
 pub mod ack_settings;
 pub mod ack_status;
 pub mod articles;

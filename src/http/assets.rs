@@ -1,4 +1,4 @@
-//! `/static/…`: CSS, the scripts and images compiled into the binary. URLs carry `?v=` with a hash of all
+//! `/static/…`: CSS, the public and admin scripts and images compiled into the binary. URLs carry `?v=` with a hash of all
 //! assets, so browsers may keep them for a year and still see a new version at once.
 
 use std::sync::LazyLock;
@@ -26,11 +26,6 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../static/admin.js"),
     ),
     (
-        "loa.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../static/loa.js"),
-    ),
-    (
         "nguon.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/nguon.js"),
@@ -39,6 +34,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "poster.css",
         "text/css; charset=utf-8",
         include_bytes!("../../static/poster.css"),
+    ),
+    (
+        "loa.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/loa.js"),
     ),
     (
         "favicon.svg",

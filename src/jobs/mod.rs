@@ -12,6 +12,7 @@ pub mod catch_up;
 pub mod citizen_purge;
 pub mod publication;
 pub mod reminders;
+pub mod renewal;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -87,6 +88,7 @@ pub fn registry(config: &Config) -> Vec<JobSpec> {
         },
         reminders::spec(config),
         citizen_purge::spec(),
+        renewal::spec(),
     ]
 }
 

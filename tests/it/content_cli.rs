@@ -191,7 +191,12 @@ async fn export_then_import_round_trips(db: TestDb) {
         "z.md",
         "title = \"Cần xác nhận\"\n[ack]\nstaff = [\"van-phong\", \"thanh-tra\"]\n\
          citizens = true\ndue = \"2018-09-15\"\nstatement = \"Tôi đã đọc.\"\n\
-         closes = 2018-12-31T17:00:00+07:00",
+         closes = 2018-12-31T17:00:00+07:00\nrenew_on = [\"09-01\"]\nrenew_due_days = 14",
+        "Nội dung.",
+    );
+    extra.article(
+        "w.md",
+        "title = \"Xác nhận hằng năm\"\n[ack]\nstaff = \"all\"\nrenew_every_days = 365",
         "Nội dung.",
     );
     assert!(loa(&db, &["import", extra.path().to_str().unwrap()])
@@ -296,6 +301,30 @@ async fn export_then_import_round_trips(db: TestDb) {
         Some("2018-12-31T17:00:00+07:00")
     );
     assert_eq!(left.1, 1);
+    // The renewal rules came back too (issue 17).
+    assert_eq!(
+        left.0.renewal,
+        loa::ack::Renewal::OnDates {
+            dates: vec![(9, 1)],
+            due_days: Some(14)
+        }
+    );
+    assert!(exported.contains("renew_on = [\"09-01\"]"), "{exported}");
+    let yearly = std::fs::read_to_string(out_dir.join("xac-nhan-hang-nam.md")).unwrap();
+    assert!(yearly.contains("renew_every_days = 365"), "{yearly}");
+    let renewal_in = |db: loa::db::Db| async move {
+        let id = articles::all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.slug == "xac-nhan-hang-nam")
+            .unwrap()
+            .id;
+        let s = loa::db::ack_settings::settings(&db, id).await.unwrap();
+        s.unwrap().to_settings().renewal
+    };
+    let b = other.connect().await;
+    assert_eq!(renewal_in(b).await, loa::ack::Renewal::EveryDays(365));
 }
 
 async fn serve_fills_an_empty_database_and_stops_cleanly(db: TestDb) {

@@ -3,6 +3,7 @@
 
 mod ack_citizens;
 mod ack_reminders;
+mod ack_renewal;
 mod ack_settings;
 mod ack_staff;
 mod admin_access;

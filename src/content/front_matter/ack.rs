@@ -8,6 +8,9 @@
 //! due = "2018-09-15"       # a date in Vietnam time (the end of that day), or RFC 3339
 //! statement = "Tôi đã đọc và hiểu nội dung tài liệu này."
 //! closes = "2018-12-31"    # optional
+//! renew_on = ["09-01"]     # optional: everyone confirms again each 1 September…
+//! renew_due_days = 14      # …within 14 days of it
+//! # or: renew_every_days = 365 (each person again 365 days after their own confirmation)
 //! ```
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
@@ -15,7 +18,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::Located;
-use crate::ack::{AckSettings, StaffAudience, DEFAULT_STATEMENT};
+use crate::ack::{parse_month_day, AckSettings, Renewal, StaffAudience, DEFAULT_STATEMENT};
 use crate::content::ContentError;
 use crate::slug::Slug;
 use crate::time;
@@ -29,6 +32,9 @@ pub(super) struct RawAck {
     due: Option<Spanned<toml::Value>>,
     statement: Option<Spanned<String>>,
     closes: Option<Spanned<toml::Value>>,
+    renew_every_days: Option<Spanned<i64>>,
+    renew_on: Option<Spanned<Vec<String>>>,
+    renew_due_days: Option<Spanned<i64>>,
 }
 
 /// The `[ack]` of a file, validated except for the unit slugs, which are checked against the
@@ -41,7 +47,16 @@ pub struct AckFile {
 }
 
 /// The keys of `[ack]`, to name the field of a TOML error.
-pub(super) const KEYS: [&str; 5] = ["staff", "citizens", "due", "statement", "closes"];
+pub(super) const KEYS: [&str; 8] = [
+    "staff",
+    "citizens",
+    "due",
+    "statement",
+    "closes",
+    "renew_every_days",
+    "renew_on",
+    "renew_due_days",
+];
 
 pub(super) fn validate(
     at: &Located,
@@ -110,6 +125,8 @@ pub(super) fn validate(
         }
     };
 
+    let renewal = renewal(at, raw, errors);
+
     if staff == StaffAudience::None && !raw.citizens && errors.len() == before {
         errors.push(at.error(
             table_line,
@@ -124,13 +141,74 @@ pub(super) fn validate(
             due,
             statement,
             closes,
+            renewal,
         },
         staff_line,
     })
 }
 
+/// A day count between 1 and 3650 (ten years), or an error on its line.
+fn days(
+    at: &Located,
+    v: &Option<Spanned<i64>>,
+    field: &str,
+    errors: &mut Vec<ContentError>,
+) -> Option<u32> {
+    let v = v.as_ref()?;
+    match u32::try_from(*v.get_ref()) {
+        Ok(n) if (1..=3650).contains(&n) => Some(n),
+        _ => {
+            let line = at.line_of(v.span().start);
+            errors.push(at.error(line, field, "số ngày phải từ 1 đến 3650"));
+            None
+        }
+    }
+}
+
+/// `renew_every_days`, or `renew_on` with `renew_due_days`; not both.
+fn renewal(at: &Located, raw: &RawAck, errors: &mut Vec<ContentError>) -> Renewal {
+    let every = days(at, &raw.renew_every_days, "ack.renew_every_days", errors);
+    let due_days = days(at, &raw.renew_due_days, "ack.renew_due_days", errors);
+    let Some(on) = &raw.renew_on else {
+        if let Some(d) = &raw.renew_due_days {
+            let line = at.line_of(d.span().start);
+            errors.push(at.error(
+                line,
+                "ack.renew_due_days",
+                "renew_due_days chỉ dùng cùng renew_on",
+            ));
+        }
+        return every.map_or(Renewal::None, Renewal::EveryDays);
+    };
+    let line = at.line_of(on.span().start);
+    if every.is_some() {
+        errors.push(at.error(
+            line,
+            "ack.renew_on",
+            "chỉ chọn một cách gia hạn: renew_on (ngày cố định) hoặc renew_every_days",
+        ));
+    }
+    let mut dates = Vec::new();
+    for text in on.get_ref() {
+        match parse_month_day(text) {
+            Some(d) if !dates.contains(&d) => dates.push(d),
+            Some(_) => {}
+            None => errors.push(at.error(
+                line,
+                "ack.renew_on",
+                format!("ngày gia hạn \"{text}\" không hợp lệ: ghi tháng-ngày, ví dụ \"09-01\""),
+            )),
+        }
+    }
+    if dates.is_empty() {
+        return Renewal::None;
+    }
+    dates.sort_unstable();
+    Renewal::OnDates { dates, due_days }
+}
+
 /// The last second of a Vietnam day: a date alone means "by the end of that day".
-fn end_of_day(d: NaiveDate) -> DateTime<Utc> {
+pub fn end_of_day(d: NaiveDate) -> DateTime<Utc> {
     let local = d.and_time(NaiveTime::from_hms_opt(23, 59, 59).expect("valid time"));
     // A fixed offset maps every local time to exactly one instant.
     time::vietnam()
@@ -176,5 +254,46 @@ mod tests {
         assert_eq!(format_time(t), "2018-09-15");
         let t = parse_time("2018-09-15T08:00:00+07:00").unwrap();
         assert_eq!(format_time(t), "2018-09-15T08:00:00+07:00");
+    }
+
+    fn ack_of(toml: &str) -> Result<AckSettings, Vec<ContentError>> {
+        let file = format!("+++\ntitle = \"A\"\n[ack]\nstaff = \"all\"\n{toml}\n+++\nx");
+        super::super::parse(std::path::Path::new("content/x.md"), file.as_bytes())
+            .map(|f| f.ack.expect("an [ack]").settings)
+    }
+
+    #[test]
+    fn renewal_rules_are_read() {
+        assert_eq!(ack_of("").unwrap().renewal, Renewal::None);
+        assert_eq!(
+            ack_of("renew_every_days = 365").unwrap().renewal,
+            Renewal::EveryDays(365)
+        );
+        assert_eq!(
+            ack_of("renew_on = [\"09-01\", \"03-15\"]\nrenew_due_days = 14")
+                .unwrap()
+                .renewal,
+            Renewal::OnDates {
+                dates: vec![(3, 15), (9, 1)],
+                due_days: Some(14)
+            }
+        );
+    }
+
+    #[test]
+    fn bad_renewal_rules_name_their_line() {
+        let first = |t: &str| ack_of(t).unwrap_err().remove(0);
+        let e = first("renew_on = [\"13-40\"]");
+        assert_eq!((e.line, e.field.as_deref()), (5, Some("ack.renew_on")));
+        assert!(e.message.contains("13-40"), "{}", e.message);
+        let e = first("citizens = true\nrenew_every_days = 0");
+        assert_eq!(
+            (e.line, e.field.as_deref()),
+            (6, Some("ack.renew_every_days"))
+        );
+        let e = first("renew_every_days = 30\nrenew_on = [\"09-01\"]");
+        assert_eq!((e.line, e.field.as_deref()), (6, Some("ack.renew_on")));
+        let e = first("renew_due_days = 14");
+        assert_eq!(e.field.as_deref(), Some("ack.renew_due_days"));
     }
 }

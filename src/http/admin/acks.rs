@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::account::Role;
 use crate::app::AppState;
 use crate::db::ack_status::{self, AckArticle, NewConfirm};
-use crate::db::{audit, places};
+use crate::db::{ack_rounds, audit, places};
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
 use crate::http::staff::acknowledge::{check_may_confirm, closed_message, with_version};
@@ -108,10 +108,19 @@ struct AcksView {
     pending: Vec<PendingRow>,
     citizens: Vec<CitizenRow>,
     citizens_total: i64,
+    /// Confirmations per renewal round, when a fixed date opened more than one.
+    rounds: Vec<RoundView>,
     places: Vec<PlaceCountView>,
     /// The article is published: its poster can be printed.
     poster_url: Option<String>,
     form: FormState,
+}
+
+#[derive(Serialize)]
+struct RoundView {
+    label: String,
+    confirmations: i64,
+    current: bool,
 }
 
 /// The acknowledgment settings of the article of a URL, or 404 (also for the exports).
@@ -156,6 +165,22 @@ async fn render(
             }),
         }
     }
+    let rounds = if ack.current_round > 1 {
+        ack_rounds::counts(&state.db, ack.article_id, ack.current_version)
+            .await?
+            .into_iter()
+            .map(|r| RoundView {
+                label: match r.opens_on.as_deref().and_then(|d| d.get(..4)) {
+                    Some(year) => format!("Đợt {} (năm {year})", r.round),
+                    None => format!("Đợt {}", r.round),
+                },
+                confirmations: r.confirmations,
+                current: r.round == ack.current_round,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let citizen_rows = ack_status::citizen_counts(&state.db, ack.article_id).await?;
     let citizens_total = citizen_rows.iter().map(|c| c.confirmations).sum();
     let citizens = citizen_rows
@@ -195,6 +220,7 @@ async fn render(
         pending,
         citizens,
         citizens_total,
+        rounds,
         places,
         poster_url,
         form,

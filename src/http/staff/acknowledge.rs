@@ -14,9 +14,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::app::AppState;
-use crate::db::ack_settings;
 use crate::db::ack_status::{self, AckArticle, Closed, NewConfirm};
 use crate::db::articles;
+use crate::db::{ack_rounds, ack_settings, Db, DbError};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
 use crate::http::views::{Layout, SiteView};
@@ -31,12 +31,18 @@ pub fn router() -> Router<AppState> {
 /// The staff status box of an article page (templates/ack_status.html).
 #[derive(Clone, Debug, Serialize)]
 pub struct StaffAckBox {
-    /// `pending`, `confirmed`, `reconfirm`, or `not_required` (an editor outside the audience).
+    /// `pending`, `confirmed`, `reconfirm` (a new major version), `renew` (a renewal: a new round
+    /// or a lapsed confirmation), or `not_required` (an editor outside the audience).
     pub state: &'static str,
     pub confirmed_at: String,
     pub confirmed_version: i64,
     /// Why the current major version must be confirmed again.
     pub reason: String,
+    /// For `renew`: "cần xác nhận lại cho năm 2019", or why the confirmation lapsed.
+    pub renewal: String,
+    /// Every confirmation this person gave of the article, newest first, with its version,
+    /// round and the start of the text hash it confirmed (nothing is rewritten by a renewal).
+    pub history: Vec<HistoryView>,
     pub statement: String,
     pub version: i64,
     pub due: String,
@@ -75,6 +81,8 @@ pub async fn status_box(
             confirmed_at: String::new(),
             confirmed_version: 0,
             reason: String::new(),
+            renewal: String::new(),
+            history: Vec::new(),
             statement: ack.statement.clone(),
             version: ack.current_version,
             due: ack.due_at.map(time::format_datetime).unwrap_or_default(),
@@ -86,7 +94,16 @@ pub async fn status_box(
         }));
     }
     let latest = ack_status::latest_of(&state.db, article_id, user.id).await?;
+    let renewal = match &latest {
+        Some(c) if c.version == ack.current_version => {
+            renewal_note(&state.db, &ack, c.event_id, c.round).await?
+        }
+        _ => None,
+    };
     let (st, confirmed_at, confirmed_version) = match &latest {
+        Some(c) if c.version == ack.current_version && renewal.is_some() => {
+            ("renew", time::format_datetime(c.created_at), c.version)
+        }
         Some(c) if c.version == ack.current_version => {
             ("confirmed", time::format_datetime(c.created_at), c.version)
         }
@@ -100,6 +117,12 @@ pub async fn status_box(
         confirmed_at,
         confirmed_version,
         reason: ack.reason.clone().unwrap_or_default(),
+        renewal: renewal.unwrap_or_default(),
+        history: ack_status::history_of(&state.db, article_id, user.id)
+            .await?
+            .iter()
+            .map(HistoryView::new)
+            .collect(),
         statement: ack.statement.clone(),
         version: ack.current_version,
         due: ack.due_at.map(time::format_datetime).unwrap_or_default(),
@@ -108,6 +131,51 @@ pub async fn status_box(
         closed_message: closed.map(closed_message).unwrap_or("").to_owned(),
         action: format!("/bai-viet/{}/xac-nhan", ack.slug),
         admin_href,
+    }))
+}
+
+/// One earlier confirmation in the article's box.
+#[derive(Clone, Debug, Serialize)]
+pub struct HistoryView {
+    pub at: String,
+    pub version: i64,
+    pub round: i64,
+    /// The first 12 hex digits of the text hash, enough to compare with the evidence.
+    pub hash: String,
+}
+
+impl HistoryView {
+    fn new(c: &ack_status::Confirmation) -> HistoryView {
+        HistoryView {
+            at: time::format_datetime(c.created_at),
+            version: c.version,
+            round: c.round,
+            hash: c.text_hash.chars().take(12).collect(),
+        }
+    }
+}
+
+/// Why a person's confirmation of the current version no longer counts, in their words: a new
+/// round ("cần xác nhận lại cho năm 2019") or an N-day rule; None while it counts.
+pub async fn renewal_note(
+    db: &Db,
+    ack: &AckArticle,
+    event_id: i64,
+    round: i64,
+) -> Result<Option<String>, DbError> {
+    if ack_status::is_standing(db, event_id).await? {
+        return Ok(None);
+    }
+    if round < ack.current_round {
+        let year = ack_rounds::current(db, ack.article_id).await?;
+        return Ok(Some(match year {
+            Some(r) => format!("cần xác nhận lại cho năm {}", r.year()),
+            None => "cần xác nhận lại cho đợt mới".to_owned(),
+        }));
+    }
+    Ok(Some(match ack.renew_every_days {
+        Some(n) => format!("xác nhận đã quá {n} ngày, cần xác nhận lại"),
+        None => "cần xác nhận lại".to_owned(),
     }))
 }
 
@@ -236,6 +304,21 @@ struct ItemView {
     overdue: bool,
     open: bool,
     confirmed_at: String,
+    /// Why an item confirmed earlier is pending again (a renewal), or empty.
+    renewal: String,
+}
+
+/// For a pending item: why, when the person confirmed this version before (a renewal).
+async fn pending_renewal(db: &Db, article_id: i64, user_id: i64) -> Result<Option<String>> {
+    let Some(ack) = ack_status::article(db, article_id).await? else {
+        return Ok(None);
+    };
+    match ack_status::latest_of(db, article_id, user_id).await? {
+        Some(c) if c.version == ack.current_version => {
+            Ok(renewal_note(db, &ack, c.event_id, c.round).await?)
+        }
+        _ => Ok(None),
+    }
 }
 
 #[derive(Serialize)]
@@ -259,6 +342,10 @@ async fn my_items(State(state): State<AppState>, ctx: Ctx) -> Result<Html<String
                 .map(|c| time::format_datetime(c.created_at)),
             None => None,
         };
+        let renewal = match confirmed_at {
+            Some(_) => None,
+            None => pending_renewal(&state.db, item.article_id, user.id).await?,
+        };
         let view = ItemView {
             href: format!("/bai-viet/{}", item.slug),
             due: item.due_at.map(time::format_datetime).unwrap_or_default(),
@@ -266,6 +353,7 @@ async fn my_items(State(state): State<AppState>, ctx: Ctx) -> Result<Html<String
             open: item.is_open(now),
             title: item.title,
             confirmed_at: confirmed_at.clone().unwrap_or_default(),
+            renewal: renewal.unwrap_or_default(),
         };
         if confirmed_at.is_some() {
             done.push(view);

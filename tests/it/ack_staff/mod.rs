@@ -6,7 +6,7 @@ use chrono::Duration;
 use loa::account::Role;
 use loa::params;
 
-mod fixture;
+pub mod fixture;
 
 use crate::db_tests;
 use crate::helpers::{count, location, texts, ContentDir, TestApp, TestDb, PASSWORD};

@@ -367,11 +367,38 @@ async fn a_unit_scope_sees_its_subtree_only(db: TestDb) {
 async fn the_figures_are_those_of_the_per_article_rules(db: TestDb) {
     let s = scenario(db).await;
     let app = &s.app;
+    let before = agreeing_figures(app, &[s.quy_che, s.noi_quy]).await;
+    assert!(before[0].1 > 0, "{before:?}");
+    // A renewal round (issue 17): both count the new round only, so nobody has confirmed it.
+    app.state
+        .db
+        .pool()
+        .execute(
+            "update ack_settings set renew_on = '09-01', created_at = $2 where article_id = $1",
+            loa::params![s.quy_che, loa::time::now() - chrono::Duration::days(800)],
+        )
+        .await
+        .unwrap();
+    let opened = loa::jobs::renewal::run(&app.state.db, loa::time::now())
+        .await
+        .unwrap()
+        .opened;
+    assert_eq!(opened, [(s.quy_che, 2)]);
+    let after = agreeing_figures(app, &[s.quy_che, s.noi_quy]).await;
+    assert_eq!((after[0].0, after[0].1), (before[0].0, 0));
+    assert_eq!(after[1], before[1]);
+    assert_eq!(article_id(app, "quy-che").await, s.quy_che);
+}
+
+/// (audience, confirmed) of each article on the dashboard, checked against the per-article
+/// rules (`db::ack_status`).
+async fn agreeing_figures(app: &TestApp, ids: &[i64]) -> Vec<(i64, i64)> {
     let c = campaign_row(app).await;
     let p = campaigns::staff_progress(&app.state.db, &c, Scope::All, loa::time::now())
         .await
         .unwrap();
-    for id in [s.quy_che, s.noi_quy] {
+    let mut out = Vec::new();
+    for &id in ids {
         let ack = loa::db::ack_status::article(&app.state.db, id)
             .await
             .unwrap()
@@ -397,6 +424,7 @@ async fn the_figures_are_those_of_the_per_article_rules(db: TestDb) {
             (f.audience, f.confirmed),
             (audience.len() as i64, confirmed)
         );
+        out.push((f.audience, f.confirmed));
     }
-    assert_eq!(article_id(app, "quy-che").await, s.quy_che);
+    out
 }

@@ -10,10 +10,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::form::{clean, FormErrors};
-use crate::ack::{AckSettings, StaffAudience, DEFAULT_STATEMENT};
+use crate::ack::{
+    format_month_day, parse_month_day, AckSettings, Renewal, StaffAudience, DEFAULT_STATEMENT,
+};
 use crate::content::front_matter::{format_ack_time, parse_ack_time};
 use crate::db::{ack_settings, units, Db, DbError, Tx};
 use crate::http::auth::CurrentUser;
+use crate::policy::{self, Action, Target};
 use crate::time;
 
 /// The name of a unit's checkbox: forms carry no lists, so each unit has its own name.
@@ -32,6 +35,12 @@ pub struct AckForm {
     pub ack_due: String,
     pub ack_statement: String,
     pub ack_closes: String,
+    /// The renewal rule: "none", "days" (`ack_renew_every_days`) or "dates" (`ack_renew_on`,
+    /// month-day pairs like "09-01, 03-15", with `ack_renew_due_days`).
+    pub ack_renew: String,
+    pub ack_renew_every_days: String,
+    pub ack_renew_on: String,
+    pub ack_renew_due_days: String,
     /// "minor" or "major", when the article already has a version people confirm.
     pub ack_change: String,
     pub ack_reason: String,
@@ -58,6 +67,7 @@ impl AckForm {
         let Some(s) = s else {
             return AckForm {
                 ack_staff: "none".to_owned(),
+                ack_renew: "none".to_owned(),
                 ack_statement: DEFAULT_STATEMENT.to_owned(),
                 ack_change: "minor".to_owned(),
                 ..AckForm::default()
@@ -77,6 +87,18 @@ impl AckForm {
             ack_due: s.due_at.map(date_input).unwrap_or_default(),
             ack_statement: s.statement.clone(),
             ack_closes: s.closes_at.map(date_input).unwrap_or_default(),
+            ack_renew: match s.renewal() {
+                Renewal::None => "none",
+                Renewal::EveryDays(_) => "days",
+                Renewal::OnDates { .. } => "dates",
+            }
+            .to_owned(),
+            ack_renew_every_days: s
+                .renew_every_days
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            ack_renew_on: s.renew_on.replace(',', ", "),
+            ack_renew_due_days: s.renew_due_days.map(|n| n.to_string()).unwrap_or_default(),
             ack_change: "minor".to_owned(),
             ack_reason: String::new(),
             rest: s
@@ -101,14 +123,21 @@ pub struct AckErrors {
     pub units: Option<String>,
     pub due: Option<String>,
     pub closes: Option<String>,
+    pub renew: Option<String>,
     pub reason: Option<String>,
 }
 
 impl AckErrors {
     pub fn any(&self) -> bool {
-        [&self.units, &self.due, &self.closes, &self.reason]
-            .iter()
-            .any(|e| e.is_some())
+        [
+            &self.units,
+            &self.due,
+            &self.closes,
+            &self.renew,
+            &self.reason,
+        ]
+        .iter()
+        .any(|e| e.is_some())
     }
 }
 
@@ -128,7 +157,7 @@ pub async fn plan(
     article_id: Option<i64>,
     form: &AckForm,
 ) -> Result<Result<AckPlan, AckErrors>, DbError> {
-    if !user.role.can_publish() || !form.sent() {
+    if !policy::may(user, Action::EditAcks, Target::Agency) || !form.sent() {
         return Ok(Ok(AckPlan::default()));
     }
     let mut errors = AckErrors::default();
@@ -169,6 +198,7 @@ pub async fn plan(
     } else {
         statement
     };
+    let renewal = renewal(form, &mut errors.renew);
     let takes_acks = staff != StaffAudience::None || citizens || errors.units.is_some();
     let has_version = match article_id {
         Some(id) => ack_settings::has_version(db, id).await?,
@@ -196,6 +226,7 @@ pub async fn plan(
             due,
             statement,
             closes,
+            renewal,
         };
         (s, ids)
     });
@@ -203,6 +234,61 @@ pub async fn plan(
         settings: Some(settings),
         major_reason,
     }))
+}
+
+/// The renewal rule of the form; a message in `slot` when its numbers or dates are wrong.
+fn renewal(form: &AckForm, slot: &mut Option<String>) -> Renewal {
+    let days = |text: &str, slot: &mut Option<String>| -> Option<u32> {
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
+        }
+        match text.parse::<u32>() {
+            Ok(n) if (1..=3650).contains(&n) => Some(n),
+            _ => {
+                *slot = Some("Số ngày phải là số nguyên từ 1 đến 3650.".to_owned());
+                None
+            }
+        }
+    };
+    match form.ack_renew.as_str() {
+        "days" => match days(&form.ack_renew_every_days, slot) {
+            Some(n) => Renewal::EveryDays(n),
+            None => {
+                slot.get_or_insert_with(|| "Hãy ghi số ngày giữa hai lần xác nhận.".to_owned());
+                Renewal::None
+            }
+        },
+        "dates" => {
+            let mut dates = Vec::new();
+            for part in form
+                .ack_renew_on
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+            {
+                match parse_month_day(part) {
+                    Some(d) if !dates.contains(&d) => dates.push(d),
+                    Some(_) => {}
+                    None => {
+                        *slot = Some(format!(
+                            "Ngày gia hạn \"{part}\" không hợp lệ: ghi tháng-ngày, ví dụ 09-01."
+                        ));
+                        return Renewal::None;
+                    }
+                }
+            }
+            if dates.is_empty() {
+                *slot =
+                    Some("Hãy ghi ít nhất một ngày gia hạn (tháng-ngày, ví dụ 09-01).".to_owned());
+                return Renewal::None;
+            }
+            dates.sort_unstable();
+            let due_days = days(&form.ack_renew_due_days, slot);
+            Renewal::OnDates { dates, due_days }
+        }
+        _ => Renewal::None,
+    }
 }
 
 /// Writes the plan, after the article itself was written (a new version takes its new text).
@@ -257,6 +343,14 @@ fn describe(s: &AckSettings) -> String {
     if let Some(d) = s.due {
         parts.push(format!("hạn {}", format_ack_time(d)));
     }
+    match &s.renewal {
+        Renewal::None => {}
+        Renewal::EveryDays(n) => parts.push(format!("xác nhận lại sau {n} ngày")),
+        Renewal::OnDates { dates, .. } => {
+            let on: Vec<String> = dates.iter().map(|d| format_month_day(*d)).collect();
+            parts.push(format!("xác nhận lại hằng năm ngày {}", on.join(", ")));
+        }
+    }
     if let Some(c) = s.closes {
         parts.push(format!("đóng {}", format_ack_time(c)));
     }
@@ -289,7 +383,7 @@ pub async fn view(
     article_id: Option<i64>,
     form: &mut AckForm,
 ) -> Result<Option<AckView>, DbError> {
-    if !user.role.can_publish() {
+    if !policy::may(user, Action::EditAcks, Target::Agency) {
         return Ok(None);
     }
     let stored = match article_id {
