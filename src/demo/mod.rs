@@ -292,6 +292,7 @@ async fn insert_articles(
             due: Some(due),
             statement: ack::DEFAULT_STATEMENT.to_owned(),
             closes: None,
+            renewal: ack::Renewal::None,
         };
         let unit_ids: Vec<i64> = unit.map(|u| units[u].id).into_iter().collect();
         db::ack_settings::save(tx, id, &settings, &unit_ids, now).await?;
