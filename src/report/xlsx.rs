@@ -113,7 +113,7 @@ fn write_sheet(ws: &mut Worksheet, sheet: &Sheet, f: &Formats) -> anyhow::Result
                 }
                 Cell::Time(t) => {
                     let local = t.with_timezone(&vietnam).naive_local();
-                    ws.write_datetime_with_format(r, col(c)?, &local, &f.time)?;
+                    ws.write_datetime_with_format(r, col(c)?, local, &f.time)?;
                     TIME_FORMAT.len()
                 }
                 Cell::Date(d) => {

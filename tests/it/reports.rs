@@ -5,5 +5,5 @@
 mod article;
 mod campaign;
 mod fixture;
-mod read;
+pub mod read;
 mod seed_demo;

@@ -1,8 +1,13 @@
-//! The Office and a unit head: the campaign dashboard, "Nhắc ngay" and the printable report. The
+//! The Office and a unit head: the campaign dashboard, "Nhắc ngay", the printable report and the
+//! Excel report, which arrives as a download and opens with a spreadsheet reader (calamine). The
 //! head sees only their unit, and reminders do not stack.
+
+use std::path::PathBuf;
+use std::time::Duration;
 
 use super::harness::{Account, Screen};
 use super::journey::Journey;
+use crate::reports::read::xlsx_text;
 
 const OFFICE: Account = Account {
     email: "mai.tt@stttt.test",
@@ -74,6 +79,13 @@ async fn office_and_unit_head_follow_the_campaign() {
     );
     j.check("reminded").await;
 
+    let report = download(&j, "a[href$='/xuat/bao-cao.xlsx']").await;
+    let text = xlsx_text(&std::fs::read(&report).unwrap());
+    for expected in ["Tuyên truyền SIPAS 2017–2020", "Thanh tra Sở", CLERK.name] {
+        assert!(text.contains(expected), "the workbook has «{expected}»");
+    }
+    std::fs::remove_file(&report).unwrap();
+
     // The printable report.
     j.click(&format!("a[href='{CAMPAIGN}/in']")).await;
     j.wait_path(&format!("{CAMPAIGN}/in")).await;
@@ -110,6 +122,14 @@ async fn office_and_unit_head_follow_the_campaign() {
         .await;
     j.check("head-reminded").await;
 
+    let report = download(&j, "a[href*='/xuat/bao-cao.xlsx']").await;
+    let text = xlsx_text(&std::fs::read(&report).unwrap());
+    assert!(text.contains(INSPECTOR.name));
+    assert!(
+        !text.contains(CLERK.name),
+        "the head's report covers their unit only"
+    );
+
     j.finish().await;
 }
 
@@ -119,4 +139,28 @@ fn first_number(text: &str) -> u64 {
         .find(|w| !w.is_empty())
         .and_then(|w| w.parse().ok())
         .unwrap_or_else(|| panic!("no number in «{text}»"))
+}
+
+/// Clicks the download link matching `css` and waits for the file to arrive whole (Chromium
+/// writes `.crdownload` until it has).
+async fn download(j: &Journey, css: &str) -> PathBuf {
+    let dir = j.s.dir.join("downloads");
+    j.click(css).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let done = std::fs::read_dir(&dir).ok().and_then(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .find(|p| p.extension().is_some_and(|x| x == "xlsx"))
+        });
+        if let Some(file) = done {
+            return file;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the download of {css} did not arrive in {}",
+            dir.display()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
