@@ -115,6 +115,10 @@ pub struct Config {
     pub reminder_days: i64,
     /// Where Prometheus metrics are served; not at all when unset.
     pub metrics_addr: Option<SocketAddr>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed; nobody's when empty.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// How long a secret preview link works after it is made.
+    pub preview_link_days: i64,
 }
 
 impl Config {
@@ -146,40 +150,25 @@ pub struct RawConfig {
     pub reminder_time: Option<String>,
     pub reminder_days: Option<i64>,
     pub metrics_addr: Option<String>,
+    /// CIDRs or addresses, separated by commas or spaces.
+    pub trusted_proxies: Option<String>,
+    pub preview_link_days: Option<i64>,
 }
 
 impl RawConfig {
     /// Reads `LOA_*` variables from the given environment.
     pub fn from_env(env: &HashMap<String, String>) -> Result<RawConfig, ConfigError> {
         let get = |k: &str| env.get(k).filter(|v| !v.is_empty()).cloned();
-        let max_upload_mb = match get("LOA_MAX_UPLOAD_MB") {
-            None => None,
-            Some(v) => Some(v.trim().parse::<u64>().map_err(|_| {
-                ConfigError::new(
-                    "LOA_MAX_UPLOAD_MB",
-                    format!("«{v}» không phải một số nguyên"),
-                )
-            })?),
-        };
-        let citizen_retention_days = match get("LOA_CITIZEN_RETENTION_DAYS") {
-            None => None,
-            Some(v) => Some(v.trim().parse::<i64>().map_err(|_| {
-                ConfigError::new(
-                    "LOA_CITIZEN_RETENTION_DAYS",
-                    format!("«{v}» không phải một số nguyên"),
-                )
-            })?),
-        };
-        let reminder_days = match get("LOA_REMINDER_DAYS") {
-            None => None,
-            Some(v) => Some(v.trim().parse::<i64>().map_err(|_| {
-                ConfigError::new(
-                    "LOA_REMINDER_DAYS",
-                    format!("«{v}» không phải một số nguyên"),
-                )
-            })?),
-        };
+        let max_upload_mb = integer(get("LOA_MAX_UPLOAD_MB"), "LOA_MAX_UPLOAD_MB")?;
+        let citizen_retention_days = integer(
+            get("LOA_CITIZEN_RETENTION_DAYS"),
+            "LOA_CITIZEN_RETENTION_DAYS",
+        )?;
+        let reminder_days = integer(get("LOA_REMINDER_DAYS"), "LOA_REMINDER_DAYS")?;
+        let preview_link_days = integer(get("LOA_PREVIEW_LINK_DAYS"), "LOA_PREVIEW_LINK_DAYS")?;
         Ok(RawConfig {
+            trusted_proxies: get("LOA_TRUSTED_PROXIES"),
+            preview_link_days,
             reminder_time: get("LOA_REMINDER_TIME"),
             metrics_addr: get("LOA_METRICS_ADDR"),
             reminder_days,
@@ -228,6 +217,8 @@ impl RawConfig {
             reminder_time: over.reminder_time.or(self.reminder_time),
             reminder_days: over.reminder_days.or(self.reminder_days),
             metrics_addr: over.metrics_addr.or(self.metrics_addr),
+            trusted_proxies: over.trusted_proxies.or(self.trusted_proxies),
+            preview_link_days: over.preview_link_days.or(self.preview_link_days),
         }
     }
 
@@ -300,7 +291,19 @@ impl RawConfig {
                 )
             })?),
         };
+        let trusted_proxies =
+            crate::http::client::parse_trusted(self.trusted_proxies.as_deref().unwrap_or(""))
+                .map_err(|e| ConfigError::new("LOA_TRUSTED_PROXIES", e))?;
+        let preview_link_days = self.preview_link_days.unwrap_or(7);
+        if !(1..=365).contains(&preview_link_days) {
+            return Err(ConfigError::new(
+                "LOA_PREVIEW_LINK_DAYS",
+                "phải từ 1 đến 365 (ngày)",
+            ));
+        }
         Ok(Config {
+            trusted_proxies,
+            preview_link_days,
             metrics_addr,
             reminder_time,
             reminder_days,
@@ -314,6 +317,20 @@ impl RawConfig {
             smtp_url: self.smtp_url.map(Secret),
         })
     }
+}
+
+/// An optional whole number from the environment variable `setting`.
+fn integer<T: std::str::FromStr>(
+    value: Option<String>,
+    setting: &str,
+) -> Result<Option<T>, ConfigError> {
+    value
+        .map(|v| {
+            v.trim()
+                .parse::<T>()
+                .map_err(|_| ConfigError::new(setting, format!("«{v}» không phải một số nguyên")))
+        })
+        .transpose()
 }
 
 /// A configuration mistake: which setting, and what is wrong with it.
@@ -433,6 +450,16 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(bad(metrics), "LOA_METRICS_ADDR");
+        let proxies = RawConfig {
+            trusted_proxies: Some("10.0.0.0/8, proxy".into()),
+            ..Default::default()
+        };
+        assert_eq!(bad(proxies), "LOA_TRUSTED_PROXIES");
+        let preview = RawConfig {
+            preview_link_days: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(bad(preview), "LOA_PREVIEW_LINK_DAYS");
         let env = HashMap::from([("LOA_MAX_UPLOAD_MB".to_owned(), "năm".to_owned())]);
         assert_eq!(
             RawConfig::from_env(&env).unwrap_err().setting,

@@ -145,17 +145,52 @@ pub async fn recent_failures(
     Ok((by_email, by_ip))
 }
 
+/// Records a password check as a failure *before* argon2 runs, so that parallel guesses are all
+/// counted as they arrive; a check that then succeeds removes it. Returns the row's id.
 pub async fn record_failure(
     db: &Db,
     email: &str,
     ip: &str,
     now: DateTime<Utc>,
-) -> Result<(), DbError> {
+) -> Result<i64, DbError> {
     db.pool()
-        .execute(
-            "insert into sign_in_failures (email, ip, at) values ($1, $2, $3)",
+        .fetch_i64(
+            "insert into sign_in_failures (email, ip, at) values ($1, $2, $3) returning id",
             params![email, ip, now],
         )
+        .await
+}
+
+/// Failures within the window recorded up to and including `id`, for the account and for the
+/// address: the place of one attempt in a burst.
+pub async fn failures_up_to(
+    db: &Db,
+    email: &str,
+    ip: &str,
+    since: DateTime<Utc>,
+    id: i64,
+) -> Result<(i64, i64), DbError> {
+    let by_email = db
+        .pool()
+        .fetch_i64(
+            "select count(*) from sign_in_failures where email = $1 and at > $2 and id <= $3",
+            params![email, since, id],
+        )
+        .await?;
+    let by_ip = db
+        .pool()
+        .fetch_i64(
+            "select count(*) from sign_in_failures where ip = $1 and at > $2 and id <= $3",
+            params![ip, since, id],
+        )
+        .await?;
+    Ok((by_email, by_ip))
+}
+
+/// Removes one recorded attempt (it succeeded, or was refused before any check).
+pub async fn forget_failure(db: &Db, id: i64) -> Result<(), DbError> {
+    db.pool()
+        .execute("delete from sign_in_failures where id = $1", params![id])
         .await
         .map(|_| ())
 }

@@ -15,7 +15,7 @@ use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Duration;
 
 use crate::account::Role;
@@ -23,6 +23,7 @@ use crate::app::AppState;
 use crate::db::users::UserRow;
 use crate::db::{audit, sessions};
 use crate::error::{AppError, Result};
+use crate::http::client::Client;
 use crate::time;
 
 pub const SESSION_COOKIE: &str = "loa_session";
@@ -65,7 +66,10 @@ impl From<UserRow> for CurrentUser {
 pub struct Ctx {
     pub user: Option<CurrentUser>,
     pub csrf: String,
+    /// The client's address (behind a trusted proxy, from `X-Forwarded-For`; `http::client`).
     pub ip: String,
+    /// What per-address limits count: the IPv4 address or the IPv6 /64.
+    pub network: String,
     /// The hash of the session cookie, when signed in.
     pub session_hash: Option<String>,
     /// The path and query of the request, for `next=` after signing in.
@@ -164,10 +168,12 @@ pub async fn session_layer(
     next: Next,
 ) -> Response {
     let now = time::now();
-    let ip = req
+    let client = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .map(|c| Client::of(c.0.ip(), req.headers(), &state.config.trusted_proxies));
+    let (ip, network) = client
+        .map(|c| (c.ip_text(), c.network()))
         .unwrap_or_default();
     let path = req
         .uri()
@@ -178,6 +184,7 @@ pub async fn session_layer(
         user: None,
         csrf: String::new(),
         ip,
+        network,
         session_hash: None,
         path,
     };
@@ -221,6 +228,22 @@ pub async fn session_layer(
         }
     }
 
+    // A temporary password (the first admin's, a reset, an import) opens only the password
+    // change and sign-out: whoever read it on a screen or a sheet must not use it for anything.
+    if ctx
+        .user
+        .as_ref()
+        .is_some_and(|u| u.must_change_password && !temporary_password_may(req.uri().path()))
+    {
+        let mut response = if req.method() == Method::GET || req.method() == Method::HEAD {
+            Redirect::to(CHANGE_PASSWORD).into_response()
+        } else {
+            AppError::Forbidden.into_response()
+        };
+        response.extensions_mut().insert(ctx);
+        return response;
+    }
+
     let mut response = if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         req.extensions_mut().insert(ctx.clone());
         next.run(req).await
@@ -239,6 +262,15 @@ pub async fn session_layer(
     // The error-page layer, outside this one, draws its page for this visitor.
     response.extensions_mut().insert(ctx);
     response
+}
+
+/// Where a session with a temporary password is sent, and may go.
+const CHANGE_PASSWORD: &str = "/doi-mat-khau";
+
+/// The paths a session with a temporary password may reach: the change form, sign-out, and the
+/// stylesheets and scripts those pages need.
+fn temporary_password_may(path: &str) -> bool {
+    path == CHANGE_PASSWORD || path == "/dang-xuat" || path.starts_with("/static/")
 }
 
 /// The same-origin and token checks of a state-changing request. Reading a form body to find

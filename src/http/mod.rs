@@ -7,6 +7,7 @@ pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod caching;
+pub mod client;
 pub mod metrics;
 pub mod public;
 pub mod staff;
@@ -28,7 +29,12 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(public::router())
         .merge(staff::router())
-        .nest("/admin", admin::router())
+        // Admin pages hold people's names, contacts and drafts: no cache, even the browser's, may
+        // keep them (a shared office computer's back button, a disk cache).
+        .nest(
+            "/admin",
+            admin::router().layer(middleware::map_response(no_store)),
+        )
         .merge(assets::router())
         .fallback(|| async { AppError::NotFound })
         // The session layer runs first; the error-page layer wraps it, so the pages it draws
@@ -41,7 +47,10 @@ pub fn router(state: AppState) -> Router {
         // Outside the session layer, so it sees the cookies it sets; inside compression, so the
         // tag is computed once on the plain body.
         .layer(middleware::from_fn(caching::conditional))
-        .layer(middleware::map_response(security_headers))
+        .layer(middleware::map_response_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .layer(CompressionLayer::new().gzip(true).br(true))
         // Spans name the route template, not the path and query, which may carry a phone
         // number or an e-mail typed into a search box.
@@ -56,7 +65,7 @@ pub fn router(state: AppState) -> Router {
 
 /// Headers that harden every page. Article HTML is sanitised already; the content security
 /// policy is the second wall should anything slip through.
-async fn security_headers(mut response: Response) -> Response {
+async fn security_headers(State(state): State<AppState>, mut response: Response) -> Response {
     const HEADERS: [(header::HeaderName, &str); 4] = [
         (
             header::CONTENT_SECURITY_POLICY,
@@ -74,6 +83,21 @@ async fn security_headers(mut response: Response) -> Response {
             .entry(name)
             .or_insert(HeaderValue::from_static(value));
     }
+    // Only when the public address is https: a browser told so over plain http would refuse
+    // the site. A year, without subdomains (an agency's other sites are not ours to decide).
+    if state.config.is_https() {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    response
+}
+
+async fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
@@ -89,6 +113,7 @@ async fn error_pages(State(state): State<AppState>, request: Request, next: Next
         user: None,
         csrf: String::new(),
         ip: String::new(),
+        network: String::new(),
         session_hash: None,
         path: "/".to_owned(),
     });

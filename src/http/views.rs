@@ -342,6 +342,10 @@ impl ErrorView {
                 "Dữ liệu quá lớn",
                 "Tệp hoặc nội dung bạn gửi vượt quá dung lượng cho phép.",
             ),
+            StatusCode::TOO_MANY_REQUESTS => (
+                "Máy chủ đang bận",
+                "Có quá nhiều yêu cầu cùng lúc. Xin vui lòng chờ một lát rồi thử lại.",
+            ),
             StatusCode::NOT_FOUND => (
                 "Không tìm thấy trang",
                 "Trang bạn tìm không có hoặc đã được gỡ. Hãy kiểm tra lại địa chỉ, hoặc về trang chủ để xem các bài viết mới.",
