@@ -191,11 +191,12 @@ pub async fn session_layer(
     let mut cookies_out = Vec::new();
 
     if let Some(token) = cookie(req.headers(), SESSION_COOKIE).filter(|t| is_token(t)) {
-        match sessions::find(&state.db, token, now).await {
+        let lifetime = state.config.session_lifetime();
+        match sessions::find(&state.db, token, now, lifetime).await {
             Ok(Some(s)) => {
                 // Extending the session costs a write; once every few minutes is enough.
                 if now - s.last_seen_at > Duration::minutes(5) {
-                    if let Err(e) = sessions::touch(&state.db, &s.id_hash, now).await {
+                    if let Err(e) = sessions::touch(&state.db, &s, now, lifetime).await {
                         return AppError::Db(e).into_response();
                     }
                 }

@@ -250,7 +250,8 @@ async fn submit(
         sessions::delete(&state.db, old).await?;
     }
     sessions::clear_failures(&state.db, &email).await?;
-    let token = sessions::create(&state.db, user.id, &ctx.ip, now).await?;
+    let lifetime = state.config.session_lifetime();
+    let token = sessions::create(&state.db, user.id, &ctx.ip, now, lifetime).await?;
     let entry = audit::Entry {
         actor_id: Some(user.id),
         actor_label: user.email.clone(),
