@@ -3,6 +3,7 @@
 
 mod headers;
 mod proxies;
+mod sessions;
 mod sign_in_abuse;
 mod temporary_passwords;
 

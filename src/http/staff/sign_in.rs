@@ -40,6 +40,8 @@ struct SignInView {
     email: String,
     next: String,
     error: Option<String>,
+    /// How long a remembered sign-in lasts (`LOA_SESSION_HOURS`).
+    session_hours: i64,
 }
 
 async fn render_sign_in(
@@ -63,6 +65,7 @@ async fn render_sign_in(
         email: email.to_owned(),
         next: next.to_owned(),
         error,
+        session_hours: state.config.session_hours,
     };
     Ok((status, Html(state.templates.render("sign_in.html", &view)?)).into_response())
 }
@@ -100,6 +103,8 @@ struct SignInForm {
     #[serde(default)]
     password: String,
     next: Option<String>,
+    /// "Ghi nhớ đăng nhập": the cookie outlives the browser (until the session's end).
+    nho: Option<String>,
 }
 
 /// Longest e-mail address accepted (RFC 5321's limit on a path); anything longer is refused
@@ -268,7 +273,10 @@ async fn submit(
     } else {
         next
     };
-    let cookie = set_cookie(&state, SESSION_COOKIE, &token, Some(sessions::IDLE));
+    // A session cookie (gone with the browser) unless the person asked to be remembered, on a
+    // computer of their own; either way the session itself ends after its lifetime.
+    let max_age = form.nho.is_some().then_some(lifetime);
+    let cookie = set_cookie(&state, SESSION_COOKIE, &token, max_age);
     Ok((
         StatusCode::SEE_OTHER,
         [(header::LOCATION, to)],
