@@ -25,6 +25,9 @@ pub enum AppError {
     /// The request body is larger than allowed.
     #[error("dữ liệu gửi lên quá lớn")]
     TooLarge,
+    /// A body of a type this route does not take (multipart outside the upload routes).
+    #[error("kiểu dữ liệu không được chấp nhận")]
+    UnsupportedMediaType,
     /// Too many requests of this kind at once (every argon2 slot busy).
     #[error("máy chủ đang bận")]
     Busy,
@@ -47,6 +50,7 @@ impl IntoResponse for AppError {
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Busy => StatusCode::TOO_MANY_REQUESTS,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::SignInRequired { next } => {
                 let location = format!("/dang-nhap?next={}", url_encode(next));
                 return (

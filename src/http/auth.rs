@@ -31,9 +31,6 @@ use crate::time;
 
 pub const SESSION_COOKIE: &str = "loa_session";
 
-/// Largest urlencoded form the CSRF check reads.
-const FORM_LIMIT: usize = 2 * 1024 * 1024;
-
 /// The signed-in account, as handlers see it.
 #[derive(Clone, Debug)]
 pub struct CurrentUser {
@@ -222,6 +219,11 @@ pub async fn session_layer(
             Err(e) => return AppError::Db(e).into_response(),
         }
     }
+    if is_multipart(req.headers()) && !MULTIPART_ROUTES.contains(&req.uri().path()) {
+        let mut response = AppError::UnsupportedMediaType.into_response();
+        response.extensions_mut().insert(ctx);
+        return response;
+    }
     // A temporary password (the first admin's, a reset, an import) opens only the password
     // change and sign-out: whoever read it on a screen or a sheet must not use it for anything.
     if ctx
@@ -246,7 +248,7 @@ pub async fn session_layer(
         req.extensions_mut().insert(ctx.clone());
         next.run(req).await
     } else {
-        match verify(&state, &ctx, req).await {
+        match verify(&ctx, req).await {
             Ok(mut req) => {
                 req.extensions_mut().insert(ctx.clone());
                 next.run(req).await
@@ -272,8 +274,10 @@ fn temporary_password_may(path: &str) -> bool {
 }
 
 /// The token check of a signed-in state change. Reading a form body to find the token consumes
-/// it, so the request is rebuilt with the same bytes.
-async fn verify(state: &AppState, ctx: &Ctx, req: Request) -> Result<Request> {
+/// it, so the request is rebuilt with the same bytes. A multipart body (only on
+/// [`MULTIPART_ROUTES`]) is not read here: its handler checks the token as it reads the form,
+/// after the role layers, so no upload is read for a request not yet known to be allowed.
+async fn verify(ctx: &Ctx, req: Request) -> Result<Request> {
     if let Some(t) = req
         .headers()
         .get("x-csrf-token")
@@ -285,57 +289,64 @@ async fn verify(state: &AppState, ctx: &Ctx, req: Request) -> Result<Request> {
             Err(AppError::Csrf)
         };
     }
-    let content_type = req
+    if is_multipart(req.headers()) {
+        return Ok(req);
+    }
+    let urlencoded = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let limit = body_limit(req.uri().path());
     let (parts, body) = req.into_parts();
-    let limit = if content_type.starts_with("multipart/form-data") {
-        state.config.max_upload_bytes + FORM_LIMIT
-    } else {
-        FORM_LIMIT
-    };
     let bytes = to_bytes(body, limit)
         .await
         .map_err(|_| AppError::TooLarge)?;
-    let token = if content_type.starts_with("application/x-www-form-urlencoded") {
-        url::form_urlencoded::parse(&bytes)
-            .find(|(k, _)| k == "csrf")
-            .map(|(_, v)| v.into_owned())
-    } else if content_type.starts_with("multipart/form-data") {
-        multipart_field(&content_type, bytes.clone(), "csrf").await
+    let token = urlencoded
+        .then(|| {
+            url::form_urlencoded::parse(&bytes)
+                .find(|(k, _)| k == "csrf")
+                .map(|(_, v)| v.into_owned())
+        })
+        .flatten();
+    check_form_token(ctx, token.as_deref())?;
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// The routes that accept `multipart/form-data` (an image upload, the staff import); any other
+/// multipart request is refused with 415 before its body is read.
+pub const MULTIPART_ROUTES: [&str; 2] = ["/admin/anh", "/admin/nguoi-dung/nhap"];
+
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| {
+            t.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/")
+        })
+}
+
+/// The largest body of a form on `path`: a public or staff form is small; the admin's forms carry
+/// whole articles.
+pub fn body_limit(path: &str) -> usize {
+    if path == "/admin" || path.starts_with("/admin/") {
+        crate::http::ADMIN_BODY_LIMIT
     } else {
-        None
-    };
+        crate::http::PUBLIC_BODY_LIMIT
+    }
+}
+
+/// The session's CSRF token as a form sent it (`None`: not sent); 403 unless it matches.
+pub fn check_form_token(ctx: &Ctx, token: Option<&str>) -> Result<()> {
     match token {
-        Some(t) if constant_time_eq(&t, &ctx.csrf) => {
-            Ok(Request::from_parts(parts, Body::from(bytes)))
-        }
+        Some(t) if !ctx.csrf.is_empty() && constant_time_eq(t, &ctx.csrf) => Ok(()),
         _ => {
             tracing::warn!(path = %ctx.path, "refused a state change without a valid CSRF token");
             Err(AppError::Csrf)
         }
     }
-}
-
-/// Finds one text field of a multipart body. `verify` has bounded the bytes already; multer
-/// reads them directly (axum's extractor would apply its own 2 MB default before we could look).
-async fn multipart_field(
-    content_type: &str,
-    bytes: axum::body::Bytes,
-    name: &str,
-) -> Option<String> {
-    let boundary = multer::parse_boundary(content_type).ok()?;
-    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
-    let mut form = multer::Multipart::new(stream, boundary);
-    while let Ok(Some(field)) = form.next_field().await {
-        if field.name() == Some(name) {
-            return field.text().await.ok();
-        }
-    }
-    None
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {

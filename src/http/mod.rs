@@ -13,28 +13,48 @@ pub mod public;
 pub mod staff;
 pub mod views;
 
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
+use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::csrf::{CsrfLayer, ProtectionError};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
 use crate::error::{AppError, ErrorPage};
 
+/// The largest body of a public or staff form (signing in, a citizen's confirmation).
+pub const PUBLIC_BODY_LIMIT: usize = 64 * 1024;
+/// The largest body of an admin form: an article (its Markdown, percent-encoded) and its fields.
+pub const ADMIN_BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// A request body that sends nothing for this long is cut off.
+const BODY_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    // What any visitor can post is small; the extractors refuse more (axum's per-route limit,
+    // which the upload route raises for itself).
+    let small_forms = Router::new()
         .merge(public::router())
         .merge(staff::router())
+        .layer(DefaultBodyLimit::max(PUBLIC_BODY_LIMIT));
+    let config = state.config.clone();
+    Router::new()
+        .merge(small_forms)
         // Admin pages hold people's names, contacts and drafts: no cache, even the browser's, may
         // keep them (a shared office computer's back button, a disk cache).
         .nest(
             "/admin",
-            admin::router().layer(middleware::map_response(no_store)),
+            admin::router()
+                .layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT))
+                .layer(middleware::map_response(no_store)),
         )
         .merge(assets::router())
         .fallback(|| async { AppError::NotFound })
@@ -47,6 +67,12 @@ pub fn router(state: AppState) -> Router {
         // Before any session is looked up or any body read: a cross-site state change is refused
         // on its headers alone.
         .layer(csrf_layer(&state))
+        // No body larger than the largest upload is ever read (a larger `Content-Length` is
+        // refused at once); a body that stalls for 10 s is cut off.
+        .layer(RequestBodyLimitLayer::new(
+            ADMIN_BODY_LIMIT.max(config.max_upload_bytes + 2 * 1024 * 1024),
+        ))
+        .layer(RequestBodyTimeoutLayer::new(BODY_IDLE_TIMEOUT))
         .layer(middleware::from_fn_with_state(state.clone(), error_pages))
         // Outside the session layer, so it sees the cookies it sets; inside compression, so the
         // tag is computed once on the plain body.
@@ -62,6 +88,14 @@ pub fn router(state: AppState) -> Router {
             let route = req.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
             tracing::debug_span!("request", method = %req.method(), route = route.unwrap_or("unmatched"))
         }))
+        // At most this many requests at once; the others wait for a slot, within their timeout.
+        .layer(GlobalConcurrencyLimitLayer::new(config.max_concurrent_requests))
+        // A whole request, body included, within LOA_REQUEST_TIMEOUT_SECS: a client that
+        // trickles its body (slow loris) is answered 408 and let go.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ))
         // Outermost: counts every answer, whichever layer gave it.
         .layer(middleware::from_fn(metrics::track))
         .with_state(state)
