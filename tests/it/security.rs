@@ -2,6 +2,7 @@
 //! proxy, temporary passwords, and the headers of sensitive pages.
 
 mod headers;
+mod limits;
 mod proxies;
 mod sessions;
 mod sign_in_abuse;
