@@ -6,11 +6,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::acks::{day_cell, locality_sheet, status_label};
+use super::acks::{day_cell, locality_sheet, place_sheet, status_label};
 use super::{Cell, Sheet};
 use crate::db::campaigns::{
     self, CampaignRow, DayCount, Figures, LocalityCount, Matrix, PendingItem, StaffProgress,
 };
+use crate::db::places::PlaceCount;
 
 /// Confirmed over audience; empty when nobody must confirm.
 fn share(f: &Figures) -> Cell {
@@ -247,13 +248,20 @@ pub fn matrix(m: &Matrix) -> Sheet {
     sheet
 }
 
-/// Citizens' confirmations by locality (with shares and a total) and by day.
-pub fn citizens(localities: &[LocalityCount], days: &[DayCount]) -> Vec<Sheet> {
+/// Citizens' confirmations by locality and by poster place (each with shares and a total), and
+/// by day. A CSV file holds the first table; the places have their own (`noi-dat`).
+pub fn citizens(
+    localities: &[LocalityCount],
+    places: &[PlaceCount],
+    days: &[DayCount],
+) -> Vec<Sheet> {
     let mut by_locality = locality_sheet(localities);
     by_locality.name = "Người dân theo địa bàn".to_owned();
+    let mut by_place = place_sheet(places);
+    by_place.name = "Người dân theo nơi đặt".to_owned();
     let mut by_day = Sheet::new("Người dân theo ngày", &["Ngày", "Số xác nhận"]);
     for d in days {
         by_day.push(vec![day_cell(&d.day), Cell::Int(d.confirmations)]);
     }
-    vec![by_locality, by_day]
+    vec![by_locality, by_place, by_day]
 }
