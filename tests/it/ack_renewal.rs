@@ -63,6 +63,12 @@ async fn a_fixed_date_opens_a_new_round_and_keeps_the_first(db: TestDb) {
         303
     );
     assert_eq!(header_count(&b).await, 0);
+    let page = b.page("/bai-viet/quy-che", 200).await;
+    let state = texts(&page, ".ack-state").join("");
+    assert!(
+        state.starts_with("Đã xác nhận lúc "),
+        "no year in the first round: {state}"
+    );
 
     // Before the date nothing opens; on it, round 2 opens once with its own due date.
     assert_eq!(
@@ -103,6 +109,15 @@ async fn a_fixed_date_opens_a_new_round_and_keeps_the_first(db: TestDb) {
     assert_eq!(header_count(&b).await, 0);
     let page = b.page("/bai-viet/quy-che", 200).await;
     assert_eq!(count(&page, ".ack-history li"), 2);
+    // "Đã xác nhận" speaks of the current round too, on the article and in the list.
+    let state = texts(&page, ".ack-state").join("");
+    assert!(
+        state.starts_with("Đã xác nhận cho năm 2019 lúc "),
+        "{state}"
+    );
+    let list = b.page("/can-xac-nhan", 200).await;
+    let done = texts(&list, "tr.ack-done td").join(" ");
+    assert!(done.ends_with("(cho năm 2019)"), "{done}");
     let history = ack_status::history_of(db, id, user_id).await.unwrap();
     let hash = text_hash(&confirmed_text(
         "Quy chế quy-che",
