@@ -100,6 +100,12 @@ async fn a_fixed_date_opens_a_new_round_and_keeps_the_first(db: TestDb) {
     assert_eq!(count(&page, ".ack-form"), 1);
     let list = b.page("/can-xac-nhan", 200).await;
     assert!(list.contains("cần xác nhận lại cho năm 2019"), "{list}");
+    // The daily reminders count the new round: the person is reminded of it.
+    let config = app.state.config.clone();
+    let reminded = loa::jobs::reminders::run_daily(db, &config, vn(2019, 9, 14, 8))
+        .await
+        .unwrap();
+    assert_eq!(reminded.in_app, 1);
 
     // Round 2 confirmed; both confirmations stay, with their rounds and the hash of the text.
     assert_eq!(
@@ -118,6 +124,10 @@ async fn a_fixed_date_opens_a_new_round_and_keeps_the_first(db: TestDb) {
     let list = b.page("/can-xac-nhan", 200).await;
     let done = texts(&list, "tr.ack-done td").join(" ");
     assert!(done.ends_with("(cho năm 2019)"), "{done}");
+    let reminded = loa::jobs::reminders::run_daily(db, &config, vn(2019, 9, 15, 8))
+        .await
+        .unwrap();
+    assert_eq!(reminded.messages(), 0, "nothing left to remind of");
     let history = ack_status::history_of(db, id, user_id).await.unwrap();
     let hash = text_hash(&confirmed_text(
         "Quy chế quy-che",
