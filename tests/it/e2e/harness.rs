@@ -48,37 +48,27 @@ pub fn output_dir(journey: &str) -> PathBuf {
 /// skipped. Under `CI=true` a missing tool fails the test instead.
 pub fn tools() -> Option<&'static Tools> {
     static TOOLS: OnceLock<Result<Tools, String>> = OnceLock::new();
-    static SAID: std::sync::Once = std::sync::Once::new();
-    match TOOLS.get_or_init(find_tools) {
-        Ok(tools) => Some(tools),
-        Err(missing) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true but the browser tests cannot run: {missing}")
-        }
-        Err(missing) => {
-            // Written to the real stderr, not through the test harness's capture, so that the
-            // line shows in a passing run.
-            SAID.call_once(|| {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "browser tests skipped: {missing} (README.md, «Browser tests»)"
-                );
-            });
-            None
-        }
-    }
+    found(TOOLS.get_or_init(find_tools))
 }
 
 /// Chromium and chromedriver, or `None` (after the same one line, or a panic under `CI=true`):
 /// for tests that need no Java or npm tools, such as printing a poster.
 pub fn browser() -> Option<&'static Browser> {
     static BROWSER: OnceLock<Result<Browser, String>> = OnceLock::new();
+    found(BROWSER.get_or_init(find_browser))
+}
+
+/// What was found, or why not: a panic under `CI=true`, else `None` after one line.
+fn found<T>(search: &'static Result<T, String>) -> Option<&'static T> {
     static SAID: std::sync::Once = std::sync::Once::new();
-    match BROWSER.get_or_init(find_browser) {
-        Ok(browser) => Some(browser),
+    match search {
+        Ok(found) => Some(found),
         Err(missing) if std::env::var("CI").is_ok_and(|v| v == "true") => {
             panic!("CI=true but the browser tests cannot run: {missing}")
         }
         Err(missing) => {
+            // Written to the real stderr, not through the test harness's capture, so that the
+            // line shows in a passing run.
             SAID.call_once(|| {
                 let _ = writeln!(
                     std::io::stderr(),
