@@ -322,6 +322,20 @@ async fn the_dashboard_shows_last_years_round_beside_this_one_per_unit(db: TestD
         texts(&page, "tr[data-unit=trung-tam] td.previous-round"),
         ["—"]
     );
+    // The unit roll-up export has the same columns: van-phong, the three other units, the total.
+    let csv = download(
+        &editor,
+        "/admin/chien-dich/hang-nam/xuat/don-vi.csv",
+        &today_name("hang-nam-don-vi", "csv"),
+    )
+    .await;
+    let column = |name: &str| csv_column(&csv, &format!("Đợt trước (năm 2018): {name}"));
+    assert_eq!(column("lượt đã xác nhận"), ["2", "0", "0", "0", "2"]);
+    assert_eq!(column("tỷ lệ"), ["66.7%", "", "", "", "66.7%"]);
+    assert_eq!(
+        csv_column(&csv, "Lượt đã xác nhận"),
+        ["1", "0", "0", "0", "1"]
+    );
 }
 
 async fn n_day_renewal_counts_from_each_persons_confirmation(db: TestDb) {

@@ -207,6 +207,16 @@ pub struct PreviousRound {
     pub year: Option<String>,
 }
 
+impl PreviousRound {
+    /// "Đợt trước (năm 2018)", as the dashboard, the printed report and the exports head it.
+    pub fn label(&self) -> String {
+        match &self.year {
+            Some(year) => format!("Đợt trước (năm {year})"),
+            None => "Đợt trước".to_owned(),
+        }
+    }
+}
+
 /// The same figures for the round before each article's current one ([`Round::Previous`]): the
 /// dashboard's "đợt trước" beside this round, per unit. `None` when no article of the campaign
 /// has had an earlier round. Nothing is overdue in a round that is over.

@@ -62,6 +62,9 @@ pub async fn download(
         )],
         "don-vi" => vec![sheets::units(
             &campaigns::staff_progress(db, &campaign, scope, now).await?,
+            campaigns::previous_round_progress(db, &campaign, scope, now)
+                .await?
+                .as_ref(),
         )],
         "chua-xac-nhan" => vec![sheets::pending(
             &campaigns::pending(db, &campaign, scope, now).await?,
@@ -79,13 +82,14 @@ pub async fn download(
         }
         _ => {
             let progress = campaigns::staff_progress(db, &campaign, scope, now).await?;
+            let previous = campaigns::previous_round_progress(db, &campaign, scope, now).await?;
             let localities = campaigns::citizens_by_locality(db, &campaign).await?;
             let citizens: i64 = localities.iter().map(|l| l.confirmations).sum();
             let by_place = places::campaign_counts(db, &campaign, citizens).await?;
             let mut all = vec![
                 sheets::overview(&campaign, &progress, &focus.label(), citizens, now),
                 sheets::articles(&progress),
-                sheets::units(&progress),
+                sheets::units(&progress, previous.as_ref()),
                 sheets::pending(&campaigns::pending(db, &campaign, scope, now).await?),
                 sheets::matrix(&campaigns::matrix(db, &campaign, scope, now).await?),
             ];

@@ -184,10 +184,7 @@ impl Report {
             may_urge: progress.overall.pending() > 0
                 && may(Action::Urge, focus.unit.as_ref().map(|u| u.id)),
             overall: FiguresView::new(&progress.overall),
-            previous_label: previous.as_ref().map(|p| match &p.year {
-                Some(year) => format!("Đợt trước (năm {year})"),
-                None => "Đợt trước".to_owned(),
-            }),
+            previous_label: previous.as_ref().map(|p| p.label()),
             previous_overall: previous
                 .as_ref()
                 .map(|p| FiguresView::new(&p.progress.overall)),
