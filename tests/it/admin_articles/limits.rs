@@ -138,16 +138,27 @@ async fn a_two_megabyte_body_of_headings_is_answered_at_once(db: TestDb) {
             form.push(("action".to_owned(), action.to_owned()));
             // A connection of its own: the server may close it without reading a body it
             // refuses by its size.
-            let r = editor
+            // As the pages send them: the editor's form carries its token, the script's
+            // preview a header.
+            let mut request = editor
                 .client
                 .post(format!("{}{path}", app.base))
                 .header("origin", &app.base)
-                .header("x-csrf-token", &token)
                 .header("connection", "close")
-                .form(&form)
-                .send()
-                .await
-                .expect("the server answers");
+                .form(&form);
+            let live = action.is_empty();
+            if live {
+                request = request.header("x-csrf-token", &token);
+            }
+            let sent = request.send().await;
+            let r = match sent {
+                Ok(r) => r,
+                // Past the size a form may have, the server answers 413 and closes the
+                // connection as soon as it knows: the client may still be writing, and then
+                // sees the closed connection rather than the answer.
+                Err(e) if body.len() > MAX_BODY_BYTES && e.is_request() => continue,
+                Err(e) => panic!("{path} {action}: {e}"),
+            };
             let status = r.status().as_u16();
             let page = r.text().await.unwrap();
             assert!(
@@ -155,12 +166,25 @@ async fn a_two_megabyte_body_of_headings_is_answered_at_once(db: TestDb) {
                 "{path} {action}: {status} {}",
                 &page[..page.len().min(300)]
             );
+            // In Vietnamese: the error page says "Dữ liệu quá lớn", the form the reason. (The
+            // script shows its own Vietnamese message for a 413.)
+            if !live {
+                assert!(
+                    page.contains("quá") || page.contains("tiêu đề mục"),
+                    "{path} {action}"
+                );
+            }
             if body.len() <= MAX_BODY_BYTES {
                 assert_eq!(status, 422);
                 assert!(page.contains("hơn 1000 tiêu đề mục"), "{path} {action}");
             }
         }
     }
+    // The server goes on answering, and nothing was written.
+    assert_eq!(
+        editor.get(&format!("/admin/bai-viet/{id}")).await.status(),
+        200
+    );
     assert_eq!(row(&app, id).await.version, 1);
 }
 

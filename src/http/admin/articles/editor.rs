@@ -305,6 +305,18 @@ fn invalid(errors: FormErrors) -> Extras {
     }
 }
 
+/// A checked form with its body rendered, off the async workers and before any transaction: a
+/// long body holds up neither other requests nor the database's write lock.
+async fn with_body<P>(
+    checked: Result<(Valid, P), Box<FormErrors>>,
+) -> Result<(Valid, P, Body), Box<FormErrors>> {
+    let (valid, plan) = checked?;
+    match Body::new_off_thread(valid.body.clone()).await {
+        Ok(body) => Ok((valid, plan, body)),
+        Err(e) => Err(Box::new(FormErrors::body(&e))),
+    }
+}
+
 /// The error shown when another article took the slug between our check and our write.
 fn slug_race() -> FormErrors {
     FormErrors {
@@ -336,36 +348,19 @@ pub async fn create(
     }
     let now = time::now();
     let plan = ack::plan(&state.db, user, None, &form.ack).await?;
-    let (valid, ack_plan): (Valid, _) =
-        match ack::combine(form.validate(action, now, &Stored::default()), plan) {
-            Ok(v) => v,
-            Err(e) => {
-                return render_editor(
-                    &state,
-                    &ctx,
-                    None,
-                    form,
-                    invalid(*e),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-        };
-    // Rendered off the async workers and before the transaction: a long body holds up neither
-    // other requests nor the database's write lock.
-    let body = match Body::new_off_thread(valid.body.clone()).await {
-        Ok(body) => body,
+    let checked = ack::combine(form.validate(action, now, &Stored::default()), plan);
+    let (valid, ack_plan, body) = match with_body(checked).await {
+        Ok(v) => v,
         Err(e) => {
-            let extras = invalid(FormErrors::body(&e));
             return render_editor(
                 &state,
                 &ctx,
                 None,
                 form,
-                extras,
+                invalid(*e),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
-            .await;
+            .await
         }
     };
     let (status, publish_at) = match action {
@@ -475,7 +470,8 @@ pub async fn save(
     }
     let now = time::now();
     let plan = ack::plan(&state.db, user, Some(row.id), &form.ack).await?;
-    let (valid, ack_plan) = match ack::combine(form.validate(action, now, &stored), plan) {
+    let checked = ack::combine(form.validate(action, now, &stored), plan);
+    let (valid, ack_plan, body) = match with_body(checked).await {
         Ok(v) => v,
         Err(e) => {
             return render_editor(
@@ -487,22 +483,6 @@ pub async fn save(
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
-        }
-    };
-    // As in `create`: rendered off the async workers, before the transaction.
-    let body = match Body::new_off_thread(valid.body.clone()).await {
-        Ok(body) => body,
-        Err(e) => {
-            let extras = invalid(FormErrors::body(&e));
-            return render_editor(
-                &state,
-                &ctx,
-                Some(&row),
-                form,
-                extras,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
         }
     };
     let (status, publish_at) = match action {
