@@ -238,7 +238,13 @@ pub fn check_ack_units(files: &[ArticleFile], known: &HashSet<String>) -> Vec<Co
 
 /// Imports a directory: validate everything, then write everything in one transaction.
 pub async fn import_dir(db: &Db, dir: &Path) -> Result<ImportReport, ImportError> {
-    let set = load_dir(dir)?;
+    // Reading and rendering every file is blocking work: off the async workers, and done before
+    // `apply` opens its transaction.
+    let owned = dir.to_owned();
+    let set = match tokio::task::spawn_blocking(move || load_dir(&owned)).await {
+        Ok(set) => set?,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    };
     let mut errors = aliases::check_against_db(db, &set.articles).await?;
     if set.site.is_none() {
         let known: HashSet<String> = units::all(db).await?.into_iter().map(|u| u.slug).collect();
@@ -356,18 +362,15 @@ fn same_ack(stored: Option<&AckSettings>, file: Option<&AckSettings>) -> bool {
 }
 
 fn same_article(row: &articles::ArticleRow, topic_names: &[String], a: &ArticleInput) -> bool {
-    let topic_slugs = |names: &[String]| -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for s in names.iter().filter_map(|n| Slug::from_title(n)) {
-            if !out.contains(&s.to_string()) {
-                out.push(s.to_string());
-            }
-        }
-        out
+    let topic_slugs = |names: &[String]| -> Vec<Slug> {
+        topics::distinct(names)
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect()
     };
     row.title == a.title
         && row.summary == a.summary
-        && row.body == a.body
+        && a.body == row.body.as_str()
         && row.status() == a.status
         && row.featured == a.featured
         && row.cover == a.cover

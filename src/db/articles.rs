@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::{topics, Db, DbError, Param, Tx};
 use crate::article::{ArticleInput, ArticleStatus};
-use crate::markdown::{self, TocEntry};
+use crate::markdown::{self, Body, Rendered, TocEntry};
 use crate::params;
 use crate::slug::Slug;
 
@@ -52,8 +52,9 @@ impl ArticleRow {
     }
 
     /// The article as an input for [`update`], with its topic names (from
-    /// [`topics::names_for_article`]); change what must change and write it back.
-    pub fn to_input(&self, topics: Vec<String>) -> ArticleInput {
+    /// [`topics::names_for_article`]) and a body rendered by the caller (this one's or another's,
+    /// as a restore does); change what must change and write it back.
+    pub fn to_input(&self, topics: Vec<String>, body: Body) -> ArticleInput {
         ArticleInput {
             // Stored slugs were valid when written; the fallbacks only guard hand-edited rows.
             slug: Slug::parse(&self.slug)
@@ -62,7 +63,7 @@ impl ArticleRow {
                 .unwrap_or_else(|| Slug::parse("bai-viet").expect("a valid slug")),
             title: self.title.clone(),
             summary: self.summary.clone(),
-            body: self.body.clone(),
+            body,
             topics,
             status: self.status(),
             featured: self.featured,
@@ -81,11 +82,10 @@ const COLUMNS: &str = "id, slug, title, summary, body, body_html, toc, word_coun
     preview_token_hash";
 
 /// The columns the rendering pipeline fills, as parameters in column order.
-fn rendered_params(body: &str) -> Vec<Param> {
-    let r = markdown::render(body);
+fn rendered_params(r: &Rendered) -> Vec<Param> {
     let toc = serde_json::to_string(&r.toc).expect("a TOC always serialises");
     params![
-        r.html,
+        &r.html,
         toc,
         r.word_count as i64,
         r.reading_minutes as i64,
@@ -119,7 +119,7 @@ pub async fn insert_authored(
         a.slug.as_str(),
         &a.title,
         &a.summary,
-        &a.body,
+        a.body.source(),
         a.status.as_str(),
         a.featured,
         a.cover.clone(),
@@ -128,7 +128,7 @@ pub async fn insert_authored(
         a.unpublish_at,
         now,
     ];
-    p.extend(rendered_params(&a.body));
+    p.extend(rendered_params(a.body.rendered()));
     p.extend(params![&a.meta_description, author_id]);
     let id = tx
         .fetch_i64(
@@ -201,7 +201,7 @@ fn update_params(id: i64, a: &ArticleInput, now: DateTime<Utc>) -> Vec<Param> {
         a.slug.as_str(),
         &a.title,
         &a.summary,
-        &a.body,
+        a.body.source(),
         a.status.as_str(),
         a.featured,
         a.cover.clone(),
@@ -210,7 +210,7 @@ fn update_params(id: i64, a: &ArticleInput, now: DateTime<Utc>) -> Vec<Param> {
         a.unpublish_at,
         now,
     ];
-    p.extend(rendered_params(&a.body));
+    p.extend(rendered_params(a.body.rendered()));
     p.push(Param::Text(a.meta_description.clone()));
     p
 }
@@ -235,9 +235,11 @@ pub async fn refresh_stale_renders(db: &Db) -> Result<usize, DbError> {
             params![markdown::RENDER_VERSION],
         )
         .await?;
-    for s in &stale {
+    for s in stale.iter() {
+        // Stored bodies may predate the limits: rendered as they are, off the async workers.
+        let rendered = markdown::render_off_thread(s.body.clone()).await;
         let mut p = params![s.id];
-        p.extend(rendered_params(&s.body));
+        p.extend(rendered_params(&rendered));
         db.pool()
             .execute(
                 "update articles set body_html = $2, toc = $3, word_count = $4, \
