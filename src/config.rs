@@ -115,6 +115,17 @@ pub struct Config {
     pub reminder_days: i64,
     /// Where Prometheus metrics are served; not at all when unset.
     pub metrics_addr: Option<SocketAddr>,
+    /// Memory for the rendered-page cache, in bytes; 0 switches it off.
+    pub page_cache_bytes: usize,
+    /// How long a kept page is served at most (pages that change with time alone, such as a
+    /// form that closes at an hour, are right again after this).
+    pub page_cache_ttl: std::time::Duration,
+    /// How long a search result page is kept.
+    pub search_cache_ttl: std::time::Duration,
+    /// `Cache-Control: public, max-age=…` of anonymous pages, for browsers, proxies and CDNs.
+    pub cache_max_age: std::time::Duration,
+    /// `stale-while-revalidate=…` of anonymous pages.
+    pub cache_stale_while_revalidate: std::time::Duration,
 }
 
 impl Config {
@@ -146,39 +157,55 @@ pub struct RawConfig {
     pub reminder_time: Option<String>,
     pub reminder_days: Option<i64>,
     pub metrics_addr: Option<String>,
+    pub page_cache_mb: Option<u64>,
+    pub page_cache_ttl: Option<u64>,
+    pub search_cache_ttl: Option<u64>,
+    pub cache_max_age: Option<u64>,
+    pub cache_stale_while_revalidate: Option<u64>,
+}
+
+/// An optional whole number from the environment; `setting` names it in the error.
+fn number<T: std::str::FromStr>(
+    value: Option<String>,
+    setting: &str,
+) -> Result<Option<T>, ConfigError> {
+    value
+        .map(|v| {
+            v.trim()
+                .parse::<T>()
+                .map_err(|_| ConfigError::new(setting, format!("«{v}» không phải một số nguyên")))
+        })
+        .transpose()
+}
+
+/// A number of seconds within `range` (its default when unset), as a duration.
+fn seconds(
+    value: Option<u64>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+    setting: &str,
+) -> Result<std::time::Duration, ConfigError> {
+    let v = value.unwrap_or(default);
+    if !range.contains(&v) {
+        return Err(ConfigError::new(
+            setting,
+            format!("phải từ {} đến {} (giây)", range.start(), range.end()),
+        ));
+    }
+    Ok(std::time::Duration::from_secs(v))
 }
 
 impl RawConfig {
     /// Reads `LOA_*` variables from the given environment.
     pub fn from_env(env: &HashMap<String, String>) -> Result<RawConfig, ConfigError> {
         let get = |k: &str| env.get(k).filter(|v| !v.is_empty()).cloned();
-        let max_upload_mb = match get("LOA_MAX_UPLOAD_MB") {
-            None => None,
-            Some(v) => Some(v.trim().parse::<u64>().map_err(|_| {
-                ConfigError::new(
-                    "LOA_MAX_UPLOAD_MB",
-                    format!("«{v}» không phải một số nguyên"),
-                )
-            })?),
-        };
-        let citizen_retention_days = match get("LOA_CITIZEN_RETENTION_DAYS") {
-            None => None,
-            Some(v) => Some(v.trim().parse::<i64>().map_err(|_| {
-                ConfigError::new(
-                    "LOA_CITIZEN_RETENTION_DAYS",
-                    format!("«{v}» không phải một số nguyên"),
-                )
-            })?),
-        };
-        let reminder_days = match get("LOA_REMINDER_DAYS") {
-            None => None,
-            Some(v) => Some(v.trim().parse::<i64>().map_err(|_| {
-                ConfigError::new(
-                    "LOA_REMINDER_DAYS",
-                    format!("«{v}» không phải một số nguyên"),
-                )
-            })?),
-        };
+        let num = |k: &str| number::<u64>(get(k), k);
+        let max_upload_mb = num("LOA_MAX_UPLOAD_MB")?;
+        let citizen_retention_days = number::<i64>(
+            get("LOA_CITIZEN_RETENTION_DAYS"),
+            "LOA_CITIZEN_RETENTION_DAYS",
+        )?;
+        let reminder_days = number::<i64>(get("LOA_REMINDER_DAYS"), "LOA_REMINDER_DAYS")?;
         Ok(RawConfig {
             reminder_time: get("LOA_REMINDER_TIME"),
             metrics_addr: get("LOA_METRICS_ADDR"),
@@ -191,6 +218,11 @@ impl RawConfig {
             smtp_url: get("LOA_SMTP_URL"),
             max_upload_mb,
             citizen_retention_days,
+            page_cache_mb: num("LOA_PAGE_CACHE_MB")?,
+            page_cache_ttl: num("LOA_PAGE_CACHE_TTL")?,
+            search_cache_ttl: num("LOA_SEARCH_CACHE_TTL")?,
+            cache_max_age: num("LOA_CACHE_MAX_AGE")?,
+            cache_stale_while_revalidate: num("LOA_CACHE_STALE_WHILE_REVALIDATE")?,
         })
     }
 
@@ -228,6 +260,13 @@ impl RawConfig {
             reminder_time: over.reminder_time.or(self.reminder_time),
             reminder_days: over.reminder_days.or(self.reminder_days),
             metrics_addr: over.metrics_addr.or(self.metrics_addr),
+            page_cache_mb: over.page_cache_mb.or(self.page_cache_mb),
+            page_cache_ttl: over.page_cache_ttl.or(self.page_cache_ttl),
+            search_cache_ttl: over.search_cache_ttl.or(self.search_cache_ttl),
+            cache_max_age: over.cache_max_age.or(self.cache_max_age),
+            cache_stale_while_revalidate: over
+                .cache_stale_while_revalidate
+                .or(self.cache_stale_while_revalidate),
         }
     }
 
@@ -300,7 +339,25 @@ impl RawConfig {
                 )
             })?),
         };
+        let page_cache_mb = self.page_cache_mb.unwrap_or(32);
+        if page_cache_mb > 4096 {
+            return Err(ConfigError::new(
+                "LOA_PAGE_CACHE_MB",
+                "phải từ 0 (tắt) đến 4096 (MB)",
+            ));
+        }
+        let day = 24 * 3600;
         Ok(Config {
+            page_cache_bytes: page_cache_mb as usize * 1024 * 1024,
+            page_cache_ttl: seconds(self.page_cache_ttl, 60, 1..=day, "LOA_PAGE_CACHE_TTL")?,
+            search_cache_ttl: seconds(self.search_cache_ttl, 10, 1..=day, "LOA_SEARCH_CACHE_TTL")?,
+            cache_max_age: seconds(self.cache_max_age, 5, 0..=day, "LOA_CACHE_MAX_AGE")?,
+            cache_stale_while_revalidate: seconds(
+                self.cache_stale_while_revalidate,
+                30,
+                0..=day,
+                "LOA_CACHE_STALE_WHILE_REVALIDATE",
+            )?,
             metrics_addr,
             reminder_time,
             reminder_days,
@@ -438,6 +495,34 @@ mod tests {
             RawConfig::from_env(&env).unwrap_err().setting,
             "LOA_MAX_UPLOAD_MB"
         );
+    }
+
+    #[test]
+    fn the_page_cache_is_configurable() {
+        let c = Config::defaults();
+        assert_eq!(c.page_cache_bytes, 32 * 1024 * 1024);
+        assert_eq!(c.cache_max_age.as_secs(), 5);
+        let env = HashMap::from([
+            ("LOA_PAGE_CACHE_MB".to_owned(), "0".to_owned()),
+            ("LOA_CACHE_MAX_AGE".to_owned(), "60".to_owned()),
+            ("LOA_SEARCH_CACHE_TTL".to_owned(), "3".to_owned()),
+        ]);
+        let c = RawConfig::from_env(&env).unwrap().validate().unwrap();
+        assert_eq!(c.page_cache_bytes, 0);
+        assert_eq!(c.cache_max_age.as_secs(), 60);
+        assert_eq!(c.search_cache_ttl.as_secs(), 3);
+        for (key, bad) in [
+            ("LOA_PAGE_CACHE_TTL", "0"),
+            ("LOA_PAGE_CACHE_MB", "5000"),
+            ("LOA_CACHE_MAX_AGE", "mười"),
+        ] {
+            let env = HashMap::from([(key.to_owned(), bad.to_owned())]);
+            let setting = match RawConfig::from_env(&env) {
+                Ok(raw) => raw.validate().unwrap_err().setting,
+                Err(e) => e.setting,
+            };
+            assert_eq!(setting, key, "{bad}");
+        }
     }
 
     #[test]
