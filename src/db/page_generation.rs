@@ -18,8 +18,8 @@ pub const CHANNEL: &str = "loa_pages";
 pub enum Change {
     /// Anything public may have changed: drop every page.
     Everything,
-    /// Only the pages of this article (its page, its thank-you page) and the campaign pages
-    /// changed: a citizen's confirmation moved their counts.
+    /// Only the pages that show this article's citizens' counts (its thank-you page) and the
+    /// campaign pages changed: a citizen's confirmation moved them.
     Article(String),
 }
 

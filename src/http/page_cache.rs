@@ -13,7 +13,7 @@
 //! rendered under (read *before* rendering, so a change during the render makes it stale at
 //! once). A change to anything public (a save, a publication by the scheduler, an import, a
 //! topic, the site) moves the generation and drops every page; a citizen's confirmation moves
-//! only its article's pages and the campaign pages, where the counts show. Every page also has a
+//! only the pages where its counts show (its article's thank-you page, the campaign pages). Every page also has a
 //! lifetime (short for search results), which bounds anything that changes with time alone (a
 //! form that closes at a given hour). [`sync`] carries the changes between instances.
 
@@ -460,12 +460,14 @@ impl From<&HeaderMap> for Accepted {
     }
 }
 
-/// The group of a path: an article's pages (`/bai-viet/{slug}` and what is under it) or the
-/// campaign pages; other pages change only with everything.
+/// The group of a path whose page shows citizens' counts: the pages under an article
+/// (`/bai-viet/{slug}/cam-on`, the thank-you page) and the campaign pages. The article page
+/// itself shows no count, so a surge of confirmations never drops it; other pages change only
+/// with everything.
 fn path_group(path: &str) -> Option<usize> {
     if let Some(rest) = path.strip_prefix("/bai-viet/") {
-        let slug = rest.split('/').next().unwrap_or_default();
-        return (!slug.is_empty()).then(|| article_group(slug));
+        let (slug, below) = rest.split_once('/')?;
+        return (!slug.is_empty() && !below.is_empty()).then(|| article_group(slug));
     }
     path.starts_with("/chien-dich/").then_some(CAMPAIGNS)
 }
@@ -620,12 +622,11 @@ mod tests {
     }
 
     #[test]
-    fn groups_gather_an_articles_pages_and_the_campaigns() {
-        assert_eq!(
-            path_group("/bai-viet/sipas-la-gi"),
-            path_group("/bai-viet/sipas-la-gi/cam-on")
-        );
-        assert!(path_group("/bai-viet/sipas-la-gi").is_some_and(|g| g != CAMPAIGNS));
+    fn groups_gather_the_pages_that_show_counts() {
+        let thanks = path_group("/bai-viet/sipas-la-gi/cam-on");
+        assert!(thanks.is_some_and(|g| g != CAMPAIGNS));
+        assert_eq!(thanks, Some(article_group("sipas-la-gi")));
+        assert_eq!(path_group("/bai-viet/sipas-la-gi"), None);
         assert_eq!(path_group("/chien-dich/sipas"), Some(CAMPAIGNS));
         assert_eq!(path_group("/"), None);
         assert_eq!(path_group("/bai-viet/"), None);
@@ -634,14 +635,16 @@ mod tests {
     #[test]
     fn a_change_makes_kept_pages_stale() {
         let cache = PageCache::new(&Config::defaults());
-        let stamp = cache.stamp("/bai-viet/a?nguon=cho");
-        let other = cache.stamp("/bai-viet/b");
+        let stamp = cache.stamp("/bai-viet/a/cam-on?truoc-do=1");
+        let article = cache.stamp("/bai-viet/a");
+        let other = cache.stamp("/bai-viet/b/cam-on");
         let home = cache.stamp("/");
         let campaign = cache.stamp("/chien-dich/x");
         cache.drop_pages(&Change::Article("a".to_owned()));
-        assert_ne!(cache.stamp("/bai-viet/a"), stamp);
+        assert_ne!(cache.stamp("/bai-viet/a/cam-on"), stamp);
+        assert_eq!(cache.stamp("/bai-viet/a"), article);
         assert_ne!(cache.stamp("/chien-dich/x"), campaign);
-        assert_eq!(cache.stamp("/bai-viet/b"), other);
+        assert_eq!(cache.stamp("/bai-viet/b/cam-on"), other);
         assert_eq!(cache.stamp("/"), home);
         cache.drop_pages(&Change::Everything);
         assert_ne!(cache.stamp("/"), home);

@@ -285,6 +285,7 @@ async fn a_citizens_confirmation_moves_only_its_counts(db: TestDb) {
     assert_eq!(count(&app.page(thanks, 200).await), "0");
     assert_eq!(count(&app.page(campaign_page, 200).await), "0");
     let home = app.page("/", 200).await;
+    let article = app.page("/bai-viet/sipas-la-gi", 200).await;
 
     let locality = app
         .state
@@ -311,9 +312,11 @@ async fn a_citizens_confirmation_moves_only_its_counts(db: TestDb) {
     assert_eq!(r.status(), 303);
     assert_eq!(count(&app.page(thanks, 200).await), "1");
     assert_eq!(count(&app.page(campaign_page, 200).await), "1");
-    // Nothing else was dropped: the home page, changed behind our back, is still the kept one.
+    // Nothing else was dropped: the home page and the article page (which shows no count),
+    // changed behind our back, are still the kept ones.
     sneak(&app, "update site set name = 'Tên khác'").await;
     assert_eq!(app.page("/", 200).await, home);
+    assert_eq!(app.page("/bai-viet/sipas-la-gi", 200).await, article);
 }
 
 /// Two `loa serve` processes on one database: what is published or edited through one is on the

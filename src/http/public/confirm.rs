@@ -261,7 +261,8 @@ async fn confirm(
     match citizens::record(&state.db, &new, now).await? {
         Recorded::New => {
             crate::metrics::citizen_confirmation();
-            // The counts show on the thank-you page and the campaign pages, nowhere else.
+            // The counts show on the thank-you page and the campaign pages, nowhere else: the
+            // article page, which a campaign sends everyone to, stays kept.
             let counts = PublicPages::Changed(Change::Article(ack.slug.clone()));
             Ok(counts.mark(Redirect::to(&thanks)))
         }
