@@ -24,6 +24,53 @@ db_tests!(
     two_serve_processes_on_one_database_stay_coherent,
 );
 
+/// PostgreSQL only: the listener's connection is cut, so notices may be lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listener_that_reconnects_drops_every_page() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let app = app(db).await;
+    let path = "/bai-viet/bai-mot";
+    let listening = "select count(*) from pg_stat_activity \
+                     where datname = current_database() and query like 'LISTEN%'";
+    let started = Instant::now();
+    while app
+        .state
+        .db
+        .pool()
+        .fetch_i64(listening, vec![])
+        .await
+        .unwrap()
+        == 0
+    {
+        assert!(started.elapsed() < Duration::from_secs(5), "nobody listens");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let kept = app.page(path, 200).await;
+    // A change nobody announces, then the listener's connection dies (as in a failover).
+    sneak(
+        &app,
+        "update articles set title = 'Sau khi mất kết nối' where slug = 'bai-mot'",
+    )
+    .await;
+    assert_eq!(app.page(path, 200).await, kept);
+    sneak(
+        &app,
+        "select pg_terminate_backend(pid) from pg_stat_activity \
+         where datname = current_database() and query like 'LISTEN%'",
+    )
+    .await;
+    let started = Instant::now();
+    while !app.page(path, 200).await.contains("Sau khi mất kết nối") {
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "the pages kept from before the reconnect are still served"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Every public page an article shows on.
 const PAGES: &[&str] = &[
     "/bai-viet/bai-mot",
