@@ -317,6 +317,17 @@ async fn signed_in_pages_never_touch_the_cache(db: TestDb) {
         let html = an.page(page, 200).await;
         assert_eq!(name_of(&html), an_email, "{page}");
     }
+    // A state change that shows on no public page keeps them: the editor's live preview (sent
+    // as one types), signing in.
+    let r = binh
+        .post("/admin/bai-viet/xem-truoc", &[("body", "# Thử")])
+        .await;
+    assert_eq!(r.status(), 200);
+    app.signed_in(Role::Author).await;
+    assert!(
+        app.page(path, 200).await.contains("Tên thứ hai"),
+        "still kept"
+    );
 }
 
 async fn a_citizens_confirmation_moves_only_its_counts(db: TestDb) {

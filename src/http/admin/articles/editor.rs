@@ -22,6 +22,7 @@ use crate::db::articles::{self, admin, ArticleRow};
 use crate::db::{is_unique_violation, topics, DbError, Tx};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
+use crate::http::page_cache::PublicPages;
 use crate::http::views::{Layout, SiteView};
 use crate::markdown;
 use crate::policy;
@@ -287,7 +288,8 @@ async fn preview_page(
         preview_html: Some(html),
         ..Extras::default()
     };
-    render_editor(state, ctx, row, values, extras, StatusCode::OK).await
+    let page = render_editor(state, ctx, row, values, extras, StatusCode::OK).await?;
+    Ok(PublicPages::Unchanged.mark(page))
 }
 
 fn invalid(errors: FormErrors) -> Extras {
@@ -539,5 +541,6 @@ pub struct PreviewBody {
 /// body rendered by the publishing pipeline, as a sanitised HTML fragment.
 pub async fn live_preview(Form(p): Form<PreviewBody>) -> Response {
     let html = markdown::render(&super::form::clean(&p.body)).html;
-    ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+    // Sent as the editor types: it must not drop the public pages each time.
+    PublicPages::Unchanged.mark(([(header::CACHE_CONTROL, "no-store")], Html(html)))
 }
