@@ -59,12 +59,19 @@ pub async fn conditional(State(state): State<AppState>, request: Request, next: 
         .get::<Ctx>()
         .is_some_and(|c| c.user.is_some());
     if !parts.headers.contains_key(header::CACHE_CONTROL) {
-        let policy = if signed_in {
-            HeaderValue::from_static("private, no-cache")
+        if signed_in {
+            let private = HeaderValue::from_static("private, no-cache");
+            parts.headers.insert(header::CACHE_CONTROL, private);
         } else {
-            state.pages.policy().clone()
-        };
-        parts.headers.insert(header::CACHE_CONTROL, policy);
+            parts
+                .headers
+                .insert(header::CACHE_CONTROL, state.pages.policy().clone());
+            // A proxy must not give the anonymous copy to a signed-in visitor (who has a
+            // cookie; anonymous visitors have none).
+            parts
+                .headers
+                .append(header::VARY, HeaderValue::from_static("cookie"));
+        }
     }
     if filling && !signed_in && is_public(&parts.headers) && bytes.len() <= MAX_PAGE {
         parts.extensions.insert(Storable);

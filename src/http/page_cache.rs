@@ -353,7 +353,12 @@ impl Page {
         ] {
             headers.remove(name);
         }
-        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        // A proxy keeps one copy per encoding, and never gives it to someone with a session
+        // (anonymous visitors send no cookie at all).
+        headers.insert(
+            header::VARY,
+            HeaderValue::from_static("accept-encoding, cookie"),
+        );
         let body = identity.clone();
         let (gzip, br) = tokio::task::spawn_blocking(move || (gzip(&body), brotli(&body)))
             .await

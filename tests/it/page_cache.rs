@@ -145,7 +145,7 @@ async fn anonymous_pages_are_kept_with_their_encodings_and_tags(db: TestDb) {
         headers["cache-control"],
         "public, max-age=5, stale-while-revalidate=30"
     );
-    assert_eq!(headers["vary"], "accept-encoding");
+    assert_eq!(headers["vary"], "accept-encoding, cookie");
     let tag = headers["etag"].to_str().unwrap().to_owned();
 
     // Changed behind the application's back: the kept page is what anonymous visitors get.
