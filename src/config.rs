@@ -115,6 +115,17 @@ pub struct Config {
     pub reminder_days: i64,
     /// Where Prometheus metrics are served; not at all when unset.
     pub metrics_addr: Option<SocketAddr>,
+    /// Memory for the rendered-page cache, in bytes; 0 switches it off.
+    pub page_cache_bytes: usize,
+    /// How long a kept page is served at most (pages that change with time alone, such as a
+    /// form that closes at an hour, are right again after this).
+    pub page_cache_ttl: std::time::Duration,
+    /// How long a search result page is kept.
+    pub search_cache_ttl: std::time::Duration,
+    /// `Cache-Control: public, max-age=…` of anonymous pages, for browsers, proxies and CDNs.
+    pub cache_max_age: std::time::Duration,
+    /// `stale-while-revalidate=…` of anonymous pages.
+    pub cache_stale_while_revalidate: std::time::Duration,
     /// Reverse proxies whose `X-Forwarded-For` is believed; nobody's when empty.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// How long a secret preview link works after it is made.
@@ -161,12 +172,34 @@ pub struct RawConfig {
     pub reminder_time: Option<String>,
     pub reminder_days: Option<i64>,
     pub metrics_addr: Option<String>,
+    pub page_cache_mb: Option<u64>,
+    pub page_cache_ttl: Option<u64>,
+    pub search_cache_ttl: Option<u64>,
+    pub cache_max_age: Option<u64>,
+    pub cache_stale_while_revalidate: Option<u64>,
     /// CIDRs or addresses, separated by commas or spaces.
     pub trusted_proxies: Option<String>,
     pub preview_link_days: Option<i64>,
     pub session_hours: Option<i64>,
     pub request_timeout_secs: Option<u64>,
     pub max_concurrent_requests: Option<usize>,
+}
+
+/// A number of seconds within `range` (its default when unset), as a duration.
+fn seconds(
+    value: Option<u64>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+    setting: &str,
+) -> Result<std::time::Duration, ConfigError> {
+    let v = value.unwrap_or(default);
+    if !range.contains(&v) {
+        return Err(ConfigError::new(
+            setting,
+            format!("phải từ {} đến {} (giây)", range.start(), range.end()),
+        ));
+    }
+    Ok(std::time::Duration::from_secs(v))
 }
 
 impl RawConfig {
@@ -204,6 +237,14 @@ impl RawConfig {
             smtp_url: get("LOA_SMTP_URL"),
             max_upload_mb,
             citizen_retention_days,
+            page_cache_mb: integer(get("LOA_PAGE_CACHE_MB"), "LOA_PAGE_CACHE_MB")?,
+            page_cache_ttl: integer(get("LOA_PAGE_CACHE_TTL"), "LOA_PAGE_CACHE_TTL")?,
+            search_cache_ttl: integer(get("LOA_SEARCH_CACHE_TTL"), "LOA_SEARCH_CACHE_TTL")?,
+            cache_max_age: integer(get("LOA_CACHE_MAX_AGE"), "LOA_CACHE_MAX_AGE")?,
+            cache_stale_while_revalidate: integer(
+                get("LOA_CACHE_STALE_WHILE_REVALIDATE"),
+                "LOA_CACHE_STALE_WHILE_REVALIDATE",
+            )?,
         })
     }
 
@@ -241,6 +282,13 @@ impl RawConfig {
             reminder_time: over.reminder_time.or(self.reminder_time),
             reminder_days: over.reminder_days.or(self.reminder_days),
             metrics_addr: over.metrics_addr.or(self.metrics_addr),
+            page_cache_mb: over.page_cache_mb.or(self.page_cache_mb),
+            page_cache_ttl: over.page_cache_ttl.or(self.page_cache_ttl),
+            search_cache_ttl: over.search_cache_ttl.or(self.search_cache_ttl),
+            cache_max_age: over.cache_max_age.or(self.cache_max_age),
+            cache_stale_while_revalidate: over
+                .cache_stale_while_revalidate
+                .or(self.cache_stale_while_revalidate),
             trusted_proxies: over.trusted_proxies.or(self.trusted_proxies),
             preview_link_days: over.preview_link_days.or(self.preview_link_days),
             session_hours: over.session_hours.or(self.session_hours),
@@ -320,6 +368,14 @@ impl RawConfig {
                 )
             })?),
         };
+        let page_cache_mb = self.page_cache_mb.unwrap_or(32);
+        if page_cache_mb > 4096 {
+            return Err(ConfigError::new(
+                "LOA_PAGE_CACHE_MB",
+                "phải từ 0 (tắt) đến 4096 (MB)",
+            ));
+        }
+        let day = 24 * 3600;
         let trusted_proxies =
             crate::http::client::parse_trusted(self.trusted_proxies.as_deref().unwrap_or(""))
                 .map_err(|e| ConfigError::new("LOA_TRUSTED_PROXIES", e))?;
@@ -352,6 +408,16 @@ impl RawConfig {
             ));
         }
         Ok(Config {
+            page_cache_bytes: page_cache_mb as usize * 1024 * 1024,
+            page_cache_ttl: seconds(self.page_cache_ttl, 60, 1..=day, "LOA_PAGE_CACHE_TTL")?,
+            search_cache_ttl: seconds(self.search_cache_ttl, 10, 1..=day, "LOA_SEARCH_CACHE_TTL")?,
+            cache_max_age: seconds(self.cache_max_age, 5, 0..=day, "LOA_CACHE_MAX_AGE")?,
+            cache_stale_while_revalidate: seconds(
+                self.cache_stale_while_revalidate,
+                30,
+                0..=day,
+                "LOA_CACHE_STALE_WHILE_REVALIDATE",
+            )?,
             session_hours,
             request_timeout: std::time::Duration::from_secs(request_timeout_secs),
             max_concurrent_requests,
@@ -533,6 +599,34 @@ mod tests {
             RawConfig::from_env(&env).unwrap_err().setting,
             "LOA_MAX_UPLOAD_MB"
         );
+    }
+
+    #[test]
+    fn the_page_cache_is_configurable() {
+        let c = Config::defaults();
+        assert_eq!(c.page_cache_bytes, 32 * 1024 * 1024);
+        assert_eq!(c.cache_max_age.as_secs(), 5);
+        let env = HashMap::from([
+            ("LOA_PAGE_CACHE_MB".to_owned(), "0".to_owned()),
+            ("LOA_CACHE_MAX_AGE".to_owned(), "60".to_owned()),
+            ("LOA_SEARCH_CACHE_TTL".to_owned(), "3".to_owned()),
+        ]);
+        let c = RawConfig::from_env(&env).unwrap().validate().unwrap();
+        assert_eq!(c.page_cache_bytes, 0);
+        assert_eq!(c.cache_max_age.as_secs(), 60);
+        assert_eq!(c.search_cache_ttl.as_secs(), 3);
+        for (key, bad) in [
+            ("LOA_PAGE_CACHE_TTL", "0"),
+            ("LOA_PAGE_CACHE_MB", "5000"),
+            ("LOA_CACHE_MAX_AGE", "mười"),
+        ] {
+            let env = HashMap::from([(key.to_owned(), bad.to_owned())]);
+            let setting = match RawConfig::from_env(&env) {
+                Ok(raw) => raw.validate().unwrap_err().setting,
+                Err(e) => e.setting,
+            };
+            assert_eq!(setting, key, "{bad}");
+        }
     }
 
     #[test]

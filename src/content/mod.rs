@@ -322,6 +322,9 @@ pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<Impo
     for file in &set.campaigns {
         campaign_dir::apply(&mut tx, file, &mut report, now).await?;
     }
+    // A running server's page cache drops its pages when this commits (`http::page_cache`).
+    let change = crate::db::page_generation::Change::Everything;
+    crate::db::page_generation::bump(&mut tx, &change, "import", now).await?;
     tx.commit().await?;
     Ok(report)
 }

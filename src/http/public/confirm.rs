@@ -19,9 +19,11 @@ use serde::{Deserialize, Serialize};
 use crate::account::Email;
 use crate::app::AppState;
 use crate::db::citizens::{self, CitizenAck, LocalityRow, NewConfirmation, Recorded};
+use crate::db::page_generation::Change;
 use crate::db::places;
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
+use crate::http::page_cache::PublicPages;
 use crate::http::views::{Layout, SiteView};
 use crate::phone::Phone;
 use crate::{ack, time};
@@ -184,7 +186,7 @@ async fn confirm(
     let thanks = format!("/bai-viet/{}/cam-on", ack.slug);
     if !raw.website.trim().is_empty() {
         // A robot: it is told it succeeded, and nothing is stored.
-        return Ok(Redirect::to(&thanks).into_response());
+        return Ok(PublicPages::Unchanged.mark(Redirect::to(&thanks)));
     }
     let now = time::now();
     let site = SiteView::load(&state).await?;
@@ -261,11 +263,14 @@ async fn confirm(
     match citizens::record(&state.db, &new, now).await? {
         Recorded::New => {
             crate::metrics::citizen_confirmation();
-            Ok(Redirect::to(&thanks).into_response())
+            // The counts show on the thank-you page and the campaign pages, nowhere else: the
+            // article page, which a campaign sends everyone to, stays kept.
+            let counts = PublicPages::Changed(Change::Article(ack.slug.clone()));
+            Ok(counts.mark(Redirect::to(&thanks)))
         }
         // The same answer as a first confirmation: anyone may type anyone's phone number, and
         // "you confirmed before" would tell them that this person read the article.
-        Recorded::Repeat => Ok(Redirect::to(&thanks).into_response()),
+        Recorded::Repeat => Ok(PublicPages::Unchanged.mark(Redirect::to(&thanks))),
     }
 }
 

@@ -22,6 +22,7 @@ use crate::db::articles::{self, admin, ArticleRow};
 use crate::db::{is_unique_violation, topics, DbError, Tx};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
+use crate::http::page_cache::PublicPages;
 use crate::http::views::{Layout, SiteView};
 use crate::markdown::Body;
 use crate::policy;
@@ -299,7 +300,8 @@ async fn preview_page(
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
     };
-    render_editor(state, ctx, row, values, extras, status).await
+    let page = render_editor(state, ctx, row, values, extras, status).await?;
+    Ok(PublicPages::Unchanged.mark(page))
 }
 
 fn invalid(errors: FormErrors) -> Extras {
@@ -566,11 +568,13 @@ pub struct PreviewBody {
 /// shows as text.
 pub async fn live_preview(Form(p): Form<PreviewBody>) -> Response {
     let no_store = [(header::CACHE_CONTROL, "no-store")];
-    match Body::new_off_thread(super::form::clean(&p.body)).await {
+    // Sent as the editor types: it must not drop the public pages each time.
+    let response = match Body::new_off_thread(super::form::clean(&p.body)).await {
         Ok(body) => (no_store, Html(body.rendered().html.clone())).into_response(),
         Err(e) => {
             let message = FormErrors::body(&e).body.unwrap_or_default();
             (StatusCode::UNPROCESSABLE_ENTITY, no_store, message).into_response()
         }
-    }
+    };
+    PublicPages::Unchanged.mark(response)
 }
