@@ -179,6 +179,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "admin/places.html",
         include_str!("../templates/admin/places.html"),
     ),
+    (
+        "admin/topics.html",
+        include_str!("../templates/admin/topics.html"),
+    ),
 ];
 
 /// Escapes the five characters that matter in HTML text and quoted attributes. (Tera's default

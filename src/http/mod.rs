@@ -25,6 +25,7 @@ use crate::error::{AppError, ErrorPage};
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    caching::mark_start();
     Router::new()
         .merge(public::router())
         .merge(staff::router())

@@ -16,6 +16,7 @@ db_tests!(
     without_smtp_only_in_app_through_the_registered_job,
     the_unit_head_gets_a_digest_after_the_due_date,
     a_failing_mail_server_is_logged_and_the_run_goes_on,
+    closed_and_long_overdue_items_are_not_reminded,
 );
 
 const STATEMENT: &str = "Tôi đã đọc và hiểu nội dung tài liệu này.";
@@ -376,4 +377,62 @@ async fn a_failing_mail_server_is_logged_and_the_run_goes_on(db: TestDb) {
     let author = app.signed_in(Role::Author).await;
     author.page("/admin/nhac-nho", 403).await;
     app.page("/admin/nhac-nho", 303).await;
+}
+
+/// Years later, the old notice is not reminded every morning: an item more than
+/// `LOA_REMINDER_MAX_OVERDUE_DAYS` overdue, or whose acknowledgment has closed, leaves both the
+/// staff reminder and the head's digest. The mail goes out from `LOA_MAIL_FROM`.
+async fn closed_and_long_overdue_items_are_not_reminded(db: TestDb) {
+    let smtp = SmtpServer::start(false).await;
+    let content = content();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(db, content.path(), |raw| {
+        raw.smtp_url = Some(url);
+        raw.mail_from = Some("Loa Sở Nội vụ <thong-bao@so.test>".to_owned());
+        raw.reminder_max_overdue_days = Some(30);
+    })
+    .await;
+    let now = loa::time::now();
+    // Quy chế: due 2 999 days ago, as the shipped 2018 notice is today.
+    require_ack(&app, "quy-che", "van-phong", now - Duration::days(2999)).await;
+    let noi_quy = require_ack(&app, "noi-quy", "van-phong", now - Duration::days(2)).await;
+    let head = staff(&app, "truong@so.test", "Phạm Trưởng", "van-phong", true).await;
+    let an = staff(&app, "an@so.test", "Nguyễn Văn An", "van-phong", false).await;
+    confirm(&app, noi_quy, head).await;
+    let config = app.state.config.clone();
+
+    loa::jobs::reminders::run_daily(&app.state.db, &config, now)
+        .await
+        .unwrap();
+    let to_an = smtp.to("an@so.test");
+    assert_eq!(to_an.len(), 1);
+    let body = to_an[0].body();
+    assert!(body.contains("Nội quy cơ quan"), "{body}");
+    assert!(!body.contains("Quy chế"), "{body}");
+    assert!(!body.contains("2999"), "{body}");
+    assert_eq!(to_an[0].from, "<thong-bao@so.test>");
+    assert!(to_an[0].data.contains("thong-bao@so.test"));
+    let digest = smtp.to("truong@so.test");
+    assert_eq!(digest.len(), 1);
+    assert!(!digest[0].body().contains("Quy chế"));
+
+    // Nội quy closes: nothing is left to remind, to An or in the digest.
+    app.state
+        .db
+        .pool()
+        .execute(
+            "update ack_settings set closes_at = $2 where article_id = $1",
+            params![noi_quy, now + Duration::hours(1)],
+        )
+        .await
+        .unwrap();
+    let tomorrow = now + Duration::days(1);
+    let run = loa::jobs::reminders::run_daily(&app.state.db, &config, tomorrow)
+        .await
+        .unwrap();
+    assert_eq!(run.messages(), 0, "{run:?}");
+    assert_eq!(smtp.to("an@so.test").len(), 1);
+    assert_eq!(smtp.to("truong@so.test").len(), 1);
+    let day = loa::jobs::reminders::day_slot(tomorrow);
+    assert!(!log_of(&app, an).await.iter().any(|r| r.0 == day));
 }

@@ -7,6 +7,27 @@ use crate::article::ArticleStatus;
 use crate::db::{Db, DbError, Param};
 use crate::params;
 
+/// Live articles per status, in one grouped query (the dashboard's counts); a status with no
+/// article is absent.
+pub async fn counts_by_status(db: &Db) -> Result<Vec<(ArticleStatus, i64)>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct Count {
+        status: String,
+        n: i64,
+    }
+    let rows: Vec<Count> = db
+        .pool()
+        .fetch_all(
+            "select status, count(*) as n from articles where deleted_at is null group by status",
+            vec![],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| Some((r.status.parse::<ArticleStatus>().ok()?, r.n)))
+        .collect())
+}
+
 /// Filters of `/admin/bai-viet`; `None`/empty mean "any".
 #[derive(Clone, Debug, Default)]
 pub struct AdminFilter {
@@ -133,6 +154,53 @@ pub async fn last_change(db: &Db, article_id: i64) -> Result<Option<LastChange>,
             "select author_label, created_at from article_revisions where article_id = $1 \
              order by id desc limit 1",
             params![article_id],
+        )
+        .await
+}
+
+/// An article at the time something happens to it (the calendar).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TimedRow {
+    pub id: i64,
+    pub title: String,
+    pub status: String,
+    pub author_id: Option<i64>,
+    pub at: DateTime<Utc>,
+}
+
+/// Scheduled publications in `[from, to)` of articles that are not deleted, at most `limit`.
+pub async fn publications_between(
+    db: &Db,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<TimedRow>, DbError> {
+    db.pool()
+        .fetch_all(
+            "select id, title, status, author_id, publish_at as at from articles \
+             where status = 'scheduled' and deleted_at is null \
+             and publish_at >= $1 and publish_at < $2 \
+             order by publish_at, id limit $3",
+            params![from, to, limit],
+        )
+        .await
+}
+
+/// Ends in `[from, to)`: of a published article, and of a scheduled one (it ends after it goes
+/// live), at most `limit`.
+pub async fn ends_between(
+    db: &Db,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<TimedRow>, DbError> {
+    db.pool()
+        .fetch_all(
+            "select id, title, status, author_id, unpublish_at as at from articles \
+             where status in ('published', 'scheduled') and deleted_at is null \
+             and unpublish_at >= $1 and unpublish_at < $2 \
+             order by unpublish_at, id limit $3",
+            params![from, to, limit],
         )
         .await
 }

@@ -99,19 +99,23 @@ pub struct CitizenForm {
 
 /// The form for the article page, or `None` when the article does not take citizens'
 /// confirmations (or its current version has no stored text yet).
-pub async fn form_for(state: &AppState, slug: &str) -> Result<Option<CitizenForm>> {
+/// `site` is the page's own, read once for the whole page.
+pub async fn form_for(
+    state: &AppState,
+    slug: &str,
+    site: &SiteView,
+) -> Result<Option<CitizenForm>> {
     let Some(ack) = citizens::for_article(&state.db, slug).await? else {
         return Ok(None);
     };
     if ack.text_hash.is_none() {
         return Ok(None);
     }
-    let site = SiteView::load(state).await?;
     let localities = citizens::localities(&state.db).await?;
     Ok(Some(blank_form(
         state,
         &ack,
-        &site,
+        site,
         &localities,
         time::now(),
     )))
