@@ -147,6 +147,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("search.html", include_str!("../templates/search.html")),
     (
+        "admin/form_macros.html",
+        include_str!("../templates/admin/form_macros.html"),
+    ),
+    (
         "admin/campaign_macros.html",
         include_str!("../templates/admin/campaign_macros.html"),
     ),

@@ -327,16 +327,7 @@ async fn record_import(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<(), D
     let row = articles::by_id_tx(tx, id)
         .await?
         .ok_or(DbError::RowNotFound)?;
-    let revision = db::revisions::NewRevision {
-        article_id: id,
-        article_version: row.version,
-        title: &row.title,
-        summary: &row.summary,
-        body: &row.body,
-        author_id: None,
-        author_label: IMPORT_ACTOR,
-        reason: "Nhập từ tệp",
-    };
+    let revision = db::revisions::NewRevision::of(&row, (None, IMPORT_ACTOR), "Nhập từ tệp");
     db::revisions::record(tx, &revision, now).await?;
     let entry = db::audit::Entry {
         actor_label: IMPORT_ACTOR.to_owned(),

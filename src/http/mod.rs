@@ -1,7 +1,7 @@
 //! The web layer: the router, layers every response passes through, and the error pages.
 //!
-//! `public/` holds what citizens see. Later: `staff/` for signed-in employees and `admin/` for
-//! editors and admins, each resource a module with its own `router()`.
+//! `public/` holds what citizens see, `staff/` what signed-in employees do, `admin/` what editors
+//! and admins do; each resource is a module with its own `router()`.
 
 pub mod admin;
 pub mod assets;

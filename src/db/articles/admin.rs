@@ -168,39 +168,30 @@ pub struct TimedRow {
     pub at: DateTime<Utc>,
 }
 
-/// Scheduled publications in `[from, to)` of articles that are not deleted, at most `limit`.
-pub async fn publications_between(
-    db: &Db,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    limit: i64,
-) -> Result<Vec<TimedRow>, DbError> {
-    db.pool()
-        .fetch_all(
-            "select id, title, status, author_id, publish_at as at from articles \
-             where status = 'scheduled' and deleted_at is null \
-             and publish_at >= $1 and publish_at < $2 \
-             order by publish_at, id limit $3",
-            params![from, to, limit],
-        )
-        .await
+/// What the calendar lists: a scheduled publication, or an end (of a published article, and of
+/// a scheduled one: it ends after it goes live).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timing {
+    Publication,
+    End,
 }
 
-/// Ends in `[from, to)`: of a published article, and of a scheduled one (it ends after it goes
-/// live), at most `limit`.
-pub async fn ends_between(
+/// The articles, not deleted, with a [`Timing`] in `[from, to)`, in time order, at most `limit`.
+pub async fn timed_between(
     db: &Db,
+    timing: Timing,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<TimedRow>, DbError> {
-    db.pool()
-        .fetch_all(
-            "select id, title, status, author_id, unpublish_at as at from articles \
-             where status in ('published', 'scheduled') and deleted_at is null \
-             and unpublish_at >= $1 and unpublish_at < $2 \
-             order by unpublish_at, id limit $3",
-            params![from, to, limit],
-        )
-        .await
+    let (column, statuses) = match timing {
+        Timing::Publication => ("publish_at", "'scheduled'"),
+        Timing::End => ("unpublish_at", "'published', 'scheduled'"),
+    };
+    let sql = format!(
+        "select id, title, status, author_id, {column} as at from articles \
+         where status in ({statuses}) and deleted_at is null \
+         and {column} >= $1 and {column} < $2 order by {column}, id limit $3"
+    );
+    db.pool().fetch_all(&sql, params![from, to, limit]).await
 }

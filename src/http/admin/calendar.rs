@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
 use crate::article::ArticleStatus;
-use crate::db::articles::admin::{self, TimedRow};
+use crate::db::articles::admin::{self, TimedRow, Timing};
 use crate::db::{Db, DbError};
 use crate::error::Result;
 use crate::http::auth::{Ctx, CurrentUser};
@@ -65,8 +65,8 @@ async fn events(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<(Kind, TimedRow)>, DbError> {
-    let publications = admin::publications_between(db, from, to, MAX_EVENTS).await?;
-    let ends = admin::ends_between(db, from, to, MAX_EVENTS).await?;
+    let publications = admin::timed_between(db, Timing::Publication, from, to, MAX_EVENTS).await?;
+    let ends = admin::timed_between(db, Timing::End, from, to, MAX_EVENTS).await?;
     let mut all: Vec<(Kind, TimedRow)> = publications
         .into_iter()
         .map(|r| (Kind::Publish, r))

@@ -443,7 +443,10 @@ async fn two_admins_removing_each_other_at_once_leave_one(db: TestDb) {
         // has committed, is no admin any more (403).
         let mut statuses = [ra.status().as_u16(), rb.status().as_u16()];
         statuses.sort();
-        assert!(matches!(statuses, [303, 403 | 422]), "round {round}: {statuses:?}");
+        assert!(
+            matches!(statuses, [303, 403 | 422]),
+            "round {round}: {statuses:?}"
+        );
         assert_eq!(
             scalar(&app, active_admins, vec![]).await,
             1,
