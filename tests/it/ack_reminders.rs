@@ -8,6 +8,7 @@ use loa::db::jobs::Outcome;
 use loa::params;
 
 use crate::db_tests;
+use crate::fixtures;
 use crate::fixtures::smtp::SmtpServer;
 use crate::helpers::{count, texts, Browser, ContentDir, TestApp, TestDb, PASSWORD};
 
@@ -18,8 +19,6 @@ db_tests!(
     a_failing_mail_server_is_logged_and_the_run_goes_on,
     closed_and_long_overdue_items_are_not_reminded,
 );
-
-const STATEMENT: &str = "Tôi đã đọc và hiểu nội dung tài liệu này.";
 
 /// Units van-phong and thanh-tra; articles quy-che and noi-quy, published.
 fn content() -> ContentDir {
@@ -52,50 +51,11 @@ async fn spawn(db: TestDb, smtp: Option<&SmtpServer>) -> TestApp {
 
 /// Requires acknowledgment of `slug` from the staff of `unit`, due at `due`; version 1 stored.
 async fn require_ack(app: &TestApp, slug: &str, unit: &str, due: DateTime<Utc>) -> i64 {
-    let db = &app.state.db;
-    let id = db
-        .pool()
-        .fetch_i64("select id from articles where slug = $1", params![slug])
-        .await
-        .unwrap();
-    let now = loa::time::now();
-    db.pool()
-        .execute(
-            "insert into ack_settings (article_id, staff_all, citizens, due_at, statement, \
-             current_version, created_at, updated_at) values ($1, false, false, $2, $3, 1, $4, $4)",
-            params![id, due, STATEMENT, now],
-        )
-        .await
-        .unwrap();
-    db.pool()
-        .execute(
-            "insert into ack_units (article_id, unit_id) select $1, id from units where slug = $2",
-            params![id, unit],
-        )
-        .await
-        .unwrap();
-    db.pool()
-        .execute(
-            "insert into ack_versions (article_id, version, title, body, statement, text_hash, \
-             created_at) select id, 1, title, body, $2, 'hash', $3 from articles where id = $1",
-            params![id, STATEMENT, now],
-        )
-        .await
-        .unwrap();
-    id
+    fixtures::require_ack(app, slug, &[unit], Some(due), None).await
 }
 
 async fn confirm(app: &TestApp, article_id: i64, user_id: i64) {
-    app.state
-        .db
-        .pool()
-        .execute(
-            "insert into ack_events (article_id, version, kind, user_id, text_hash, actor_id, \
-             created_at) values ($1, 1, 'confirm', $2, 'hash', $2, $3)",
-            params![article_id, user_id, loa::time::now()],
-        )
-        .await
-        .unwrap();
+    assert!(fixtures::confirm(app, article_id, user_id).await);
 }
 
 async fn staff(app: &TestApp, email: &str, name: &str, unit: &str, head: bool) -> i64 {

@@ -10,8 +10,8 @@ use loa::jobs::renewal;
 use loa::params;
 
 use crate::ack_staff::fixture::{employee, header_count, require_ack, spawn, STATEMENT};
-use crate::admin_articles::{save, sign_in};
 use crate::db_tests;
+use crate::fixtures::articles::{save, sign_in};
 use crate::helpers::{attrs, count, texts, TestApp, TestDb};
 
 db_tests!(

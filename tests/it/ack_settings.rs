@@ -7,8 +7,8 @@ use loa::article::ArticleStatus;
 use loa::content::{self, ImportError};
 use loa::db::{ack_settings, articles, units, Db};
 
-use crate::admin_articles::{create, row, save, sign_in};
 use crate::db_tests;
+use crate::fixtures::articles::{create, row, save, sign_in};
 use crate::helpers::{count, repo_content, texts, ContentDir, TestApp, TestDb};
 
 db_tests!(

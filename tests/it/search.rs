@@ -5,8 +5,8 @@
 use chrono::{TimeZone, Utc};
 use loa::account::Role;
 
-use crate::admin_articles::save;
 use crate::db_tests;
+use crate::fixtures::articles::save;
 use crate::helpers::{attrs, count, texts, ContentDir, TestApp, TestDb};
 
 db_tests!(

@@ -416,20 +416,8 @@ async fn the_list_filters_by_role_unit_status_and_name(db: TestDb) {
 async fn two_admins_removing_each_other_at_once_leave_one(db: TestDb) {
     let (app, _c) = app(db).await;
     let (a, a_id) = admin(&app).await;
-    let b_id = app
-        .create_user(
-            "pho.quan.tri@loa.test",
-            "Phó Quản Trị",
-            Role::Admin,
-            None,
-            false,
-        )
-        .await;
-    let b = app.browser();
-    assert_eq!(
-        b.sign_in("pho.quan.tri@loa.test", PASSWORD).await.status(),
-        303
-    );
+    let (email, name) = ("pho.quan.tri@loa.test", "Phó Quản Trị");
+    let (b, b_id) = crate::fixtures::person(&app, email, name, Role::Admin, None, false).await;
     let active_admins = "select count(*) from users where role = 'admin' and active = true";
     let a_form = person("Quản Trị", "quan.tri@loa.test", "", "editor");
     let b_form = person("Phó Quản Trị", "pho.quan.tri@loa.test", "", "editor");

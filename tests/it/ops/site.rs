@@ -8,8 +8,8 @@ use loa::account::Role;
 use loa::db::tables;
 use loa::params;
 
-use crate::admin_articles::{save, sign_in};
 use crate::admin_media::{png, upload_ok};
+use crate::fixtures::articles::{save, sign_in};
 use crate::fixtures::{article_id, require_ack};
 use crate::helpers::{location, repo_content, Browser, TestApp, TestDb, PASSWORD};
 
