@@ -161,14 +161,13 @@ pub async fn run_daily(db: &Db, config: &Config, now: DateTime<Utc>) -> anyhow::
             });
         }
         let (subject, body) = staff_message(&site, config, &person.name, &due, now);
+        let message = (subject.as_str(), body.as_str());
         deliver(
             db,
             &mail,
-            person,
-            "staff",
+            (person, "staff"),
             &day,
-            &subject,
-            &body,
+            message,
             now,
             &mut summary,
         )
@@ -184,18 +183,8 @@ pub async fn run_daily(db: &Db, config: &Config, now: DateTime<Utc>) -> anyhow::
             continue;
         }
         let (subject, body) = head_message(&site, config, &head.name, &staff, now);
-        deliver(
-            db,
-            &mail,
-            head,
-            "head",
-            &day,
-            &subject,
-            &body,
-            now,
-            &mut summary,
-        )
-        .await?;
+        let message = (subject.as_str(), body.as_str());
+        deliver(db, &mail, (head, "head"), &day, message, now, &mut summary).await?;
     }
     Ok(summary)
 }
@@ -240,14 +229,13 @@ pub async fn remind_now(
         }
         let (subject, body) = staff_message(&site, config, &person.name, &due, now);
         let before = summary.in_app;
+        let message = (subject.as_str(), body.as_str());
         deliver(
             db,
             &mail,
-            &person,
-            "staff",
+            (&person, "staff"),
             &day,
-            &subject,
-            &body,
+            message,
             now,
             &mut summary,
         )
@@ -269,15 +257,12 @@ fn mail_side(config: &Config, site: &SiteInfo) -> MailSide {
 
 /// Logs the in-app reminder, then the e-mail: claimed first, sent after, outcome recorded. A mail
 /// failure is logged on the row and the run goes on with the next person.
-#[allow(clippy::too_many_arguments)]
 async fn deliver(
     db: &Db,
     mail: &MailSide,
-    to: &Person,
-    kind: &str,
+    (to, kind): (&Person, &str),
     day: &str,
-    subject: &str,
-    body: &str,
+    (subject, body): (&str, &str),
     now: DateTime<Utc>,
     summary: &mut Summary,
 ) -> anyhow::Result<()> {

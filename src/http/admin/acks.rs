@@ -289,20 +289,8 @@ async fn on_behalf(
         .map(|m| m.name)
         .unwrap_or_default();
     let mut tx = state.db.begin().await?;
-    let recorded = ack_status::record_confirm(
-        &mut tx,
-        &NewConfirm {
-            article_id: ack.article_id,
-            version: ack.current_version,
-            user_id: form.behalf_user,
-            text_hash: ack.text_hash.as_deref().unwrap_or_default(),
-            actor_id: editor.id,
-            note: &note,
-            ip: &ctx.ip,
-        },
-        now,
-    )
-    .await?;
+    let confirm = NewConfirm::of(&ack, (form.behalf_user, editor.id), &note, &ctx.ip);
+    let recorded = ack_status::record_confirm(&mut tx, &confirm, now).await?;
     if recorded {
         audit::record(
             &mut tx,

@@ -174,15 +174,21 @@ struct FormPage {
     citizen_form: CitizenForm,
 }
 
+/// The article behind a citizen's form or thanks page: 404 unless it is published and takes
+/// citizens' confirmations.
+async fn citizen_ack(state: &AppState, slug: &str) -> Result<CitizenAck> {
+    citizens::for_article(&state.db, slug)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 async fn confirm(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(slug): Path<String>,
     Form(raw): Form<RawConfirmation>,
 ) -> Result<Response> {
-    let ack = citizens::for_article(&state.db, &slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let ack = citizen_ack(&state, &slug).await?;
     let text_hash = ack.text_hash.clone().ok_or(AppError::NotFound)?;
     let thanks = format!("/bai-viet/{}/cam-on", ack.slug);
     if !raw.website.trim().is_empty() {
@@ -398,9 +404,7 @@ async fn thanks(
     Path(slug): Path<String>,
     Query(q): Query<ThanksQuery>,
 ) -> Result<Response> {
-    let ack = citizens::for_article(&state.db, &slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let ack = citizen_ack(&state, &slug).await?;
     let count = citizens::total_for_article(&state.db, ack.article_id).await?;
     let site = SiteView::load(&state).await?;
     let article_path = format!("/bai-viet/{}", ack.slug);
