@@ -120,6 +120,16 @@ pub struct Config {
     pub mail_from: Option<String>,
     /// Where Prometheus metrics are served; not at all when unset.
     pub metrics_addr: Option<SocketAddr>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed; nobody's when empty.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// How long a secret preview link works after it is made.
+    pub preview_link_days: i64,
+    /// The absolute lifetime of a session, however active.
+    pub session_hours: i64,
+    /// Longest time a request may take, body included (a slow client is cut off).
+    pub request_timeout: std::time::Duration,
+    /// Requests handled at once; others wait for a slot (within the request timeout).
+    pub max_concurrent_requests: usize,
 }
 
 impl Config {
@@ -128,6 +138,11 @@ impl Config {
         RawConfig::default()
             .validate()
             .expect("the defaults are valid")
+    }
+
+    /// The absolute lifetime of a session.
+    pub fn session_lifetime(&self) -> chrono::Duration {
+        chrono::Duration::hours(self.session_hours)
     }
 
     /// True when cookies must be `Secure`.
@@ -153,26 +168,42 @@ pub struct RawConfig {
     pub reminder_max_overdue_days: Option<i64>,
     pub mail_from: Option<String>,
     pub metrics_addr: Option<String>,
+    /// CIDRs or addresses, separated by commas or spaces.
+    pub trusted_proxies: Option<String>,
+    pub preview_link_days: Option<i64>,
+    pub session_hours: Option<i64>,
+    pub request_timeout_secs: Option<u64>,
+    pub max_concurrent_requests: Option<usize>,
 }
 
 impl RawConfig {
     /// Reads `LOA_*` variables from the given environment.
     pub fn from_env(env: &HashMap<String, String>) -> Result<RawConfig, ConfigError> {
         let get = |k: &str| env.get(k).filter(|v| !v.is_empty()).cloned();
-        let int = |k: &str| -> Result<Option<i64>, ConfigError> {
-            get(k)
-                .map(|v| {
-                    v.trim()
-                        .parse::<i64>()
-                        .map_err(|_| ConfigError::new(k, format!("«{v}» không phải một số nguyên")))
-                })
-                .transpose()
-        };
-        let max_upload_mb = int("LOA_MAX_UPLOAD_MB")?.map(|n| u64::try_from(n).unwrap_or(0));
-        let citizen_retention_days = int("LOA_CITIZEN_RETENTION_DAYS")?;
-        let reminder_days = int("LOA_REMINDER_DAYS")?;
-        let reminder_max_overdue_days = int("LOA_REMINDER_MAX_OVERDUE_DAYS")?;
+        let max_upload_mb = integer(get("LOA_MAX_UPLOAD_MB"), "LOA_MAX_UPLOAD_MB")?;
+        let citizen_retention_days = integer(
+            get("LOA_CITIZEN_RETENTION_DAYS"),
+            "LOA_CITIZEN_RETENTION_DAYS",
+        )?;
+        let reminder_days = integer(get("LOA_REMINDER_DAYS"), "LOA_REMINDER_DAYS")?;
+        let preview_link_days = integer(get("LOA_PREVIEW_LINK_DAYS"), "LOA_PREVIEW_LINK_DAYS")?;
+        let session_hours = integer(get("LOA_SESSION_HOURS"), "LOA_SESSION_HOURS")?;
+        let request_timeout_secs =
+            integer(get("LOA_REQUEST_TIMEOUT_SECS"), "LOA_REQUEST_TIMEOUT_SECS")?;
+        let max_concurrent_requests = integer(
+            get("LOA_MAX_CONCURRENT_REQUESTS"),
+            "LOA_MAX_CONCURRENT_REQUESTS",
+        )?;
+        let reminder_max_overdue_days = integer(
+            get("LOA_REMINDER_MAX_OVERDUE_DAYS"),
+            "LOA_REMINDER_MAX_OVERDUE_DAYS",
+        )?;
         Ok(RawConfig {
+            trusted_proxies: get("LOA_TRUSTED_PROXIES"),
+            preview_link_days,
+            session_hours,
+            request_timeout_secs,
+            max_concurrent_requests,
             reminder_time: get("LOA_REMINDER_TIME"),
             metrics_addr: get("LOA_METRICS_ADDR"),
             reminder_days,
@@ -227,6 +258,13 @@ impl RawConfig {
                 .or(self.reminder_max_overdue_days),
             mail_from: over.mail_from.or(self.mail_from),
             metrics_addr: over.metrics_addr.or(self.metrics_addr),
+            trusted_proxies: over.trusted_proxies.or(self.trusted_proxies),
+            preview_link_days: over.preview_link_days.or(self.preview_link_days),
+            session_hours: over.session_hours.or(self.session_hours),
+            request_timeout_secs: over.request_timeout_secs.or(self.request_timeout_secs),
+            max_concurrent_requests: over
+                .max_concurrent_requests
+                .or(self.max_concurrent_requests),
         }
     }
 
@@ -321,7 +359,43 @@ impl RawConfig {
                 )
             })?),
         };
+        let trusted_proxies =
+            crate::http::client::parse_trusted(self.trusted_proxies.as_deref().unwrap_or(""))
+                .map_err(|e| ConfigError::new("LOA_TRUSTED_PROXIES", e))?;
+        let preview_link_days = self.preview_link_days.unwrap_or(7);
+        if !(1..=365).contains(&preview_link_days) {
+            return Err(ConfigError::new(
+                "LOA_PREVIEW_LINK_DAYS",
+                "phải từ 1 đến 365 (ngày)",
+            ));
+        }
+        let session_hours = self.session_hours.unwrap_or(12);
+        if !(1..=720).contains(&session_hours) {
+            return Err(ConfigError::new(
+                "LOA_SESSION_HOURS",
+                "phải từ 1 đến 720 (giờ)",
+            ));
+        }
+        let request_timeout_secs = self.request_timeout_secs.unwrap_or(60);
+        if !(1..=3600).contains(&request_timeout_secs) {
+            return Err(ConfigError::new(
+                "LOA_REQUEST_TIMEOUT_SECS",
+                "phải từ 1 đến 3600 (giây)",
+            ));
+        }
+        let max_concurrent_requests = self.max_concurrent_requests.unwrap_or(256);
+        if !(1..=100_000).contains(&max_concurrent_requests) {
+            return Err(ConfigError::new(
+                "LOA_MAX_CONCURRENT_REQUESTS",
+                "phải từ 1 đến 100000",
+            ));
+        }
         Ok(Config {
+            session_hours,
+            request_timeout: std::time::Duration::from_secs(request_timeout_secs),
+            max_concurrent_requests,
+            trusted_proxies,
+            preview_link_days,
             metrics_addr,
             reminder_time,
             reminder_days,
@@ -337,6 +411,20 @@ impl RawConfig {
             smtp_url: self.smtp_url.map(Secret),
         })
     }
+}
+
+/// An optional whole number from the environment variable `setting`.
+fn integer<T: std::str::FromStr>(
+    value: Option<String>,
+    setting: &str,
+) -> Result<Option<T>, ConfigError> {
+    value
+        .map(|v| {
+            v.trim()
+                .parse::<T>()
+                .map_err(|_| ConfigError::new(setting, format!("«{v}» không phải một số nguyên")))
+        })
+        .transpose()
 }
 
 /// A configuration mistake: which setting, and what is wrong with it.
@@ -466,6 +554,31 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(bad(metrics), "LOA_METRICS_ADDR");
+        let proxies = RawConfig {
+            trusted_proxies: Some("10.0.0.0/8, proxy".into()),
+            ..Default::default()
+        };
+        assert_eq!(bad(proxies), "LOA_TRUSTED_PROXIES");
+        let preview = RawConfig {
+            preview_link_days: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(bad(preview), "LOA_PREVIEW_LINK_DAYS");
+        let session = RawConfig {
+            session_hours: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(bad(session), "LOA_SESSION_HOURS");
+        let timeout = RawConfig {
+            request_timeout_secs: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(bad(timeout), "LOA_REQUEST_TIMEOUT_SECS");
+        let concurrent = RawConfig {
+            max_concurrent_requests: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(bad(concurrent), "LOA_MAX_CONCURRENT_REQUESTS");
         let env = HashMap::from([("LOA_MAX_UPLOAD_MB".to_owned(), "năm".to_owned())]);
         assert_eq!(
             RawConfig::from_env(&env).unwrap_err().setting,

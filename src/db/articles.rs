@@ -359,6 +359,15 @@ pub async fn set_status(
             params![id, status.as_str(), publish_at, now],
         )
         .await?;
+    if status == ArticleStatus::Archived {
+        // An archived article's secret link ends for good: unarchiving does not revive it.
+        tx.execute(
+            "update articles set preview_token_hash = null, preview_expires_at = null \
+             where id = $1",
+            params![id],
+        )
+        .await?;
+    }
     Ok(v.map(|v| v.version))
 }
 
@@ -371,7 +380,8 @@ pub async fn set_deleted(
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
     let sql = if deleted_at.is_some() {
-        "update articles set deleted_at = $2, preview_token_hash = null, updated_at = $3 \
+        "update articles set deleted_at = $2, preview_token_hash = null, \
+         preview_expires_at = null, updated_at = $3 \
          where id = $1 and deleted_at is null"
     } else {
         "update articles set deleted_at = $2, updated_at = $3 \
@@ -380,27 +390,35 @@ pub async fn set_deleted(
     Ok(tx.execute(sql, params![id, deleted_at, now]).await? == 1)
 }
 
-/// Sets (the SHA-256 of a new token) or clears the secret preview link of a live article.
+/// Sets (the SHA-256 of a new token, and when it stops working) or clears the secret preview
+/// link of a live article.
 pub async fn set_preview_token_hash(
     tx: &mut Tx,
     id: i64,
-    hash: Option<String>,
+    link: Option<(String, DateTime<Utc>)>,
 ) -> Result<bool, DbError> {
+    let (hash, expires_at) = link.unzip();
     let n = tx
         .execute(
-            "update articles set preview_token_hash = $2 where id = $1 and deleted_at is null",
-            params![id, hash],
+            "update articles set preview_token_hash = $2, preview_expires_at = $3 \
+             where id = $1 and deleted_at is null",
+            params![id, hash, expires_at],
         )
         .await?;
     Ok(n == 1)
 }
 
-/// The live article a preview link opens.
-pub async fn by_preview_token_hash(db: &Db, hash: &str) -> Result<Option<ArticleRow>, DbError> {
+/// The article a preview link opens: live, not archived, and the link not expired at `now`.
+pub async fn by_preview_token_hash(
+    db: &Db,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<ArticleRow>, DbError> {
     let sql = format!(
-        "select {COLUMNS} from articles where preview_token_hash = $1 and deleted_at is null"
+        "select {COLUMNS} from articles where preview_token_hash = $1 and deleted_at is null \
+         and status <> 'archived' and preview_expires_at > $2"
     );
-    db.pool().fetch_optional(&sql, params![hash]).await
+    db.pool().fetch_optional(&sql, params![hash, now]).await
 }
 
 // Slugs and their aliases.

@@ -30,4 +30,5 @@ mod public_site;
 mod reports;
 mod scheduler;
 mod search;
+mod security;
 mod sharing;

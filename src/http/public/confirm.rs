@@ -8,7 +8,7 @@
 //! copies the tag into the form's hidden `nguon` field, and the POST keeps it only when it names
 //! a known place.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -43,8 +43,9 @@ pub fn consent_text(site_name: &str, retention_days: i64) -> String {
     format!(
         "Tôi đồng ý để {site_name} thu thập họ tên, số điện thoại hoặc thư điện tử và địa bàn \
          của tôi, chỉ để ghi nhận việc tôi đã đọc tài liệu này và thống kê số người dân đã đọc \
-         theo địa bàn. Họ tên và thông tin liên lạc được xoá {retention_days} ngày sau khi bài \
-         viết ngừng nhận xác nhận; chỉ số liệu thống kê ẩn danh được giữ lại."
+         theo địa bàn. Họ tên, thông tin liên lạc và địa chỉ IP được xoá {retention_days} ngày \
+         sau khi bài viết ngừng nhận xác nhận (hoặc sau khi tôi xác nhận, nếu bài viết không có \
+         hạn); chỉ số liệu thống kê ẩn danh được giữ lại."
     )
 }
 
@@ -229,9 +230,9 @@ async fn confirm(
         );
     };
 
-    let ip_count = citizens::recent_by_ip(
+    let ip_count = citizens::recent_by_network(
         &state.db,
-        &ctx.ip,
+        &ctx.network,
         now - Duration::minutes(IP_WINDOW_MINUTES),
     )
     .await?;
@@ -265,13 +266,16 @@ async fn confirm(
         place_id: place.map(|p| p.id),
         consent_text_hash: ack::text_hash(&form.consent_text),
         ip: ctx.ip.clone(),
+        network: ctx.network.clone(),
     };
     match citizens::record(&state.db, &new, now).await? {
         Recorded::New => {
             crate::metrics::citizen_confirmation();
             Ok(Redirect::to(&thanks).into_response())
         }
-        Recorded::Repeat => Ok(Redirect::to(&format!("{thanks}?truoc-do=1")).into_response()),
+        // The same answer as a first confirmation: anyone may type anyone's phone number, and
+        // "you confirmed before" would tell them that this person read the article.
+        Recorded::Repeat => Ok(Redirect::to(&thanks).into_response()),
     }
 }
 
@@ -382,19 +386,12 @@ fn parse(raw: &RawConfirmation, localities: &[LocalityRow]) -> (Option<Valid>, F
     (Some(valid), errors)
 }
 
-#[derive(Deserialize)]
-struct ThanksQuery {
-    #[serde(rename = "truoc-do")]
-    before: Option<String>,
-}
-
 #[derive(Serialize)]
 struct ThanksPage {
     #[serde(flatten)]
     layout: Layout,
     article_title: String,
     article_path: String,
-    already: bool,
     count: i64,
 }
 
@@ -402,7 +399,6 @@ async fn thanks(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(slug): Path<String>,
-    Query(q): Query<ThanksQuery>,
 ) -> Result<Response> {
     let ack = citizen_ack(&state, &slug).await?;
     let count = citizens::total_for_article(&state.db, ack.article_id).await?;
@@ -422,7 +418,6 @@ async fn thanks(
         layout,
         article_title: ack.title,
         article_path,
-        already: q.before.is_some(),
         count,
     };
     Ok(Html(state.templates.render("confirm_thanks.html", &page)?).into_response())

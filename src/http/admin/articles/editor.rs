@@ -107,6 +107,8 @@ struct EditorPage {
     notice: Option<&'static str>,
     /// A preview link just created: shown this once, never stored in clear.
     preview_link: Option<String>,
+    /// When it stops working, Vietnam time.
+    preview_link_until: Option<String>,
     /// The acknowledgment fields, for editors and admins.
     ack: Option<AckView>,
 }
@@ -118,6 +120,7 @@ pub(super) struct Extras {
     pub preview_html: Option<String>,
     pub notice: Option<&'static str>,
     pub preview_link: Option<String>,
+    pub preview_link_until: Option<String>,
 }
 
 /// Renders the editor for a new article (`row` is `None`) or a stored one, with `values` in the
@@ -196,6 +199,7 @@ pub(super) async fn render_editor(
         end,
         notice: extras.notice,
         preview_link: extras.preview_link,
+        preview_link_until: extras.preview_link_until,
         ack,
     };
     let html = state.templates.render("admin/article_form.html", &view)?;
