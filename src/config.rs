@@ -113,6 +113,11 @@ pub struct Config {
     pub reminder_time: chrono::NaiveTime,
     /// Items due within this many days (or overdue) are reminded.
     pub reminder_days: i64,
+    /// Items overdue by more than this many days are no longer reminded (nor in heads' digests).
+    pub reminder_max_overdue_days: i64,
+    /// The `From` of every e-mail (`"Name" <address>` or an address); `None`: the site's e-mail,
+    /// else `khong-tra-loi@{host}`.
+    pub mail_from: Option<String>,
     /// Where Prometheus metrics are served; not at all when unset.
     pub metrics_addr: Option<SocketAddr>,
     /// Memory for the rendered-page cache, in bytes; 0 switches it off.
@@ -171,6 +176,8 @@ pub struct RawConfig {
     pub citizen_retention_days: Option<i64>,
     pub reminder_time: Option<String>,
     pub reminder_days: Option<i64>,
+    pub reminder_max_overdue_days: Option<i64>,
+    pub mail_from: Option<String>,
     pub metrics_addr: Option<String>,
     pub page_cache_mb: Option<u64>,
     pub page_cache_ttl: Option<u64>,
@@ -220,6 +227,10 @@ impl RawConfig {
             get("LOA_MAX_CONCURRENT_REQUESTS"),
             "LOA_MAX_CONCURRENT_REQUESTS",
         )?;
+        let reminder_max_overdue_days = integer(
+            get("LOA_REMINDER_MAX_OVERDUE_DAYS"),
+            "LOA_REMINDER_MAX_OVERDUE_DAYS",
+        )?;
         Ok(RawConfig {
             trusted_proxies: get("LOA_TRUSTED_PROXIES"),
             preview_link_days,
@@ -229,6 +240,8 @@ impl RawConfig {
             reminder_time: get("LOA_REMINDER_TIME"),
             metrics_addr: get("LOA_METRICS_ADDR"),
             reminder_days,
+            reminder_max_overdue_days,
+            mail_from: get("LOA_MAIL_FROM"),
             database_url: get("LOA_DATABASE_URL"),
             addr: get("LOA_ADDR"),
             base_url: get("LOA_BASE_URL"),
@@ -281,6 +294,10 @@ impl RawConfig {
             citizen_retention_days: over.citizen_retention_days.or(self.citizen_retention_days),
             reminder_time: over.reminder_time.or(self.reminder_time),
             reminder_days: over.reminder_days.or(self.reminder_days),
+            reminder_max_overdue_days: over
+                .reminder_max_overdue_days
+                .or(self.reminder_max_overdue_days),
+            mail_from: over.mail_from.or(self.mail_from),
             metrics_addr: over.metrics_addr.or(self.metrics_addr),
             page_cache_mb: over.page_cache_mb.or(self.page_cache_mb),
             page_cache_ttl: over.page_cache_ttl.or(self.page_cache_ttl),
@@ -359,6 +376,28 @@ impl RawConfig {
                 "phải từ 0 đến 60 (ngày)",
             ));
         }
+        let reminder_max_overdue_days = self.reminder_max_overdue_days.unwrap_or(30);
+        if !(1..=3650).contains(&reminder_max_overdue_days) {
+            return Err(ConfigError::new(
+                "LOA_REMINDER_MAX_OVERDUE_DAYS",
+                "phải từ 1 đến 3650 (ngày)",
+            ));
+        }
+        let mail_from = match self.mail_from.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(
+                text.parse::<lettre::message::Mailbox>()
+                    .map_err(|_| {
+                        ConfigError::new(
+                            "LOA_MAIL_FROM",
+                            format!(
+                                "«{text}» không phải địa chỉ thư (ví dụ \"Sở TT&TT\" <khong-tra-loi@sotttt.gov.vn>)"
+                            ),
+                        )
+                    })?
+                    .to_string(),
+            ),
+        };
         let metrics_addr = match self.metrics_addr.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(text) => Some(text.parse::<SocketAddr>().map_err(|_| {
@@ -426,6 +465,8 @@ impl RawConfig {
             metrics_addr,
             reminder_time,
             reminder_days,
+            reminder_max_overdue_days,
+            mail_from,
             citizen_retention_days,
             max_upload_bytes: max_upload_mb as usize * 1024 * 1024,
             database_url,
@@ -564,6 +605,16 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(bad(days), "LOA_REMINDER_DAYS");
+        let overdue = RawConfig {
+            reminder_max_overdue_days: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(bad(overdue), "LOA_REMINDER_MAX_OVERDUE_DAYS");
+        let from = RawConfig {
+            mail_from: Some("không phải thư".into()),
+            ..Default::default()
+        };
+        assert_eq!(bad(from), "LOA_MAIL_FROM");
         let metrics = RawConfig {
             metrics_addr: Some("9100".into()),
             ..Default::default()
@@ -627,6 +678,26 @@ mod tests {
             };
             assert_eq!(setting, key, "{bad}");
         }
+    }
+
+    #[test]
+    fn reminder_limits_and_the_sender_are_settings() {
+        let d = Config::defaults();
+        assert_eq!(d.reminder_max_overdue_days, 30);
+        assert_eq!(d.mail_from, None);
+        let env = HashMap::from([
+            ("LOA_REMINDER_MAX_OVERDUE_DAYS".to_owned(), "7".to_owned()),
+            (
+                "LOA_MAIL_FROM".to_owned(),
+                "Sở TT&TT <thong-bao@stttt.example.vn>".to_owned(),
+            ),
+        ]);
+        let c = RawConfig::from_env(&env).unwrap().validate().unwrap();
+        assert_eq!(c.reminder_max_overdue_days, 7);
+        assert!(c
+            .mail_from
+            .as_deref()
+            .is_some_and(|f| f.contains("<thong-bao@stttt.example.vn>")));
     }
 
     #[test]

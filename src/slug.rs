@@ -1,6 +1,6 @@
 //! URL slugs: ASCII, lowercase, Vietnamese diacritics folded (`đ` → `d`).
 //!
-//! "Chỉ số hài lòng" → `chi-so-hai-long`. The same folding serves heading anchors and, later,
+//! "Chỉ số hài lòng" → `chi-so-hai-long`. The same folding serves heading anchors and
 //! diacritic-insensitive search.
 
 use std::fmt;

@@ -307,6 +307,7 @@ pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<Impo
                 }
                 if !same {
                     articles::update(&mut tx, existing.id, &input, now).await?;
+                    record_import(&mut tx, existing.id, now).await?;
                     if !same_ack {
                         apply_ack(&mut tx, existing.id, ack, now).await?;
                     }
@@ -328,6 +329,29 @@ pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<Impo
     tx.commit().await?;
     Ok(report)
 }
+
+/// The revision and the audit entry of an import that changed an existing article, as any other
+/// save leaves them; the actor is the command itself, not a person.
+async fn record_import(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<(), DbError> {
+    let row = articles::by_id_tx(tx, id)
+        .await?
+        .ok_or(DbError::RowNotFound)?;
+    let revision = db::revisions::NewRevision::of(&row, (None, IMPORT_ACTOR), "Nhập từ tệp");
+    db::revisions::record(tx, &revision, now).await?;
+    let entry = db::audit::Entry {
+        actor_label: IMPORT_ACTOR.to_owned(),
+        action: "article.import",
+        target_type: "article",
+        target_id: Some(id),
+        target_label: row.title.clone(),
+        detail: format!("{}.md", row.slug),
+        ..Default::default()
+    };
+    db::audit::record(tx, &entry, now).await
+}
+
+/// Who the revisions and audit entries of `loa import` name.
+pub const IMPORT_ACTOR: &str = "loa import";
 
 /// Writes (or removes) an article's `[ack]`; the units were checked to exist.
 async fn apply_ack(

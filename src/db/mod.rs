@@ -362,6 +362,17 @@ impl Db {
         })
     }
 
+    /// A transaction that holds the database's write lock from its first statement, for a
+    /// check-then-write that must not interleave with another (the last administrator). On
+    /// SQLite that is `begin immediate` (a second one waits for the busy timeout, then reads what
+    /// the first committed); PostgreSQL locks rows instead (`for update` in the check itself).
+    pub async fn begin_write(&self) -> Result<Tx, DbError> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("begin immediate").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
     /// (open connections, idle ones, the largest size) of the pool, for the metrics.
     pub fn pool_state(&self) -> (u32, usize, u32) {
         match self {
@@ -408,6 +419,14 @@ impl Db {
             Db::Postgres(p) => p.close().await,
         }
     }
+}
+
+/// `$1, $2, …, $n`: the placeholders of an `in (…)` list of `n` values, numbered from 1.
+pub fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// True when the error is a violation of a unique constraint (on either backend).

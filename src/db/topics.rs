@@ -15,6 +15,51 @@ pub struct TopicRow {
     pub name: String,
 }
 
+/// The sitemap's topics: a topic page changes when one of its published articles does.
+pub async fn sitemap_topics(db: &Db, limit: i64) -> Result<Vec<super::articles::Located>, DbError> {
+    db.pool()
+        .fetch_all(
+            "select t.slug, max(a.updated_at) as lastmod from topics t \
+             join article_topics at on at.topic_id = t.id \
+             join articles a on a.id = at.article_id \
+             where a.status = 'published' and a.deleted_at is null \
+             group by t.id, t.slug order by t.slug limit $1",
+            params![limit],
+        )
+        .await
+}
+
+/// A topic as the admin lists it: with the number of live articles in it, published or not.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AdminTopic {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub articles: i64,
+}
+
+/// Every topic, by name, with its live articles counted.
+pub async fn all_for_admin(db: &Db) -> Result<Vec<AdminTopic>, DbError> {
+    db.pool()
+        .fetch_all(
+            "select t.id, t.slug, t.name, count(a.id) as articles from topics t \
+             left join article_topics at on at.topic_id = t.id \
+             left join articles a on a.id = at.article_id and a.deleted_at is null \
+             group by t.id, t.slug, t.name order by t.name, t.id",
+            vec![],
+        )
+        .await
+}
+
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<TopicRow>, DbError> {
+    db.pool()
+        .fetch_optional(
+            "select id, slug, name from topics where id = $1",
+            params![id],
+        )
+        .await
+}
+
 /// A topic with the number of published articles in it.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct TopicCount {
@@ -66,6 +111,35 @@ pub async fn set_for_article(
     Ok(())
 }
 
+/// Renames a topic; its slug stays, so its page and feed keep their addresses. The search index
+/// holds each article's topic names, so the topic's articles are re-indexed in the same
+/// transaction: a search for the new name finds them at once, the old name no more.
+pub async fn rename(tx: &mut Tx, id: i64, name: &str, now: DateTime<Utc>) -> Result<bool, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct Article {
+        article_id: i64,
+    }
+    let changed = tx
+        .execute(
+            "update topics set name = $2, updated_at = $3 where id = $1",
+            params![id, name, now],
+        )
+        .await?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    let articles: Vec<Article> = tx
+        .fetch_all(
+            "select article_id from article_topics where topic_id = $1",
+            params![id],
+        )
+        .await?;
+    for a in articles {
+        super::search::index_article(tx, a.article_id).await?;
+    }
+    Ok(true)
+}
+
 /// The topic names of one article, in order.
 pub async fn names_for_article(tx: &mut Tx, article_id: i64) -> Result<Vec<String>, DbError> {
     #[derive(sqlx::FromRow)]
@@ -95,10 +169,7 @@ pub async fn for_articles(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Vec<Topic
     if ids.is_empty() {
         return Ok(map);
     }
-    let placeholders = (1..=ids.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let placeholders = super::placeholders(ids.len());
     let sql = format!(
         "select at.article_id, t.id, t.slug, t.name from article_topics at \
          join topics t on t.id = at.topic_id \

@@ -9,12 +9,19 @@
 //! items: `private, no-cache`. The ETag is a hash of the body itself rather than of database
 //! timestamps: it can never be stale (a publication, an edit, a scheduled job or a changed site
 //! name all change the bytes), and it needs no knowledge of what each page reads.
+//!
+//! Article pages and feeds also say when they last changed (`Last-Modified`, set by their
+//! handlers from the stored times), for feed readers and crawlers that revalidate with
+//! `If-Modified-Since` alone; when a client sends both, the ETag decides (RFC 9110 §13.2.2).
+
+use std::sync::LazyLock;
 
 use axum::body::{to_bytes, Body, HttpBody};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::auth::Ctx;
@@ -30,6 +37,11 @@ pub async fn conditional(State(state): State<AppState>, request: Request, next: 
     let eligible_method = matches!(*request.method(), Method::GET | Method::HEAD);
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
     let filling = request.extensions().get::<Fill>().is_some();
+    let if_modified_since = request
+        .headers()
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_http_date);
     let response = next.run(request).await;
     if !eligible_method || !is_cacheable(&response) {
         return response;
@@ -78,15 +90,20 @@ pub async fn conditional(State(state): State<AppState>, request: Request, next: 
         return Response::from_parts(parts, Body::from(bytes));
     }
 
-    if if_none_match
-        .as_ref()
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| matches_tag(v, &tag))
-    {
+    let unchanged = match if_none_match.as_ref() {
+        Some(v) => v.to_str().is_ok_and(|v| matches_tag(v, &tag)),
+        None => if_modified_since.is_some_and(|since| not_modified_since(&parts.headers, since)),
+    };
+    if unchanged {
         // A 304 carries the validators and caching headers, but no body or its description.
         let mut not_modified = Response::new(Body::empty());
         *not_modified.status_mut() = StatusCode::NOT_MODIFIED;
-        for name in [header::ETAG, header::CACHE_CONTROL, header::VARY] {
+        for name in [
+            header::ETAG,
+            header::CACHE_CONTROL,
+            header::VARY,
+            header::LAST_MODIFIED,
+        ] {
             for value in parts.headers.get_all(&name) {
                 not_modified
                     .headers_mut()
@@ -96,6 +113,39 @@ pub async fn conditional(State(state): State<AppState>, request: Request, next: 
         return not_modified;
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// When this process began serving: a page also changes when a new binary (new styles, new
+/// templates) starts, so no `Last-Modified` is older than that.
+static STARTED: LazyLock<DateTime<Utc>> = LazyLock::new(Utc::now);
+
+/// Starts the clock of [`STARTED`]; called when the application is built.
+pub fn mark_start() {
+    LazyLock::force(&STARTED);
+}
+
+/// The `Last-Modified` value of a page whose stored content last changed at `t`, to the second
+/// (what HTTP dates hold), and never before this process started.
+pub fn last_modified(t: DateTime<Utc>) -> HeaderValue {
+    let t = t.max(*STARTED);
+    let text = t.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    HeaderValue::from_str(&text).expect("an HTTP date is ASCII")
+}
+
+/// An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`, the only form senders may use today).
+fn parse_http_date(v: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc2822(v.trim())
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// True when the response says it last changed no later than `since`.
+fn not_modified_since(headers: &HeaderMap, since: DateTime<Utc>) -> bool {
+    headers
+        .get(header::LAST_MODIFIED)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_http_date)
+        .is_some_and(|changed| changed <= since)
 }
 
 /// Successful text responses that are the same for whoever holds the same cookies. A response
@@ -180,6 +230,27 @@ mod tests {
         assert!(!is_public(&with("private, no-store")));
         assert!(!is_public(&with("no-store")));
         assert!(!is_public(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn http_dates_round_trip_to_the_second() {
+        let t = DateTime::parse_from_rfc3339("2118-09-15T08:30:45.750Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let v = last_modified(t);
+        assert_eq!(v.to_str().unwrap(), "Thu, 15 Sep 2118 08:30:45 GMT");
+        // Never before the process started.
+        let old = DateTime::parse_from_rfc3339("2018-09-15T08:30:45Z").unwrap();
+        assert_ne!(
+            last_modified(old.with_timezone(&Utc)),
+            "Sat, 15 Sep 2018 08:30:45 GMT"
+        );
+        let back = parse_http_date(v.to_str().unwrap()).unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(header::LAST_MODIFIED, v);
+        assert!(not_modified_since(&h, back));
+        assert!(!not_modified_since(&h, back - chrono::Duration::seconds(1)));
+        assert_eq!(parse_http_date("hôm qua"), None);
     }
 
     #[test]

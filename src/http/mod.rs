@@ -1,7 +1,7 @@
 //! The web layer: the router, layers every response passes through, and the error pages.
 //!
-//! `public/` holds what citizens see. Later: `staff/` for signed-in employees and `admin/` for
-//! editors and admins, each resource a module with its own `router()`.
+//! `public/` holds what citizens see, `staff/` what signed-in employees do, `admin/` what editors
+//! and admins do; each resource is a module with its own `router()`.
 
 pub mod admin;
 pub mod assets;
@@ -41,6 +41,7 @@ const BODY_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    caching::mark_start();
     // What any visitor can post is small; the extractors refuse more (axum's per-route limit,
     // which the upload route raises for itself).
     let small_forms = Router::new()

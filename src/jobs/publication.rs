@@ -144,16 +144,7 @@ async fn transition(
     let row = articles::by_id_tx(&mut tx, id)
         .await?
         .ok_or(DbError::RowNotFound)?;
-    let revision = NewRevision {
-        article_id: id,
-        article_version: row.version,
-        title: &row.title,
-        summary: &row.summary,
-        body: &row.body,
-        author_id: None,
-        author_label: SYSTEM,
-        reason: change.reason,
-    };
+    let revision = NewRevision::of(&row, (None, SYSTEM), change.reason);
     revisions::record(&mut tx, &revision, now).await?;
     if change.opens_acks {
         ack_settings::ensure_version(&mut tx, id, None, now).await?;

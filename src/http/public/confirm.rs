@@ -102,19 +102,23 @@ pub struct CitizenForm {
 
 /// The form for the article page, or `None` when the article does not take citizens'
 /// confirmations (or its current version has no stored text yet).
-pub async fn form_for(state: &AppState, slug: &str) -> Result<Option<CitizenForm>> {
+/// `site` is the page's own, read once for the whole page.
+pub async fn form_for(
+    state: &AppState,
+    slug: &str,
+    site: &SiteView,
+) -> Result<Option<CitizenForm>> {
     let Some(ack) = citizens::for_article(&state.db, slug).await? else {
         return Ok(None);
     };
     if ack.text_hash.is_none() {
         return Ok(None);
     }
-    let site = SiteView::load(state).await?;
     let localities = citizens::localities(&state.db).await?;
     Ok(Some(blank_form(
         state,
         &ack,
-        &site,
+        site,
         &localities,
         time::now(),
     )))
@@ -173,15 +177,21 @@ struct FormPage {
     citizen_form: CitizenForm,
 }
 
+/// The article behind a citizen's form or thanks page: 404 unless it is published and takes
+/// citizens' confirmations.
+async fn citizen_ack(state: &AppState, slug: &str) -> Result<CitizenAck> {
+    citizens::for_article(&state.db, slug)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 async fn confirm(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(slug): Path<String>,
     Form(raw): Form<RawConfirmation>,
 ) -> Result<Response> {
-    let ack = citizens::for_article(&state.db, &slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let ack = citizen_ack(&state, &slug).await?;
     let text_hash = ack.text_hash.clone().ok_or(AppError::NotFound)?;
     let thanks = format!("/bai-viet/{}/cam-on", ack.slug);
     if !raw.website.trim().is_empty() {
@@ -395,9 +405,7 @@ async fn thanks(
     ctx: Ctx,
     Path(slug): Path<String>,
 ) -> Result<Response> {
-    let ack = citizens::for_article(&state.db, &slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let ack = citizen_ack(&state, &slug).await?;
     let count = citizens::total_for_article(&state.db, ack.article_id).await?;
     let site = SiteView::load(&state).await?;
     let article_path = format!("/bai-viet/{}", ack.slug);

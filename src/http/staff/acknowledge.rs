@@ -287,22 +287,9 @@ async fn confirm(
     if let Some((status, message)) = check_may_confirm(&state, &ack, user.id, now).await? {
         return refused(&state, &ctx, status, message, &back).await;
     }
-    let text_hash = ack.text_hash.as_deref().unwrap_or_default();
     let mut tx = state.db.begin().await?;
-    let recorded = ack_status::record_confirm(
-        &mut tx,
-        &NewConfirm {
-            article_id: ack.article_id,
-            version: ack.current_version,
-            user_id: user.id,
-            text_hash,
-            actor_id: user.id,
-            note: "",
-            ip: &ctx.ip,
-        },
-        now,
-    )
-    .await?;
+    let confirm = NewConfirm::of(&ack, (user.id, user.id), "", &ctx.ip);
+    let recorded = ack_status::record_confirm(&mut tx, &confirm, now).await?;
     tx.commit().await?;
     if recorded {
         crate::metrics::staff_confirmation("self");

@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use loa::account::Role;
+use loa::db::articles;
 use loa::markdown::{MAX_BODY_BYTES, MAX_HEADINGS};
 
 use super::*;

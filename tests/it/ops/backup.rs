@@ -13,9 +13,9 @@ use loa::account::Role;
 use loa::db::{tables, Db, Param};
 
 use super::site::{confirm_as_citizen, populated};
-use crate::admin_articles::sign_in;
 use crate::admin_media::{png, upload_ok};
 use crate::db_tests;
+use crate::fixtures::articles::sign_in;
 use crate::fixtures::binary::{data_dir, text};
 use crate::helpers::{TestApp, TestDb};
 

@@ -77,6 +77,8 @@ async fn metrics_are_served_on_their_own_address(db: TestDb) {
             ("LOA_CONTENT_DIR", &dir),
             // Today's reminders are always due: the catch-up at start sends them.
             ("LOA_REMINDER_TIME", "00:00"),
+            // The shipped notices were due in 2018: remind of them anyway (until 2028).
+            ("LOA_REMINDER_MAX_OVERDUE_DAYS", "3650"),
         ],
     );
     let metrics = server

@@ -15,7 +15,7 @@ use super::timing::{
     end_detail, may_set_end, parse_datetime_local, published_cannot_be_scheduled, schedule_detail,
     to_datetime_local, EndChoice, Stored, TwoZones,
 };
-use super::{editor_url, may_write, open_article, record, Change, Snapshot};
+use super::{editor_url, open_article, record, Change, Snapshot};
 use crate::app::AppState;
 use crate::article::ArticleStatus;
 use crate::db::articles::{self, admin, ArticleRow};
@@ -25,7 +25,7 @@ use crate::http::auth::{Ctx, CurrentUser};
 use crate::http::page_cache::PublicPages;
 use crate::http::views::{Layout, SiteView};
 use crate::markdown::Body;
-use crate::policy;
+use crate::policy::{self, may_article, Target};
 use crate::slug::Slug;
 use crate::time;
 
@@ -135,7 +135,7 @@ pub(super) async fn render_editor(
     status: StatusCode,
 ) -> Result<Response> {
     let user = ctx.user()?;
-    let can_publish = user.role.can_publish();
+    let can_publish = policy::may(user, policy::Action::PublishArticle, Target::Agency);
     let (heading, form_action, article, can_write, read_only_reason) = match row {
         None => (
             "Viết bài mới".to_owned(),
@@ -145,7 +145,7 @@ pub(super) async fn render_editor(
             None,
         ),
         Some(r) => {
-            let can_write = may_write(user, r);
+            let can_write = may_article(user, policy::Action::WriteArticle, r);
             let reason = if r.deleted_at.is_some() {
                 Some("Bài viết này đã bị xoá; khôi phục bài để sửa.")
             } else if !can_write {
@@ -214,7 +214,7 @@ async fn article_info(state: &AppState, user: &CurrentUser, r: &ArticleRow) -> R
         None => None,
     };
     let live = r.deleted_at.is_none();
-    let editor = user.role.can_publish() && live;
+    let editor = may_article(user, policy::Action::PublishArticle, r);
     Ok(ArticleInfo {
         id: r.id,
         status: st.as_str(),
@@ -230,17 +230,18 @@ async fn article_info(state: &AppState, user: &CurrentUser, r: &ArticleRow) -> R
             .then(|| format!("/bai-viet/{}", r.slug)),
         poster_url: (st == ArticleStatus::Published
             && live
-            && policy::may(user, policy::Action::PrintPosters, policy::Target::Agency))
+            && policy::may(user, policy::Action::PrintPosters, Target::Agency))
         .then(|| format!("/admin/bai-viet/{}/ap-phich", r.id)),
         revisions_url: format!("/admin/bai-viet/{}/phien-ban", r.id),
         deleted: !live,
         has_preview_link: r.preview_token_hash.is_some(),
-        can_submit: may_write(user, r) && st == ArticleStatus::Draft,
+        can_submit: may_article(user, policy::Action::WriteArticle, r)
+            && st == ArticleStatus::Draft,
         can_archive: editor && st != ArticleStatus::Archived,
         can_unarchive: editor && st == ArticleStatus::Archived,
         can_unschedule: editor && st == ArticleStatus::Scheduled,
         can_delete: editor,
-        can_restore: !live && user.role.is_admin(),
+        can_restore: !live && may_article(user, policy::Action::RestoreArticle, r),
         can_preview_link: live && st != ArticleStatus::Published,
     })
 }
@@ -346,7 +347,8 @@ pub async fn create(
 ) -> Result<Response> {
     let user = ctx.user()?;
     let action = form.action();
-    if (action.needs_editor() && !user.role.can_publish()) || !may_set_end(user, &form, None) {
+    let publishes = policy::may(user, policy::Action::PublishArticle, Target::Agency);
+    if (action.needs_editor() && !publishes) || !may_set_end(user, &form, None) {
         return Err(AppError::Forbidden);
     }
     if action == Action::Preview {
@@ -452,8 +454,8 @@ pub async fn save(
         return preview_page(&state, &ctx, Some(&row), form).await;
     }
     let current = row.status();
-    let allowed = may_write(user, &row)
-        && (!action.needs_editor() || user.role.can_publish())
+    let allowed = may_article(user, policy::Action::WriteArticle, &row)
+        && (!action.needs_editor() || may_article(user, policy::Action::PublishArticle, &row))
         && may_set_end(user, &form, row.unpublish_at)
         && (action != Action::Submit
             || matches!(current, ArticleStatus::Draft | ArticleStatus::Review));
