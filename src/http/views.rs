@@ -239,39 +239,24 @@ impl ArticleCard {
     }
 }
 
-/// A whole article.
+/// A whole article: its card, with the body and the table of contents.
 #[derive(Debug, Serialize)]
 pub struct ArticleView {
-    pub slug: String,
-    pub title: String,
-    pub summary: String,
+    #[serde(flatten)]
+    pub card: ArticleCard,
     /// Sanitised by the Markdown pipeline when it was stored.
     pub html: String,
     pub toc: Vec<TocEntry>,
-    pub date: String,
-    pub date_iso: String,
-    pub reading_minutes: i64,
-    pub topics: Vec<TopicLink>,
-    pub cover: Option<String>,
-    pub cover_alt: Option<String>,
 }
 
 impl ArticleView {
-    pub fn new(row: ArticleRow, topics: &[TopicRow]) -> ArticleView {
-        let when = row.publish_at.unwrap_or(row.created_at);
+    pub fn new(mut row: ArticleRow, topics: &[TopicRow]) -> ArticleView {
         let toc = row.toc();
+        let html = std::mem::take(&mut row.body_html);
         ArticleView {
-            slug: row.slug,
-            title: row.title,
-            summary: row.summary,
-            html: row.body_html,
+            card: ArticleCard::new(row, topics),
+            html,
             toc,
-            date: time::format_date(when),
-            date_iso: time::to_rfc3339_utc(when),
-            reading_minutes: row.reading_minutes,
-            topics: topics.iter().map(TopicLink::from).collect(),
-            cover: row.cover,
-            cover_alt: row.cover_alt,
         }
     }
 }
