@@ -17,7 +17,9 @@ pub mod citizens;
 pub mod evidence;
 pub mod jobs;
 pub mod media;
+
 pub mod places;
+pub mod plans;
 pub mod revisions;
 pub mod search;
 pub mod sessions;

@@ -26,6 +26,7 @@ mod markdown;
 mod ops;
 mod posters;
 mod public_site;
+mod query_plans;
 mod reports;
 mod scheduler;
 mod search;

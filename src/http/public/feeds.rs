@@ -9,11 +9,10 @@ use axum::Router;
 use chrono::{DateTime, Utc};
 
 use crate::app::AppState;
-use crate::db::articles::{self, ArticleRow};
+use crate::db::articles::{self, Card};
 use crate::db::topics;
 use crate::error::{AppError, Result};
 use crate::http::views::SiteView;
-use crate::params;
 use crate::time::to_rfc3339_utc;
 
 /// Feed readers want the latest few, not the archive.
@@ -97,7 +96,7 @@ async fn topic_feed(State(state): State<AppState>, Path(slug): Path<String>) -> 
 
 /// An entry's id must never change, even when its slug does, so it is a `tag:` URI (RFC 4151)
 /// built from the site's host, the day the article was created and its database id.
-fn entry_id(state: &AppState, a: &ArticleRow) -> String {
+fn entry_id(state: &AppState, a: &Card) -> String {
     let host = state.config.base_url.host_str().unwrap_or("localhost");
     format!(
         "tag:{host},{}:loa/article/{}",
@@ -111,7 +110,7 @@ async fn atom(
     state: &AppState,
     site: &SiteView,
     head: &FeedHead,
-    rows: Vec<ArticleRow>,
+    rows: Vec<Card>,
 ) -> Result<String> {
     let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
     let mut topics_of = topics::for_articles(&state.db, &ids).await?;
@@ -192,38 +191,10 @@ async fn atom(
     Ok(w.finish())
 }
 
-/// A page of the sitemap: where it is and when it last changed.
-#[derive(sqlx::FromRow)]
-struct Located {
-    slug: String,
-    lastmod: DateTime<Utc>,
-}
-
 async fn sitemap(State(state): State<AppState>) -> Result<Response> {
-    // Only the two columns the sitemap needs, for every published article, newest first.
-    let articles: Vec<Located> = state
-        .db
-        .pool()
-        .fetch_all(
-            "select slug, updated_at as lastmod from articles \
-             where status = 'published' and deleted_at is null \
-             order by publish_at desc, id desc limit $1",
-            params![SITEMAP_URLS],
-        )
-        .await?;
+    let articles = articles::sitemap_articles(&state.db, SITEMAP_URLS).await?;
     // A topic page changes when one of its published articles does.
-    let topics: Vec<Located> = state
-        .db
-        .pool()
-        .fetch_all(
-            "select t.slug, max(a.updated_at) as lastmod from topics t \
-             join article_topics at on at.topic_id = t.id \
-             join articles a on a.id = at.article_id \
-             where a.status = 'published' and a.deleted_at is null \
-             group by t.id, t.slug order by t.slug limit $1",
-            params![SITEMAP_URLS],
-        )
-        .await?;
+    let topics = articles::sitemap_topics(&state.db, SITEMAP_URLS).await?;
     let newest = articles.iter().map(|a| a.lastmod).max();
 
     let mut w = xml::Writer::new();
