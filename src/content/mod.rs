@@ -260,12 +260,16 @@ pub async fn import_dir(db: &Db, dir: &Path) -> Result<ImportReport, ImportError
 /// Writes a validated content set: articles are inserted or updated by slug, and left alone when
 /// nothing in them changed.
 pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<ImportReport, DbError> {
+    let existing = articles::all_slugs(db).await?;
+    // Blocks this task while the threads render: an import runs on its own (the command, or a
+    // start on an empty database before the site listens).
+    let mut rendered = prerender(&set.articles, &existing);
     let mut tx = db.begin().await?;
     let mut report = ImportReport::default();
     if let Some(site) = &set.site {
         report.site = Some(db::site::upsert(&mut tx, site, now).await?);
     }
-    for file in &set.articles {
+    for (i, file) in set.articles.iter().enumerate() {
         let mut input = file.input.clone();
         let slug = input.slug.to_string();
         match articles::find_by_slug(&mut tx, &slug).await? {
@@ -273,8 +277,14 @@ pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<Impo
                 if input.publish_at.is_none() && input.status == ArticleStatus::Published {
                     input.publish_at = Some(now);
                 }
-                let id = articles::insert(&mut tx, &input, now).await?;
-                apply_ack(&mut tx, id, file.ack.as_ref().map(|a| &a.settings), now).await?;
+                let rendering = rendered[i]
+                    .take()
+                    .unwrap_or_else(|| articles::Rendering::of(&input.body));
+                let id = articles::insert_rendered(&mut tx, &input, None, rendering, now).await?;
+                // A new article has no settings to remove.
+                if let Some(ack) = &file.ack {
+                    apply_ack(&mut tx, id, Some(&ack.settings), now).await?;
+                }
                 let new_aliases = aliases::missing(&mut tx, id, file).await?;
                 aliases::add(&mut tx, id, &new_aliases, now).await?;
                 report.added.push(slug);
@@ -318,6 +328,36 @@ pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<Impo
     }
     tx.commit().await?;
     Ok(report)
+}
+
+/// Renders, on every core, the bodies of the files whose slug is not in the database yet (the
+/// ones the import will insert), in file order. Rendering (Markdown, then the sanitiser) is most
+/// of an import's work; inside the write transaction it would run on one thread.
+fn prerender(
+    files: &[ArticleFile],
+    existing: &HashSet<String>,
+) -> Vec<Option<articles::Rendering>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = files.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|f| {
+                            (!existing.contains(f.input.slug.as_str()))
+                                .then(|| articles::Rendering::of(&f.input.body))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("rendering does not panic"))
+            .collect()
+    })
 }
 
 /// Writes (or removes) an article's `[ack]`; the units were checked to exist.

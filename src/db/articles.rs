@@ -115,6 +115,27 @@ pub async fn insert_authored(
     author_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<i64, DbError> {
+    insert_rendered(tx, a, author_id, Rendering::of(&a.body), now).await
+}
+
+/// What the rendering pipeline made of a body (the columns it fills), computed ahead of the
+/// write: an import renders thousands of bodies on every core before its transaction.
+pub struct Rendering(Vec<Param>);
+
+impl Rendering {
+    pub fn of(body: &str) -> Rendering {
+        Rendering(rendered_params(body))
+    }
+}
+
+/// [`insert_authored`] with the body already rendered (`rendering` must be of `a.body`).
+pub async fn insert_rendered(
+    tx: &mut Tx,
+    a: &ArticleInput,
+    author_id: Option<i64>,
+    rendering: Rendering,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
     let mut p = params![
         a.slug.as_str(),
         &a.title,
@@ -128,7 +149,7 @@ pub async fn insert_authored(
         a.unpublish_at,
         now,
     ];
-    p.extend(rendered_params(&a.body));
+    p.extend(rendering.0);
     p.extend(params![&a.meta_description, author_id]);
     let id = tx
         .fetch_i64(
@@ -247,6 +268,15 @@ pub async fn refresh_stale_renders(db: &Db) -> Result<usize, DbError> {
             .await?;
     }
     Ok(stale.len())
+}
+
+/// Every slug in the table (deleted articles' too: they still hold theirs).
+pub async fn all_slugs(db: &Db) -> Result<HashSet<String>, DbError> {
+    let rows: Vec<SlugRow> = db
+        .pool()
+        .fetch_all("select slug from articles", vec![])
+        .await?;
+    Ok(rows.into_iter().map(|r| r.slug).collect())
 }
 
 pub async fn count_all(db: &Db) -> Result<i64, DbError> {
