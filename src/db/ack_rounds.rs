@@ -27,7 +27,8 @@ impl RoundRow {
 
 const ROUND: &str = "select article_id, round, opens_on, opened_at, due_at from ack_rounds";
 
-/// Every round opened for the article, oldest first (round 1, the first, has no row).
+/// Every round of the article with a row, oldest first: the first round gets its row when the
+/// second opens (with the due date it closed with), so an article that never renewed has none.
 pub async fn rounds(db: &Db, article_id: i64) -> Result<Vec<RoundRow>, DbError> {
     db.pool()
         .fetch_all(
@@ -77,18 +78,40 @@ pub async fn renewing(db: &Db) -> Result<Vec<Renewing>, DbError> {
 /// Opens round `from_round + 1` for `opens_on`, with its due date, if the article is still in
 /// `from_round`; false when another instance (or an earlier call) opened it first.
 ///
-/// The conditional update comes first, so it is the claim: on PostgreSQL the second writer waits
-/// for the row and then matches nothing; on SQLite it waits for the write lock. The unique keys
-/// of `ack_rounds` are a second guard.
+/// The round that closes keeps the due date it had (`ack_settings.due_at` is the current round's
+/// and is overwritten here): the first round gets its row now, dated `first_opens_on` (the
+/// Vietnam day its settings were made), and a later one has its row's due date brought up to
+/// date, in case the editor moved it during the round. Reports of an earlier round read it there.
+///
+/// The conditional update of `ack_settings` is the claim: on PostgreSQL the second writer waits
+/// for the row and then matches nothing; on SQLite it waits for the write lock. The writes before
+/// it are conditioned on the same round and are rolled back with the loser's transaction; the
+/// unique keys of `ack_rounds` are a second guard.
 pub async fn open_round(
     db: &Db,
     article_id: i64,
     from_round: i64,
     opens_on: &str,
+    first_opens_on: &str,
     due_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
     let mut tx = db.begin().await?;
+    tx.execute(
+        "insert into ack_rounds (article_id, round, opens_on, opened_at, due_at) \
+         select s.article_id, 1, $3, s.created_at, s.due_at from ack_settings s \
+         where s.article_id = $1 and s.current_round = $2 and s.current_round = 1 \
+         on conflict do nothing",
+        params![article_id, from_round, first_opens_on],
+    )
+    .await?;
+    tx.execute(
+        "update ack_rounds set due_at = (select s.due_at from ack_settings s \
+         where s.article_id = $1) where article_id = $1 and round = $2 and exists \
+         (select 1 from ack_settings s where s.article_id = $1 and s.current_round = $2)",
+        params![article_id, from_round],
+    )
+    .await?;
     let claimed = tx
         .execute(
             "update ack_settings set current_round = $2 + 1, due_at = $3, updated_at = $4 \
@@ -113,7 +136,8 @@ pub async fn open_round(
     Ok(true)
 }
 
-/// Lapses every confirmation older than its article's N-day rule at `now`; returns how many.
+/// Lapses every staff confirmation older than its article's N-day rule at `now`; returns how
+/// many. Citizens' confirmations never lapse (they are not asked again).
 /// One insert per distinct N, so the cut-off is computed here and the SQL is the same on both
 /// backends; `on conflict do nothing` makes concurrent runs harmless.
 pub async fn lapse_due(db: &Db, now: DateTime<Utc>) -> Result<u64, DbError> {
@@ -139,6 +163,7 @@ pub async fn lapse_due(db: &Db, now: DateTime<Utc>) -> Result<u64, DbError> {
                  select e.id, $3 from ack_events e \
                  join ack_settings s on s.article_id = e.article_id \
                  where s.renew_every_days = $1 and e.kind = 'confirm' and e.created_at <= $2 \
+                 and e.user_id is not null \
                  and not exists (select 1 from ack_lapses l where l.event_id = e.id) \
                  on conflict do nothing",
                 params![days, cutoff, now],
@@ -146,6 +171,45 @@ pub async fn lapse_due(db: &Db, now: DateTime<Utc>) -> Result<u64, DbError> {
             .await?;
     }
     Ok(lapsed)
+}
+
+/// The due date of each round of the article, oldest first: the rows of [`rounds`], and for the
+/// current round the settings' due date (the editor may have moved it since the round opened).
+/// An article that never renewed has one round, the first, dated the day its settings were made.
+pub async fn due_dates(db: &Db, article_id: i64) -> Result<Vec<RoundRow>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct Now {
+        current_round: i64,
+        due_at: Option<DateTime<Utc>>,
+        created_at: DateTime<Utc>,
+    }
+    let Some(now): Option<Now> = db
+        .pool()
+        .fetch_optional(
+            "select current_round, due_at, created_at from ack_settings where article_id = $1",
+            params![article_id],
+        )
+        .await?
+    else {
+        return Ok(Vec::new());
+    };
+    let mut out = rounds(db, article_id).await?;
+    match out.iter_mut().find(|r| r.round == now.current_round) {
+        Some(current) => current.due_at = now.due_at,
+        None => out.push(RoundRow {
+            article_id,
+            round: now.current_round,
+            opens_on: now
+                .created_at
+                .with_timezone(&crate::time::vietnam())
+                .format("%Y-%m-%d")
+                .to_string(),
+            opened_at: now.created_at,
+            due_at: now.due_at,
+        }),
+    }
+    out.sort_by_key(|r| r.round);
+    Ok(out)
 }
 
 /// Staff confirmations of one version per round (revoked ones left out), oldest round first:

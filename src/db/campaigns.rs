@@ -24,7 +24,8 @@ pub use lists::{
     matrix, pending, pending_people, person, Cell, Matrix, MatrixRow, PendingItem, PendingPerson,
 };
 pub use progress::{
-    staff_progress, ArticleProgress, Figures, StaffProgress, UnitProgress, NO_UNIT,
+    previous_round_progress, staff_progress, ArticleProgress, Figures, PreviousRound,
+    StaffProgress, UnitProgress, NO_UNIT,
 };
 
 /// Whose people a read may see: everyone, or one unit and every unit below it (a unit head's
@@ -242,6 +243,8 @@ pub struct CampaignArticle {
     pub closes_at: Option<DateTime<Utc>>,
     /// The major version staff must confirm (0 when the article takes no acknowledgment).
     pub current_version: i64,
+    /// The renewal round people confirm now (1 until fixed dates open another).
+    pub current_round: i64,
 }
 
 impl CampaignArticle {
@@ -270,7 +273,8 @@ pub async fn articles(db: &Db, campaign_id: i64) -> Result<Vec<CampaignArticle>,
              coalesce(s.staff_all or exists (select 1 from ack_units au \
                  where au.article_id = a.id), false) as staff, \
              coalesce(s.staff_all, false) as staff_all, coalesce(s.citizens, false) as citizens, \
-             s.due_at, s.closes_at, coalesce(s.current_version, 0) as current_version \
+             s.due_at, s.closes_at, coalesce(s.current_version, 0) as current_version, \
+             coalesce(s.current_round, 1) as current_round \
              from campaign_articles ca join articles a on a.id = ca.article_id \
              left join ack_settings s on s.article_id = a.id \
              where ca.campaign_id = $1 and a.deleted_at is null order by ca.position",

@@ -143,9 +143,12 @@ pub async fn record(db: &Db, c: &NewConfirmation, now: DateTime<Utc>) -> Result<
         .await?;
     let inserted = tx
         .execute(
+            // The round current when it was given, for the evidence; citizens are never asked
+            // again, so the repeat check above stays per contact and version.
             "insert into ack_events (article_id, version, kind, citizen_id, contact_key, \
-             text_hash, seq, ip, place_id, created_at) \
-             values ($1, $2, 'confirm', $3, $4, $5, 0, $6, $7, $8)",
+             text_hash, seq, ip, place_id, created_at, round) \
+             values ($1, $2, 'confirm', $3, $4, $5, 0, $6, $7, $8, coalesce((select \
+             s.current_round from ack_settings s where s.article_id = $1), 1))",
             params![
                 c.article_id,
                 c.version,

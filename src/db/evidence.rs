@@ -18,6 +18,8 @@ pub struct Event {
     pub kind: String,
     pub created_at: DateTime<Utc>,
     pub version: i64,
+    /// The renewal round it belongs to (1 unless fixed dates opened others).
+    pub round: i64,
     pub text_hash: String,
     pub user_id: Option<i64>,
     pub staff_name: Option<String>,
@@ -27,6 +29,8 @@ pub struct Event {
     /// None once purged after the retention period (or deleted on request).
     pub citizen_name: Option<String>,
     pub locality: Option<String>,
+    /// The poster place a citizen came from, when the QR code carried a known one.
+    pub place: Option<String>,
     pub actor_id: Option<i64>,
     pub actor_name: Option<String>,
     pub note: String,
@@ -38,11 +42,12 @@ pub struct Event {
 pub async fn events(db: &Db, article_id: i64) -> Result<Vec<Event>, DbError> {
     db.pool()
         .fetch_all(
-            "select e.id, e.kind, e.created_at, e.version, e.text_hash, e.user_id, \
+            "select e.id, e.kind, e.created_at, e.version, e.round, e.text_hash, e.user_id, \
              u.name as staff_name, u.email as staff_email, un.name as unit, e.citizen_id, \
-             c.name as citizen_name, l.name as locality, e.actor_id, act.name as actor_name, \
-             e.note, e.revokes_id, e.reason \
+             c.name as citizen_name, l.name as locality, p.name as place, e.actor_id, \
+             act.name as actor_name, e.note, e.revokes_id, e.reason \
              from ack_events e \
+             left join places p on p.id = e.place_id \
              left join users u on u.id = e.user_id \
              left join units un on un.id = u.unit_id \
              left join citizens c on c.id = e.citizen_id \

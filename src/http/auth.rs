@@ -1,12 +1,15 @@
-//! Who is asking, and may they: the session layer, the CSRF check, the request context and the
-//! role layers.
+//! Who is asking, and may they: the session layer, the signed-in second CSRF wall, the request
+//! context and the role layers.
 //!
-//! Every request passes through [`session_layer`]: it finds the session of the `loa_session`
-//! cookie (only the token's hash is stored), or gives an anonymous visitor a `loa_csrf` cookie, and
-//! puts a [`Ctx`] in the request. Every state-changing request (POST, PUT, PATCH, DELETE) must come
-//! from our own origin (`Origin`, else `Referer`) and carry the CSRF token — the session's, or the
-//! anonymous cookie's — in an `x-csrf-token` header or a `csrf` form field; otherwise it is refused
-//! with 403 before any handler runs.
+//! Cross-site request forgery is stopped before this layer by tower-http's `CsrfLayer` (the
+//! Fetch-metadata scheme of Go's `CrossOriginProtection`: `Sec-Fetch-Site`, then `Origin` against
+//! our own origin; see `http::router`), for every visitor and with no per-visitor state, so an
+//! anonymous page sets no cookie and is the same for everyone. Every request then passes through
+//! [`session_layer`]: it finds the session of the `loa_session` cookie (only the token's hash is
+//! stored) and puts a [`Ctx`] in the request. A signed-in state change (POST, PUT, PATCH, DELETE)
+//! must also carry the session's own CSRF token in an `x-csrf-token` header or a `csrf` form field
+//! (a second wall for the browsers that send neither `Sec-Fetch-Site` nor `Origin`); otherwise it
+//! is refused with 403 before any handler runs.
 
 use std::net::SocketAddr;
 
@@ -26,7 +29,6 @@ use crate::error::{AppError, Result};
 use crate::time;
 
 pub const SESSION_COOKIE: &str = "loa_session";
-pub const CSRF_COOKIE: &str = "loa_csrf";
 
 /// Largest urlencoded form the CSRF check reads.
 const FORM_LIMIT: usize = 2 * 1024 * 1024;
@@ -60,7 +62,8 @@ impl From<UserRow> for CurrentUser {
     }
 }
 
-/// The request's context: who, their CSRF token, their address.
+/// The request's context: who, their CSRF token (the session's; empty for anonymous visitors),
+/// their address.
 #[derive(Clone, Debug)]
 pub struct Ctx {
     pub user: Option<CurrentUser>,
@@ -157,7 +160,7 @@ fn is_token(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Finds the session, hands out the anonymous CSRF cookie, and refuses forged state changes.
+/// Finds the session, and refuses a signed-in state change without the session's CSRF token.
 pub async fn session_layer(
     State(state): State<AppState>,
     mut req: Request,
@@ -211,17 +214,11 @@ pub async fn session_layer(
             Err(e) => return AppError::Db(e).into_response(),
         }
     }
-    if ctx.user.is_none() {
-        match cookie(req.headers(), CSRF_COOKIE).filter(|t| is_token(t)) {
-            Some(t) => ctx.csrf = t.to_owned(),
-            None => {
-                ctx.csrf = sessions::new_token();
-                cookies_out.push(set_cookie(&state, CSRF_COOKIE, &ctx.csrf, None));
-            }
-        }
-    }
-
-    let mut response = if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    // Anonymous state changes (signing in, a citizen's confirmation) have no token to check:
+    // the Fetch-metadata layer outside this one has already refused them if cross-site.
+    let mut response = if ctx.user.is_none()
+        || matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+    {
         req.extensions_mut().insert(ctx.clone());
         next.run(req).await
     } else {
@@ -241,13 +238,9 @@ pub async fn session_layer(
     response
 }
 
-/// The same-origin and token checks of a state-changing request. Reading a form body to find
-/// the token consumes it, so the request is rebuilt with the same bytes.
+/// The token check of a signed-in state change. Reading a form body to find the token consumes
+/// it, so the request is rebuilt with the same bytes.
 async fn verify(state: &AppState, ctx: &Ctx, req: Request) -> Result<Request> {
-    if !same_origin(state, req.headers()) {
-        tracing::warn!(path = %ctx.path, "refused a cross-origin state change");
-        return Err(AppError::Csrf);
-    }
     if let Some(t) = req
         .headers()
         .get("x-csrf-token")
@@ -310,18 +303,6 @@ async fn multipart_field(
         }
     }
     None
-}
-
-/// The request's `Origin` (or, without one, its `Referer`) is the site's own.
-fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
-    let ours = state.config.base_url.origin();
-    let theirs = headers
-        .get(header::ORIGIN)
-        .or_else(|| headers.get(header::REFERER))
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| url::Url::parse(v).ok())
-        .map(|u| u.origin());
-    theirs.is_some_and(|o| o == ours)
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {

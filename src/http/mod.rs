@@ -18,6 +18,7 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
+use tower_http::csrf::{CsrfLayer, ProtectionError};
 use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
@@ -37,6 +38,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::session_layer,
         ))
+        // Before any session is looked up or any body read: a cross-site state change is refused
+        // on its headers alone.
+        .layer(csrf_layer(&state))
         .layer(middleware::from_fn_with_state(state.clone(), error_pages))
         // Outside the session layer, so it sees the cookies it sets; inside compression, so the
         // tag is computed once on the plain body.
@@ -52,6 +56,29 @@ pub fn router(state: AppState) -> Router {
         // Outermost: counts every answer, whichever layer gave it.
         .layer(middleware::from_fn(metrics::track))
         .with_state(state)
+}
+
+/// Cross-site request forgery protection by Fetch metadata (tower-http's port of Go 1.25's
+/// `CrossOriginProtection`): a state change passes if `Sec-Fetch-Site` is `same-origin` or `none`,
+/// or, from a browser too old to send it, if `Origin` is ours (`LOA_BASE_URL`, or the `Host` it was
+/// sent to). A refusal is our 403 page, drawn by the error-page layer outside.
+type Refusal = fn(ProtectionError) -> Response;
+
+fn csrf_layer(state: &AppState) -> CsrfLayer<Refusal> {
+    let refuse: Refusal = |e| {
+        tracing::warn!(reason = %e, "refused a cross-origin state change");
+        AppError::Csrf.into_response()
+    };
+    let ours = state.config.base_url.origin().ascii_serialization();
+    let layer = CsrfLayer::new()
+        .add_trusted_origin(&ours)
+        .unwrap_or_else(|e| {
+            // Config validated the base URL as http(s); should it still not be an origin, the
+            // `Host` comparison alone applies.
+            tracing::warn!(error = %e, "the base URL is not a trusted origin for CSRF checks");
+            CsrfLayer::new()
+        });
+    layer.with_rejection_response(refuse)
 }
 
 /// Headers that harden every page. Article HTML is sanitised already; the content security
@@ -96,7 +123,7 @@ async fn error_pages(State(state): State<AppState>, request: Request, next: Next
     let view = views::ErrorView::new(&state, &ctx, site, status);
     match state.templates.render("error.html", &view) {
         Ok(html) => {
-            // Keep the cookies the session layer set (an anonymous visitor's CSRF cookie).
+            // Keep the cookies the session layer set (the removal of an expired session's).
             let mut page = (status, Html(html)).into_response();
             for c in response.headers().get_all(axum::http::header::SET_COOKIE) {
                 page.headers_mut()

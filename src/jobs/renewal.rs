@@ -53,8 +53,13 @@ pub async fn run(db: &Db, now: DateTime<Utc>) -> Result<RenewalReport, DbError> 
         let due_at = a
             .renew_due_days
             .map(|d| end_of_day(date + Duration::days(d)));
-        if ack_rounds::open_round(db, a.article_id, a.current_round, &opens_on, due_at, now).await?
-        {
+        let made = a
+            .created_at
+            .with_timezone(&time::vietnam())
+            .format("%Y-%m-%d")
+            .to_string();
+        let (article, from) = (a.article_id, a.current_round);
+        if ack_rounds::open_round(db, article, from, &opens_on, &made, due_at, now).await? {
             report.opened.push((a.article_id, a.current_round + 1));
         }
     }

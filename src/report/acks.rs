@@ -6,11 +6,13 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Cell, Sheet};
+use crate::db::ack_rounds::RoundRow;
 use crate::db::ack_settings::VersionRow;
 use crate::db::ack_status::{AckArticle, CitizenCount, Status};
 use crate::db::campaigns::{self, LocalityCount};
 use crate::db::citizens::LocalityRow;
 use crate::db::evidence::Event;
+use crate::db::places::PlaceCount;
 
 /// "Quá hạn", "Chưa xác nhận" or "Đã xác nhận", as the campaign matrix also says it.
 pub fn status_label(confirmed: bool, days_overdue: i64) -> String {
@@ -61,8 +63,14 @@ pub fn confirmations(ack: &AckArticle, statuses: &[Status], now: DateTime<Utc>) 
 }
 
 /// Citizens' confirmations per locality (in the order of `campaigns::arrange`, as the campaign
-/// reports), with the share of each and a total; and, as a second table, per day and locality.
-pub fn citizens(counts: &[CitizenCount], localities: Vec<LocalityRow>) -> Vec<Sheet> {
+/// reports), with the share of each and a total; then per poster place (`places`, from
+/// `db::places::article_counts`); and per day and locality. A CSV file holds the first table:
+/// the places have their own file (`noi-dat`, [`place_sheet`]).
+pub fn citizens(
+    counts: &[CitizenCount],
+    localities: Vec<LocalityRow>,
+    places: &[PlaceCount],
+) -> Vec<Sheet> {
     let mut per_slug: HashMap<String, i64> = HashMap::new();
     for c in counts {
         *per_slug.entry(c.locality.clone()).or_default() += c.confirmations;
@@ -80,7 +88,7 @@ pub fn citizens(counts: &[CitizenCount], localities: Vec<LocalityRow>) -> Vec<Sh
             Cell::Int(c.confirmations),
         ]);
     }
-    vec![by_locality, by_day]
+    vec![by_locality, place_sheet(places), by_day]
 }
 
 /// A stored `yyyy-mm-dd` as a date cell (as text if it is not one).
@@ -90,14 +98,31 @@ pub fn day_cell(day: &str) -> Cell {
 
 /// `Địa bàn | Số xác nhận | Tỷ lệ` per locality, each with its share of the whole, then the total.
 pub fn locality_sheet(rows: &[LocalityCount]) -> Sheet {
-    let total: i64 = rows.iter().map(|l| l.confirmations).sum();
-    let mut sheet = Sheet::new("Người dân", &["Địa bàn", "Số xác nhận", "Tỷ lệ"]);
-    for l in rows {
-        sheet.push(vec![
-            Cell::text(&l.name),
-            Cell::Int(l.confirmations),
-            Cell::ratio(l.confirmations, total),
-        ]);
+    shares(
+        "Người dân",
+        "Địa bàn",
+        rows.iter().map(|l| (l.name.as_str(), l.confirmations)),
+    )
+}
+
+/// `Nơi đặt áp phích | Số xác nhận | Tỷ lệ`: every place (0 where nobody confirmed), then the
+/// confirmations that came without one (`db::places::NO_PLACE`), then the total — which is the
+/// locality table's total, since both count the same confirmations.
+pub fn place_sheet(rows: &[PlaceCount]) -> Sheet {
+    shares(
+        "Theo nơi đặt áp phích",
+        "Nơi đặt áp phích",
+        rows.iter().map(|p| (p.name.as_str(), p.confirmations)),
+    )
+}
+
+/// `{label} | Số xác nhận | Tỷ lệ` per row, each with its share of the whole, then the total.
+fn shares<'a>(name: &str, label: &str, rows: impl Iterator<Item = (&'a str, i64)>) -> Sheet {
+    let rows: Vec<(&str, i64)> = rows.collect();
+    let total: i64 = rows.iter().map(|(_, n)| n).sum();
+    let mut sheet = Sheet::new(name, &[label, "Số xác nhận", "Tỷ lệ"]);
+    for (label, n) in rows {
+        sheet.push(vec![Cell::text(label), Cell::Int(n), Cell::ratio(n, total)]);
     }
     sheet.push(vec![
         Cell::text("Tổng cộng"),
@@ -108,8 +133,9 @@ pub fn locality_sheet(rows: &[LocalityCount]) -> Sheet {
 }
 
 /// The evidence: every event (confirmations and revocations, staff and citizens) with the
-/// version and the SHA-256 of its exact text; then, as a second table, the versions themselves.
-pub fn evidence(events: &[Event], versions: &[VersionRow]) -> Vec<Sheet> {
+/// version, the renewal round and the SHA-256 of its exact text; then, as second and third
+/// tables, the versions themselves and the rounds with their due dates.
+pub fn evidence(events: &[Event], versions: &[VersionRow], rounds: &[RoundRow]) -> Vec<Sheet> {
     let revoked_by: HashMap<i64, i64> = events
         .iter()
         .filter_map(|e| e.revokes_id.map(|r| (r, e.id)))
@@ -124,7 +150,9 @@ pub fn evidence(events: &[Event], versions: &[VersionRow]) -> Vec<Sheet> {
             "Họ tên",
             "Thư điện tử",
             "Đơn vị / địa bàn",
+            "Nơi đặt áp phích",
             "Phiên bản",
+            "Đợt",
             "SHA-256 nội dung",
             "Người ghi nhận",
             "Ghi chú",
@@ -163,7 +191,9 @@ pub fn evidence(events: &[Event], versions: &[VersionRow]) -> Vec<Sheet> {
                     .clone()
                     .unwrap_or_default(),
             ),
+            Cell::opt_text(e.place.clone().unwrap_or_default()),
             Cell::Int(e.version),
+            Cell::Int(e.round),
             Cell::text(&e.text_hash),
             Cell::opt_text(recorder.unwrap_or_default()),
             Cell::opt_text(&e.note),
@@ -191,5 +221,24 @@ pub fn evidence(events: &[Event], versions: &[VersionRow]) -> Vec<Sheet> {
             Cell::text(&v.text_hash),
         ]);
     }
-    vec![sheet, texts]
+    let mut by_round = Sheet::new(
+        "Đợt xác nhận",
+        &["Đợt", "Mở ngày", "Hạn xác nhận", "Số cán bộ xác nhận"],
+    );
+    for r in rounds {
+        let staff = events
+            .iter()
+            .filter(|e| e.round == r.round && e.kind == "confirm" && e.user_id.is_some())
+            .filter(|e| !revoked_by.contains_key(&e.id))
+            .filter_map(|e| e.user_id)
+            .collect::<std::collections::HashSet<_>>()
+            .len();
+        by_round.push(vec![
+            Cell::Int(r.round),
+            day_cell(&r.opens_on),
+            Cell::opt_time(r.due_at),
+            Cell::Int(staff as i64),
+        ]);
+    }
+    vec![sheet, texts, by_round]
 }

@@ -6,11 +6,13 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::acks::{day_cell, locality_sheet, status_label};
+use super::acks::{day_cell, locality_sheet, place_sheet, status_label};
 use super::{Cell, Sheet};
 use crate::db::campaigns::{
-    self, CampaignRow, DayCount, Figures, LocalityCount, Matrix, PendingItem, StaffProgress,
+    self, CampaignRow, DayCount, Figures, LocalityCount, Matrix, PendingItem, PreviousRound,
+    StaffProgress,
 };
+use crate::db::places::PlaceCount;
 
 /// Confirmed over audience; empty when nobody must confirm.
 fn share(f: &Figures) -> Cell {
@@ -101,23 +103,46 @@ pub fn articles(progress: &StaffProgress) -> Sheet {
     sheet
 }
 
-/// The unit roll-up: each unit's figures include all its sub-units; then the whole scope.
-pub fn units(progress: &StaffProgress) -> Sheet {
-    let mut sheet = Sheet::new(
-        "Theo đơn vị",
-        &[
-            "Đơn vị",
-            "Cấp",
-            "Thuộc đơn vị",
-            "Lượt phải xác nhận",
-            "Lượt đã xác nhận",
-            "Tỷ lệ",
-            "Chỉ tiêu (lượt)",
-            "Đạt chỉ tiêu",
-            "Lượt chưa xác nhận",
-            "Lượt quá hạn",
-        ],
-    );
+/// The unit roll-up: each unit's figures include all its sub-units; then the whole scope. With
+/// `previous` (a renewal round before this one), each unit's figures in that round follow.
+pub fn units(progress: &StaffProgress, previous: Option<&PreviousRound>) -> Sheet {
+    let label = previous.map(PreviousRound::label);
+    let previous_headers: Vec<String> = label
+        .iter()
+        .flat_map(|l| {
+            [
+                format!("{l}: lượt phải xác nhận"),
+                format!("{l}: lượt đã xác nhận"),
+                format!("{l}: tỷ lệ"),
+            ]
+        })
+        .collect();
+    let mut headers = vec![
+        "Đơn vị",
+        "Cấp",
+        "Thuộc đơn vị",
+        "Lượt phải xác nhận",
+        "Lượt đã xác nhận",
+        "Tỷ lệ",
+        "Chỉ tiêu (lượt)",
+        "Đạt chỉ tiêu",
+        "Lượt chưa xác nhận",
+        "Lượt quá hạn",
+    ];
+    headers.extend(previous_headers.iter().map(String::as_str));
+    let mut sheet = Sheet::new("Theo đơn vị", &headers);
+    let before: HashMap<Option<i64>, Figures> = previous
+        .iter()
+        .flat_map(|p| &p.progress.units)
+        .map(|u| (u.unit_id, u.figures))
+        .collect();
+    let then = |f: Option<&Figures>| -> Vec<Cell> {
+        match (previous, f) {
+            (None, _) => Vec::new(),
+            (Some(_), Some(f)) => vec![Cell::Int(f.audience), Cell::Int(f.confirmed), share(f)],
+            (Some(_), None) => vec![Cell::Empty; 3],
+        }
+    };
     let names: HashMap<i64, &str> = progress
         .units
         .iter()
@@ -153,10 +178,12 @@ pub fn units(progress: &StaffProgress) -> Sheet {
             ),
         ];
         row.extend(figures(&u.figures));
+        row.extend(then(before.get(&u.unit_id)));
         sheet.push(row);
     }
     let mut total = vec![Cell::text("Tổng cộng"), Cell::Empty, Cell::Empty];
     total.extend(figures(&progress.overall));
+    total.extend(then(previous.map(|p| &p.progress.overall)));
     sheet.push(total);
     sheet
 }
@@ -247,13 +274,20 @@ pub fn matrix(m: &Matrix) -> Sheet {
     sheet
 }
 
-/// Citizens' confirmations by locality (with shares and a total) and by day.
-pub fn citizens(localities: &[LocalityCount], days: &[DayCount]) -> Vec<Sheet> {
+/// Citizens' confirmations by locality and by poster place (each with shares and a total), and
+/// by day. A CSV file holds the first table; the places have their own (`noi-dat`).
+pub fn citizens(
+    localities: &[LocalityCount],
+    places: &[PlaceCount],
+    days: &[DayCount],
+) -> Vec<Sheet> {
     let mut by_locality = locality_sheet(localities);
     by_locality.name = "Người dân theo địa bàn".to_owned();
+    let mut by_place = place_sheet(places);
+    by_place.name = "Người dân theo nơi đặt".to_owned();
     let mut by_day = Sheet::new("Người dân theo ngày", &["Ngày", "Số xác nhận"]);
     for d in days {
         by_day.push(vec![day_cell(&d.day), Cell::Int(d.confirmations)]);
     }
-    vec![by_locality, by_day]
+    vec![by_locality, by_place, by_day]
 }

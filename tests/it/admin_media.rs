@@ -64,16 +64,18 @@ async fn upload_form(
     content_type: &str,
     alt: &str,
 ) -> Form {
-    Form::new()
-        .text("csrf", b.csrf().await)
-        .text("alt", alt.to_owned())
-        .part(
-            "file",
-            Part::bytes(bytes)
-                .file_name(file_name.to_owned())
-                .mime_str(content_type)
-                .unwrap(),
-        )
+    let form = match b.token().await {
+        Some(token) => Form::new().text("csrf", token),
+        // Not signed in: no token to send.
+        None => Form::new(),
+    };
+    form.text("alt", alt.to_owned()).part(
+        "file",
+        Part::bytes(bytes)
+            .file_name(file_name.to_owned())
+            .mime_str(content_type)
+            .unwrap(),
+    )
 }
 
 /// Sends the form as the page does; the server may answer early and close the connection.

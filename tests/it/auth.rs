@@ -4,7 +4,9 @@
 use loa::account::Role;
 
 use crate::db_tests;
-use crate::helpers::{attrs, location, ContentDir, TestApp, TestDb, PASSWORD};
+use crate::helpers::{
+    attrs, location, ContentDir, TestApp, TestDb, CROSS_SITE, FOREIGN_ORIGIN, PASSWORD,
+};
 
 db_tests!(
     signing_in_and_out,
@@ -38,10 +40,13 @@ async fn signing_in_and_out(db: TestDb) {
     let email = app.user(Role::Editor).await;
     let b = app.browser();
 
-    let page = b.page("/dang-nhap", 200).await;
+    // The sign-in form needs no token (the Fetch-metadata check protects it) and sets no cookie.
+    let r = b.get("/dang-nhap").await;
+    assert!(r.headers().get("set-cookie").is_none());
+    let page = r.text().await.unwrap();
     assert_eq!(
         attrs(&page, "form[action='/dang-nhap'] input[name=csrf]", "value").len(),
-        1
+        0
     );
 
     let r = b.sign_in(&email.to_uppercase(), PASSWORD).await;
@@ -147,44 +152,45 @@ async fn csrf_token_and_origin_are_required(db: TestDb) {
     let b = app.signed_in(Role::Editor).await;
     let token = b.csrf().await;
     let own = app.base.clone();
-    let cases: [(Option<&str>, Option<&str>); 4] = [
+    // Signed in, the session's token is a second wall behind the Fetch-metadata check.
+    let cases: [(Option<&str>, Option<&str>); 3] = [
         (Some(&own), None),
         (
             Some(&own),
             Some("0000000000000000000000000000000000000000000000000000000000000000"),
         ),
         (Some("https://evil.example"), Some(&token)),
-        (None, Some(&token)),
     ];
     for (origin, csrf) in cases {
         let r = b.post_raw("/dang-xuat", &[], origin, csrf).await;
         assert_eq!(r.status(), 403, "origin {origin:?}, token {csrf:?}");
         assert!(r.text().await.unwrap().contains("Không thực hiện được"));
     }
+    for headers in [CROSS_SITE, FOREIGN_ORIGIN] {
+        let r = b.post_with("/dang-xuat", &[], headers).await;
+        assert_eq!(r.status(), 403, "{headers:?}");
+    }
     // Nothing changed: still signed in.
     assert!(b.page("/admin", 200).await.contains("Tổng quan"));
-    // A Referer of our own origin stands in for a missing Origin.
-    let r = b
-        .client
-        .post(format!("{own}/dang-xuat"))
-        .header("referer", format!("{own}/admin"))
-        .form(&[("csrf", token.as_str())])
-        .send()
-        .await
-        .unwrap();
+    // A client that sends neither `Sec-Fetch-Site` nor `Origin` is no browser a page could
+    // drive; with the session's token it passes.
+    let r = b.post_raw("/dang-xuat", &[], None, Some(&token)).await;
     assert_eq!(r.status(), 303);
 
-    // Anonymous forms are protected too (the sign-in form).
+    // Anonymous forms are protected by the Fetch-metadata check alone (the sign-in form).
+    let email = app.user(Role::Editor).await;
     let anon = app.browser();
-    let r = anon
-        .post_raw(
-            "/dang-nhap",
-            &[("email", "a@b.vn"), ("password", "x")],
-            Some(&own),
-            None,
-        )
-        .await;
-    assert_eq!(r.status(), 403);
+    let fields = [("email", email.as_str()), ("password", PASSWORD)];
+    for headers in [
+        CROSS_SITE,
+        FOREIGN_ORIGIN,
+        &[("sec-fetch-site", "same-site")][..],
+    ] {
+        let r = anon.post_with("/dang-nhap", &fields, headers).await;
+        assert_eq!(r.status(), 403, "{headers:?}");
+        assert!(r.headers().get("set-cookie").is_none(), "{headers:?}");
+    }
+    assert_eq!(anon.post("/dang-nhap", &fields).await.status(), 303);
 }
 
 async fn next_only_goes_to_local_paths(db: TestDb) {

@@ -354,8 +354,9 @@ impl TestApp {
     }
 }
 
-/// A cookie-aware client that behaves like a browser on our forms: it sends the page's CSRF token
-/// and our own `Origin` with every POST.
+/// A cookie-aware client that behaves like a browser on our forms: every POST says it comes from
+/// our own origin (`Sec-Fetch-Site: same-origin` and our `Origin`) and, when signed in, carries
+/// the session's CSRF token as our pages do.
 pub struct Browser {
     pub client: reqwest::Client,
     pub base: String,
@@ -390,27 +391,52 @@ impl Browser {
         r.text().await.unwrap()
     }
 
-    /// The CSRF token the pages give this browser now.
+    /// The CSRF token the pages give this browser now (only a signed-in browser has one).
     pub async fn csrf(&self) -> String {
+        self.token()
+            .await
+            .expect("a signed-in browser's pages carry a CSRF token")
+    }
+
+    /// The session's CSRF token, if the pages carry one (signed in); anonymous pages carry none.
+    pub async fn token(&self) -> Option<String> {
         let page = self.get("/dang-nhap").await.text().await.unwrap();
         let page = if page.contains("csrf-token") {
             page
         } else {
             self.get("/").await.text().await.unwrap()
         };
-        attrs(&page, "meta[name=csrf-token]", "content")
-            .pop()
-            .expect("pages carry a CSRF token")
+        attrs(&page, "meta[name=csrf-token]", "content").pop()
     }
 
-    /// POSTs a form as our own pages do (same origin, with the CSRF token).
+    /// POSTs a form as our own pages do (same origin, with the session's token if signed in).
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        let token = self.csrf().await;
-        self.post_raw(path, fields, Some(&self.base.clone()), Some(&token))
-            .await
+        self.post_with(path, fields, SAME_ORIGIN).await
     }
 
-    /// POSTs a form with a chosen `Origin` and CSRF token (or none), for the tests of the checks.
+    /// POSTs a form with the session's token (if any) and the given request headers, such as
+    /// another site's `Sec-Fetch-Site` or `Origin` ([`CROSS_SITE`], [`FOREIGN_ORIGIN`]).
+    pub async fn post_with(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let token = self.token().await;
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        if let Some(t) = &token {
+            form.push(("csrf", t));
+        }
+        let mut req = self.client.post(format!("{}{path}", self.base)).form(&form);
+        for (name, value) in headers {
+            let value = value.replace(OWN_ORIGIN, &self.base);
+            req = req.header(*name, value);
+        }
+        req.send().await.expect("the server answers")
+    }
+
+    /// POSTs a form with a chosen `Origin` and CSRF token (or none) and no `Sec-Fetch-Site`, as
+    /// an older browser would, for the tests of the checks.
     pub async fn post_raw(
         &self,
         path: &str,
@@ -435,11 +461,15 @@ impl Browser {
         path: &str,
         form: reqwest::multipart::Form,
     ) -> reqwest::Response {
-        let token = self.csrf().await;
+        let form = match self.token().await {
+            Some(t) => form.text("csrf", t),
+            None => form,
+        };
         self.client
             .post(format!("{}{path}", self.base))
             .header("origin", &self.base)
-            .multipart(form.text("csrf", token))
+            .header("sec-fetch-site", "same-origin")
+            .multipart(form)
             .send()
             .await
             .expect("the server answers")
@@ -450,6 +480,22 @@ impl Browser {
             .await
     }
 }
+
+/// Stands for the site's own origin in the header lists below ([`Browser::post_with`] fills it in).
+pub const OWN_ORIGIN: &str = "{own origin}";
+
+/// What a modern browser sends with a form of our own pages.
+pub const SAME_ORIGIN: &[(&str, &str)] =
+    &[("sec-fetch-site", "same-origin"), ("origin", OWN_ORIGIN)];
+
+/// What a modern browser sends with a form another site's page submits to us.
+pub const CROSS_SITE: &[(&str, &str)] = &[
+    ("sec-fetch-site", "cross-site"),
+    ("origin", "https://evil.example"),
+];
+
+/// What an older browser (no `Sec-Fetch-Site`) sends with another site's form.
+pub const FOREIGN_ORIGIN: &[(&str, &str)] = &[("origin", "https://evil.example")];
 
 /// The `Location` header of a redirect.
 pub fn location(r: &reqwest::Response) -> String {

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::{articles, CampaignArticle, CampaignRow, Scope};
-use crate::db::ack_status::STANDING;
+use crate::db::ack_status::{STANDING, VALID};
 use crate::db::units::{self, UnitRow};
 use crate::db::{Db, DbError};
 use crate::params;
@@ -34,9 +34,36 @@ pub(super) enum Confirmed {
 /// `$1` the campaign, `$2` the scope's root unit (null: everyone), `$3` one person (null:
 /// everyone).
 pub(super) fn status_sql(confirmed: Confirmed, tail: &str) -> String {
+    round_status_sql(confirmed, Round::Current, tail)
+}
+
+/// Which renewal round the staff figures count (issue 17).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Round {
+    /// The round people confirm now: a standing confirmation of the current version.
+    Current,
+    /// The round before each article's current one (last year's, with a yearly rule), from the
+    /// event log: a confirmation given in that round and not revoked, of any version. Articles
+    /// still in their first round have none and are left out. The audience is today's, since
+    /// the log does not say who belonged to a unit back then.
+    Previous,
+}
+
+/// [`status_sql`] for either round.
+fn round_status_sql(confirmed: Confirmed, round: Round, tail: &str) -> String {
     let (column, value) = match confirmed {
         Confirmed::Flag => ("confirmed", "exists (select 1"),
         Confirmed::Time => ("confirmed_at", "(select min(e.created_at)"),
+    };
+    let (earlier, counts) = match round {
+        Round::Current => ("", format!("e.version = p.version and {STANDING}")),
+        Round::Previous => (
+            "and s.current_round > 1",
+            format!(
+                "e.round = (select s.current_round - 1 from ack_settings s \
+                 where s.article_id = p.article_id) and {VALID}"
+            ),
+        ),
     };
     format!(
         "with recursive \
@@ -46,7 +73,7 @@ pub(super) fn status_sql(confirmed: Confirmed, tail: &str) -> String {
            join ack_settings s on s.article_id = ca.article_id \
            join articles a on a.id = ca.article_id \
            where ca.campaign_id = $1 and a.deleted_at is null \
-           and a.status in ('published', 'archived')), \
+           and a.status in ('published', 'archived') {earlier}), \
          aud(article_id, unit_id) as ( \
            select au.article_id, au.unit_id from ack_units au \
            join arts on arts.article_id = au.article_id and not arts.staff_all \
@@ -70,8 +97,7 @@ pub(super) fn status_sql(confirmed: Confirmed, tail: &str) -> String {
          status(article_id, user_id, unit_id, {column}) as ( \
            select p.article_id, p.user_id, p.unit_id, \
            {value} from ack_events e where e.article_id = p.article_id \
-            and e.version = p.version and e.user_id = p.user_id and e.user_id is not null \
-            and {STANDING}) \
+            and e.user_id = p.user_id and e.user_id is not null and {counts}) \
            from pairs p) \
          {tail}"
     )
@@ -169,12 +195,82 @@ pub async fn staff_progress(
     scope: Scope,
     now: DateTime<Utc>,
 ) -> Result<StaffProgress, DbError> {
+    round_progress(db, campaign, scope, now, Round::Current).await
+}
+
+/// The figures of the round before each article's current one, and the year that names it.
+#[derive(Clone, Debug)]
+pub struct PreviousRound {
+    pub progress: StaffProgress,
+    /// `2018` when every article's previous round opened that year; `None` when they differ or
+    /// a first round closed before its date was kept.
+    pub year: Option<String>,
+}
+
+impl PreviousRound {
+    /// "Đợt trước (năm 2018)", as the dashboard, the printed report and the exports head it.
+    pub fn label(&self) -> String {
+        match &self.year {
+            Some(year) => format!("Đợt trước (năm {year})"),
+            None => "Đợt trước".to_owned(),
+        }
+    }
+}
+
+/// The same figures for the round before each article's current one ([`Round::Previous`]): the
+/// dashboard's "đợt trước" beside this round, per unit. `None` when no article of the campaign
+/// has had an earlier round. Nothing is overdue in a round that is over.
+pub async fn previous_round_progress(
+    db: &Db,
+    campaign: &CampaignRow,
+    scope: Scope,
+    now: DateTime<Utc>,
+) -> Result<Option<PreviousRound>, DbError> {
+    let progress = round_progress(db, campaign, scope, now, Round::Previous).await?;
+    if progress.articles.iter().all(|a| a.figures.is_none()) {
+        return Ok(None);
+    }
+    #[derive(sqlx::FromRow)]
+    struct Opened {
+        opens_on: Option<String>,
+    }
+    let opened: Vec<Opened> = db
+        .pool()
+        .fetch_all(
+            "select r.opens_on from campaign_articles ca \
+             join ack_settings s on s.article_id = ca.article_id \
+             join articles a on a.id = ca.article_id \
+             left join ack_rounds r on r.article_id = s.article_id \
+             and r.round = s.current_round - 1 \
+             where ca.campaign_id = $1 and s.current_round > 1 and a.deleted_at is null",
+            params![campaign.id],
+        )
+        .await?;
+    let years: Vec<Option<String>> = opened
+        .into_iter()
+        .map(|o| o.opens_on.and_then(|d| d.get(..4).map(str::to_owned)))
+        .collect();
+    let year = match years.first() {
+        Some(Some(first)) if years.iter().all(|y| y.as_ref() == Some(first)) => Some(first.clone()),
+        _ => None,
+    };
+    Ok(Some(PreviousRound { progress, year }))
+}
+
+async fn round_progress(
+    db: &Db,
+    campaign: &CampaignRow,
+    scope: Scope,
+    now: DateTime<Utc>,
+    round: Round,
+) -> Result<StaffProgress, DbError> {
     let arts = articles(db, campaign.id).await?;
     let counts: Vec<Count> = db
         .pool()
         .fetch_all(
-            &status_sql(
+            &round_status_sql(
                 Confirmed::Flag,
+                round,
                 "select article_id, unit_id, count(*) as audience, \
                  count(case when confirmed then 1 end) as confirmed \
                  from status group by article_id, unit_id",
@@ -184,7 +280,7 @@ pub async fn staff_progress(
         .await?;
     let overdue: HashMap<i64, bool> = arts
         .iter()
-        .map(|a| (a.article_id, a.is_overdue(now)))
+        .map(|a| (a.article_id, round == Round::Current && a.is_overdue(now)))
         .collect();
     let mut per_article: HashMap<i64, Figures> = HashMap::new();
     let mut per_unit: HashMap<Option<i64>, Figures> = HashMap::new();
@@ -207,7 +303,11 @@ pub async fn staff_progress(
     let articles = arts
         .into_iter()
         .map(|a| {
-            let figures = a.counts_for_staff().then(|| {
+            let counts = match round {
+                Round::Current => a.counts_for_staff(),
+                Round::Previous => a.counts_for_staff() && a.current_round > 1,
+            };
+            let figures = counts.then(|| {
                 let f = per_article.get(&a.article_id).copied().unwrap_or_default();
                 overall.add(&f);
                 f.with_target(percent)

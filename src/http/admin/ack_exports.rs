@@ -1,6 +1,7 @@
 //! `/admin/bai-viet/{id}/xac-nhan/xuat/{bang}.{csv|xlsx}`: one article's acknowledgments as files
-//! — `xac-nhan` (every member of the audience with their status) and `nguoi-dan` (citizens by
-//! locality, and by day in the workbook). Editors and admins, like the page they come from; every
+//! — `xac-nhan` (every member of the audience with their status), `nguoi-dan` (citizens by
+//! locality; by poster place and by day in the workbook too) and `noi-dat` (citizens by poster
+//! place: a CSV file holds one table). Editors and admins, like the page they come from; every
 //! export is audited.
 
 use axum::extract::{Path, State};
@@ -10,7 +11,7 @@ use axum::Router;
 
 use crate::account::Role;
 use crate::app::AppState;
-use crate::db::{ack_status, citizens};
+use crate::db::{ack_status, citizens, places};
 use crate::error::{AppError, Result};
 use crate::http::admin::exports::{self, Subject};
 use crate::http::auth::Ctx;
@@ -36,10 +37,17 @@ async fn download(
             let sheet = report::acks::confirmations(&ack, &statuses, time::now());
             ("xac-nhan", vec![sheet])
         }
-        "nguoi-dan" => {
+        "nguoi-dan" | "noi-dat" => {
             let counts = ack_status::citizen_counts(&state.db, ack.article_id).await?;
-            let localities = citizens::localities(&state.db).await?;
-            ("nguoi-dan", report::acks::citizens(&counts, localities))
+            let total = counts.iter().map(|c| c.confirmations).sum();
+            let by_place = places::article_counts(&state.db, ack.article_id, total).await?;
+            if table == "noi-dat" {
+                ("noi-dat", vec![report::acks::place_sheet(&by_place)])
+            } else {
+                let localities = citizens::localities(&state.db).await?;
+                let sheets = report::acks::citizens(&counts, localities, &by_place);
+                ("nguoi-dan", sheets)
+            }
         }
         _ => return Err(AppError::NotFound),
     };
@@ -58,6 +66,7 @@ async fn download(
 fn report_title(table: &str) -> &'static str {
     match table {
         "xac-nhan" => "Tình hình xác nhận của cán bộ",
+        "noi-dat" => "Người dân xác nhận theo nơi đặt áp phích",
         _ => "Người dân xác nhận theo địa bàn",
     }
 }

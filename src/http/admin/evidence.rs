@@ -175,7 +175,8 @@ async fn create(
     let events = evidence::events(&state.db, ack.article_id).await?;
     let versions = ack_settings::versions(&state.db, ack.article_id).await?;
     let count = events.len() as i64;
-    let sheets = crate::report::acks::evidence(&events, &versions);
+    let rounds = crate::db::ack_rounds::due_dates(&state.db, ack.article_id).await?;
+    let sheets = crate::report::acks::evidence(&events, &versions, &rounds);
     let file = exports::render(
         format,
         format!("{}-bang-chung", ack.slug),

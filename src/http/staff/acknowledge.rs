@@ -40,6 +40,9 @@ pub struct StaffAckBox {
     pub reason: String,
     /// For `renew`: "cần xác nhận lại cho năm 2019", or why the confirmation lapsed.
     pub renewal: String,
+    /// The year of the round people confirm now, once a fixed date has opened one ("Đã xác
+    /// nhận cho năm 2019"); empty in the first round.
+    pub round_year: String,
     /// Every confirmation this person gave of the article, newest first, with its version,
     /// round and the start of the text hash it confirmed (nothing is rewritten by a renewal).
     pub history: Vec<HistoryView>,
@@ -82,6 +85,7 @@ pub async fn status_box(
             confirmed_version: 0,
             reason: String::new(),
             renewal: String::new(),
+            round_year: String::new(),
             history: Vec::new(),
             statement: ack.statement.clone(),
             version: ack.current_version,
@@ -118,6 +122,7 @@ pub async fn status_box(
         confirmed_version,
         reason: ack.reason.clone().unwrap_or_default(),
         renewal: renewal.unwrap_or_default(),
+        round_year: round_year(&state.db, &ack).await?,
         history: ack_status::history_of(&state.db, article_id, user.id)
             .await?
             .iter()
@@ -153,6 +158,18 @@ impl HistoryView {
             hash: c.text_hash.chars().take(12).collect(),
         }
     }
+}
+
+/// The year that names the article's current round when a fixed date opened it (`2019`), or
+/// empty in the first round: what "Đã xác nhận cho năm 2019" says.
+async fn round_year(db: &Db, ack: &AckArticle) -> Result<String, DbError> {
+    if ack.current_round <= 1 {
+        return Ok(String::new());
+    }
+    Ok(ack_rounds::current(db, ack.article_id)
+        .await?
+        .map(|r| r.year().to_owned())
+        .unwrap_or_default())
 }
 
 /// Why a person's confirmation of the current version no longer counts, in their words: a new
@@ -306,6 +323,8 @@ struct ItemView {
     confirmed_at: String,
     /// Why an item confirmed earlier is pending again (a renewal), or empty.
     renewal: String,
+    /// For a confirmed item, the year of the round it was confirmed for, once renewals began.
+    round_year: String,
 }
 
 /// For a pending item: why, when the person confirmed this version before (a renewal).
@@ -342,9 +361,15 @@ async fn my_items(State(state): State<AppState>, ctx: Ctx) -> Result<Html<String
                 .map(|c| time::format_datetime(c.created_at)),
             None => None,
         };
-        let renewal = match confirmed_at {
-            Some(_) => None,
-            None => pending_renewal(&state.db, item.article_id, user.id).await?,
+        let (renewal, year) = match confirmed_at {
+            Some(_) => match ack_status::article(&state.db, item.article_id).await? {
+                Some(ack) => (None, round_year(&state.db, &ack).await?),
+                None => (None, String::new()),
+            },
+            None => (
+                pending_renewal(&state.db, item.article_id, user.id).await?,
+                String::new(),
+            ),
         };
         let view = ItemView {
             href: format!("/bai-viet/{}", item.slug),
@@ -354,6 +379,7 @@ async fn my_items(State(state): State<AppState>, ctx: Ctx) -> Result<Html<String
             title: item.title,
             confirmed_at: confirmed_at.clone().unwrap_or_default(),
             renewal: renewal.unwrap_or_default(),
+            round_year: year,
         };
         if confirmed_at.is_some() {
             done.push(view);

@@ -17,10 +17,15 @@ use tempfile::TempDir;
 
 use crate::helpers::{repo_content, PASSWORD};
 
-/// What the journeys need besides Rust: a browser, its driver, Java and the npm tools.
-pub struct Tools {
+/// Chromium and its driver: all a test that only prints or looks needs.
+pub struct Browser {
     pub chromium: PathBuf,
     pub chromedriver: PathBuf,
+}
+
+/// What the journeys need besides Rust: a browser, its driver, Java and the npm tools.
+pub struct Tools {
+    pub browser: Browser,
     pub java: PathBuf,
     pub vnu_jar: PathBuf,
     /// axe-core's `axe.min.js`, injected into every page.
@@ -43,9 +48,21 @@ pub fn output_dir(journey: &str) -> PathBuf {
 /// skipped. Under `CI=true` a missing tool fails the test instead.
 pub fn tools() -> Option<&'static Tools> {
     static TOOLS: OnceLock<Result<Tools, String>> = OnceLock::new();
+    found(TOOLS.get_or_init(find_tools))
+}
+
+/// Chromium and chromedriver, or `None` (after the same one line, or a panic under `CI=true`):
+/// for tests that need no Java or npm tools, such as printing a poster.
+pub fn browser() -> Option<&'static Browser> {
+    static BROWSER: OnceLock<Result<Browser, String>> = OnceLock::new();
+    found(BROWSER.get_or_init(find_browser))
+}
+
+/// What was found, or why not: a panic under `CI=true`, else `None` after one line.
+fn found<T>(search: &'static Result<T, String>) -> Option<&'static T> {
     static SAID: std::sync::Once = std::sync::Once::new();
-    match TOOLS.get_or_init(find_tools) {
-        Ok(tools) => Some(tools),
+    match search {
+        Ok(found) => Some(found),
         Err(missing) if std::env::var("CI").is_ok_and(|v| v == "true") => {
             panic!("CI=true but the browser tests cannot run: {missing}")
         }
@@ -63,21 +80,28 @@ pub fn tools() -> Option<&'static Tools> {
     }
 }
 
-fn find_tools() -> Result<Tools, String> {
+fn find_browser() -> Result<Browser, String> {
     let chromium = ["chromium", "chromium-browser", "google-chrome"]
         .iter()
         .find_map(|name| on_path(name))
         .ok_or("no chromium on PATH (apt-get install chromium chromium-driver)")?;
     let chromedriver = on_path("chromedriver")
         .ok_or("no chromedriver on PATH (apt-get install chromium-driver)")?;
+    Ok(Browser {
+        chromium,
+        chromedriver,
+    })
+}
+
+fn find_tools() -> Result<Tools, String> {
+    let browser = find_browser()?;
     let java = on_path("java").ok_or("no java on PATH (apt-get install default-jre-headless)")?;
     let tools = tools_dir();
     let vnu_jar = tools.join("vnu-jar/build/dist/vnu.jar");
     let axe = std::fs::read_to_string(tools.join("axe-core/axe.min.js"));
     match (vnu_jar.is_file(), axe) {
         (true, Ok(axe)) => Ok(Tools {
-            chromium,
-            chromedriver,
+            browser,
             java,
             vnu_jar,
             axe,
@@ -234,9 +258,9 @@ struct Driver {
 }
 
 impl Driver {
-    async fn start(tools: &Tools) -> Driver {
+    async fn start(browser: &Browser) -> Driver {
         let port = free_port();
-        let mut child = Command::new(&tools.chromedriver)
+        let mut child = Command::new(&browser.chromedriver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -299,7 +323,7 @@ pub struct Session {
 
 impl Session {
     pub async fn start(
-        tools: &'static Tools,
+        browser: &'static Browser,
         journey: &str,
         screen: Screen,
         accounts: &[Account],
@@ -309,7 +333,7 @@ impl Session {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("html")).expect("create target/e2e/JOURNEY");
         let server = Server::start(accounts).await;
-        let driver = Driver::start(tools).await;
+        let driver = Driver::start(browser).await;
         let profile = tempfile::tempdir().expect("a profile directory");
         let mut args = vec![
             "--headless".to_owned(),
@@ -326,7 +350,7 @@ impl Session {
             format!("--user-data-dir={}", profile.path().display()),
         ];
         let mut options = json!({
-            "binary": tools.chromium,
+            "binary": browser.chromium,
             "prefs": {
                 "download.default_directory": dir.join("downloads"),
                 "download.prompt_for_download": false,

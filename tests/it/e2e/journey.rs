@@ -30,7 +30,7 @@ impl Journey {
     /// A fresh server and browser, or `None` (after one printed line) without a browser.
     pub async fn start(name: &str, screen: Screen, accounts: &[Account]) -> Option<Journey> {
         let tools = tools()?;
-        let s = Session::start(tools, name, screen, accounts).await;
+        let s = Session::start(&tools.browser, name, screen, accounts).await;
         Some(Journey {
             s,
             tools,

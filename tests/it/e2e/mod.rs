@@ -11,4 +11,5 @@ mod citizen;
 mod employee;
 mod harness;
 mod journey;
+mod poster;
 mod writers;

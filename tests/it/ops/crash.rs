@@ -29,8 +29,6 @@ const CITIZENS: usize = 1000;
 const ROUNDS: usize = 3;
 const IN_FLIGHT: usize = 64;
 const PER_ADDRESS: usize = 4;
-/// An anonymous visitor's CSRF cookie, which the form repeats.
-const CSRF: &str = "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00";
 
 #[derive(Clone, Debug)]
 enum Post {
@@ -278,15 +276,14 @@ async fn send(client: &reqwest::Client, base: &str, post: &Post) -> Answer {
             token, csrf, slug, ..
         } => (
             format!("/bai-viet/{slug}/xac-nhan"),
-            format!("loa_session={token}"),
+            Some(format!("loa_session={token}")),
             vec![("csrf", csrf.clone())],
             format!("/bai-viet/{slug}#xac-nhan"),
         ),
         Post::Citizen { n } => (
             format!("/bai-viet/{CITIZEN_ARTICLE}/nguoi-dan-xac-nhan"),
-            format!("loa_csrf={CSRF}"),
+            None,
             vec![
-                ("csrf", CSRF.to_owned()),
                 ("name", format!("Người Dân {n}")),
                 ("phone", Post::phone(*n)),
                 ("locality", LOCALITY.to_owned()),
@@ -295,13 +292,14 @@ async fn send(client: &reqwest::Client, base: &str, post: &Post) -> Answer {
             format!("/bai-viet/{CITIZEN_ARTICLE}/cam-on"),
         ),
     };
-    let response = client
+    let mut request = client
         .post(format!("{base}{path}"))
         .header("origin", base)
-        .header("cookie", cookie)
-        .form(&form)
-        .send()
-        .await;
+        .header("sec-fetch-site", "same-origin");
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    let response = request.form(&form).send().await;
     match response {
         Err(_) => Answer::CutOff,
         Ok(r) => {

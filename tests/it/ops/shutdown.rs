@@ -27,13 +27,11 @@ async fn ctrl_c_finishes_a_slow_request(db: TestDb) {
     stops_in_order(db, "INT").await;
 }
 
-const CSRF: &str = "5afe5afe5afe5afe5afe5afe5afe5afe5afe5afe5afe5afe5afe5afe5afe5afe";
-
 async fn stops_in_order(db: TestDb, signal: &str) {
     let mut server = Server::start(&db, &[]);
     let addr = server.base.trim_start_matches("http://").to_owned();
     let body = format!(
-        "csrf={CSRF}&name=Ng%C6%B0%E1%BB%9Di+Ch%E1%BA%ADm&phone=0916000001&locality={LOCALITY}\
+        "name=Ng%C6%B0%E1%BB%9Di+Ch%E1%BA%ADm&phone=0916000001&locality={LOCALITY}\
          &consent=on"
     );
     let (first, rest) = body.split_at(body.len() / 2);
@@ -43,7 +41,7 @@ async fn stops_in_order(db: TestDb, signal: &str) {
     write!(
         slow,
         "POST /bai-viet/{CITIZEN_ARTICLE}/nguoi-dan-xac-nhan HTTP/1.1\r\nHost: {addr}\r\n\
-         Origin: {base}\r\nCookie: loa_csrf={CSRF}\r\n\
+         Origin: {base}\r\nSec-Fetch-Site: same-origin\r\n\
          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len}\r\n\r\n{first}",
         base = server.base,
         len = body.len()

@@ -1,10 +1,12 @@
 //! Posters with QR codes (issue 15): the QR code decodes to exactly the public address with the
 //! place's tag (`qr`), confirmations carry their place through to the counts (`places`), the
-//! places in `site.toml` and the admin area (`place_admin`), the poster form's checks.
+//! places in `site.toml` and the admin area (`place_admin`), the poster form's checks, and the
+//! place in the exports and the printed report (`reports`).
 
 mod place_admin;
 mod places;
 mod qr;
+mod reports;
 
 use loa::account::Role;
 

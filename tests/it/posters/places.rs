@@ -15,7 +15,11 @@ db_tests!(
     an_old_slug_keeps_the_tag,
 );
 
-fn citizen<'a>(name: &'a str, phone: &'a str, nguon: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(super) fn citizen<'a>(
+    name: &'a str,
+    phone: &'a str,
+    nguon: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("name", name),
         ("phone", phone),
@@ -49,13 +53,13 @@ async fn stored_place(app: &TestApp, phone: &str) -> Option<String> {
 }
 
 /// The rows of a counts table as (place, count) text pairs.
-fn rows(page: &str, table: &str) -> Vec<(String, String)> {
+pub(super) fn rows(page: &str, table: &str) -> Vec<(String, String)> {
     let names = texts(page, &format!("table.{table} tbody td:first-child"));
     let counts = texts(page, &format!("table.{table} tbody td.num"));
     names.into_iter().zip(counts).collect()
 }
 
-fn pair(name: &str, n: i64) -> (String, String) {
+pub(super) fn pair(name: &str, n: i64) -> (String, String) {
     (name.to_owned(), n.to_string())
 }
 

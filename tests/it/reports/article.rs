@@ -228,7 +228,10 @@ async fn citizens_by_locality_read_back_cell_by_cell(db: TestDb) {
         &today_name("quy-che-nguoi-dan", "xlsx"),
     )
     .await;
-    assert_eq!(sheet_names(&xlsx), ["Theo địa bàn", "Theo ngày"]);
+    assert_eq!(
+        sheet_names(&xlsx),
+        ["Theo địa bàn", "Theo nơi đặt áp phích", "Theo ngày"]
+    );
     check_sheet(&xlsx, "Theo địa bàn", &by_locality);
     let today = loa::time::now()
         .with_timezone(&loa::time::vietnam())
@@ -262,6 +265,8 @@ async fn the_evidence_hash_is_the_hash_of_the_file(db: TestDb) {
             t(name),
             t(email),
             t(unit),
+            E,
+            I(1),
             I(1),
             h(),
         ]
@@ -275,6 +280,8 @@ async fn the_evidence_hash_is_the_hash_of_the_file(db: TestDb) {
             t(name),
             E,
             t(locality),
+            E,
+            I(1),
             I(1),
             h(),
             E,
@@ -297,7 +304,9 @@ async fn the_evidence_hash_is_the_hash_of_the_file(db: TestDb) {
             "Họ tên",
             "Thư điện tử",
             "Đơn vị / địa bàn",
+            "Nơi đặt áp phích",
             "Phiên bản",
+            "Đợt",
             "SHA-256 nội dung",
             "Người ghi nhận",
             "Ghi chú",
@@ -323,6 +332,8 @@ async fn the_evidence_hash_is_the_hash_of_the_file(db: TestDb) {
             t("Trần An"),
             t("an@loa.test"),
             t("Trung tâm"),
+            E,
+            I(1),
             I(1),
             h(),
             t(EDITOR_NAME),
@@ -366,7 +377,10 @@ async fn the_evidence_hash_is_the_hash_of_the_file(db: TestDb) {
         if check {
             check_csv(&bytes, &expected);
         } else {
-            assert_eq!(sheet_names(&bytes), ["Sự kiện", "Phiên bản"]);
+            assert_eq!(
+                sheet_names(&bytes),
+                ["Sự kiện", "Phiên bản", "Đợt xác nhận"]
+            );
             check_sheet(&bytes, "Sự kiện", &expected);
             check_sheet(
                 &bytes,

@@ -337,6 +337,7 @@ async fn the_campaign_tables_read_back_cell_by_cell(db: TestDb) {
             "Chưa xác nhận",
             "Ma trận",
             "Người dân theo địa bàn",
+            "Người dân theo nơi đặt",
             "Người dân theo ngày"
         ]
     );

@@ -69,6 +69,21 @@ pub fn check_csv(bytes: &[u8], expected: &[Vec<X>]) {
     }
 }
 
+/// The cells of one column of a CSV export (found by its header), every data row in order.
+pub fn csv_column(bytes: &[u8], header: &str) -> Vec<String> {
+    let mut reader = csv::Reader::from_reader(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes));
+    let at = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == header)
+        .unwrap_or_else(|| panic!("no column {header}"));
+    reader
+        .records()
+        .map(|r| r.unwrap()[at].to_owned())
+        .collect()
+}
+
 /// The worksheet names of a workbook, in order.
 pub fn sheet_names(bytes: &[u8]) -> Vec<String> {
     let book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap();

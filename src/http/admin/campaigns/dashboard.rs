@@ -10,9 +10,7 @@ use super::report::{Report, DASHBOARD_PENDING};
 use super::{load, Viewer};
 use crate::app::AppState;
 use crate::db::campaigns::{self, Cell};
-use crate::db::places;
 use crate::error::{AppError, Result};
-use crate::http::admin::acks::PlaceCountView;
 use crate::http::admin::people::parse_id;
 use crate::http::views::{Layout, SiteView};
 use crate::policy::Action;
@@ -44,9 +42,6 @@ struct DashboardView {
     report: Report,
     urged: Option<Urged>,
     pending_limit: usize,
-    /// Citizens' confirmations by poster place (empty when the site has no places and none
-    /// came without one).
-    places: Vec<PlaceCountView>,
     may_print_posters: bool,
 }
 
@@ -58,9 +53,6 @@ pub async fn show(
 ) -> Result<Html<String>> {
     let (campaign, report) =
         Report::for_page(&state, &viewer, &slug, &q.don_vi, Some(DASHBOARD_PENDING)).await?;
-    let places = PlaceCountView::many(
-        places::campaign_counts(&state.db, &campaign, report.citizens.confirmed).await?,
-    );
     let site = SiteView::load(&state).await?;
     let path = format!("/admin/chien-dich/{}", campaign.slug);
     let view = DashboardView {
@@ -78,7 +70,6 @@ pub async fn show(
             already: q.da_nhac_truoc.unwrap_or(0).max(0),
         }),
         pending_limit: DASHBOARD_PENDING,
-        places,
         may_print_posters: viewer.may_agency(Action::PrintPosters),
     };
     Ok(Html(state.templates.render("admin/campaign.html", &view)?))

@@ -1,6 +1,7 @@
 //! `/admin/chien-dich/{slug}/xuat/{bang}.{csv|xlsx}[?don_vi=…]`: a campaign's reports as files —
 //! `ma-tran` (person × article), `don-vi` (the unit roll-up), `chua-xac-nhan` (the pending
-//! list), `nguoi-dan` (citizens by locality, and by day in the workbook) and `bao-cao` (every
+//! list), `nguoi-dan` (citizens by locality; by poster place and by day in the workbook too),
+//! `noi-dat` (citizens by poster place, for a CSV file of its own) and `bao-cao` (every
 //! table, one sheet each; Excel only). The scope is the dashboard's: `Focus::resolve` with the
 //! `Export` action, so a unit head gets their own subtree and a `don_vi` outside it is refused.
 //! Every export is audited with its scope.
@@ -11,11 +12,11 @@ use serde::Deserialize;
 
 use super::{load, Focus, Viewer};
 use crate::app::AppState;
-use crate::db::campaigns;
+use crate::db::{campaigns, places};
 use crate::error::{AppError, Result};
 use crate::http::admin::exports::{self, Subject};
 use crate::policy::Action;
-use crate::report::{campaign as sheets, Format, Sheet};
+use crate::report::{self, campaign as sheets, Format, Sheet};
 use crate::time;
 
 #[derive(Debug, Default, Deserialize)]
@@ -25,11 +26,12 @@ pub struct ExportQuery {
 }
 
 /// The tables a campaign exports, as named in URLs, with their titles.
-const TABLES: [(&str, &str); 5] = [
+const TABLES: [(&str, &str); 6] = [
     ("ma-tran", "Ma trận người × bài viết"),
     ("don-vi", "Tiến độ theo đơn vị"),
     ("chua-xac-nhan", "Danh sách chưa xác nhận"),
     ("nguoi-dan", "Người dân xác nhận"),
+    ("noi-dat", "Người dân xác nhận theo nơi đặt áp phích"),
     ("bao-cao", "Báo cáo tổng hợp"),
 ];
 
@@ -60,27 +62,40 @@ pub async fn download(
         )],
         "don-vi" => vec![sheets::units(
             &campaigns::staff_progress(db, &campaign, scope, now).await?,
+            campaigns::previous_round_progress(db, &campaign, scope, now)
+                .await?
+                .as_ref(),
         )],
         "chua-xac-nhan" => vec![sheets::pending(
             &campaigns::pending(db, &campaign, scope, now).await?,
         )],
-        "nguoi-dan" => sheets::citizens(
-            &campaigns::citizens_by_locality(db, &campaign).await?,
-            &campaigns::citizens_by_day(db, &campaign).await?,
-        ),
+        "nguoi-dan" | "noi-dat" => {
+            let localities = campaigns::citizens_by_locality(db, &campaign).await?;
+            let total = localities.iter().map(|l| l.confirmations).sum();
+            let by_place = places::campaign_counts(db, &campaign, total).await?;
+            if table == "noi-dat" {
+                vec![report::acks::place_sheet(&by_place)]
+            } else {
+                let by_day = campaigns::citizens_by_day(db, &campaign).await?;
+                sheets::citizens(&localities, &by_place, &by_day)
+            }
+        }
         _ => {
             let progress = campaigns::staff_progress(db, &campaign, scope, now).await?;
+            let previous = campaigns::previous_round_progress(db, &campaign, scope, now).await?;
             let localities = campaigns::citizens_by_locality(db, &campaign).await?;
             let citizens: i64 = localities.iter().map(|l| l.confirmations).sum();
+            let by_place = places::campaign_counts(db, &campaign, citizens).await?;
             let mut all = vec![
                 sheets::overview(&campaign, &progress, &focus.label(), citizens, now),
                 sheets::articles(&progress),
-                sheets::units(&progress),
+                sheets::units(&progress, previous.as_ref()),
                 sheets::pending(&campaigns::pending(db, &campaign, scope, now).await?),
                 sheets::matrix(&campaigns::matrix(db, &campaign, scope, now).await?),
             ];
             all.extend(sheets::citizens(
                 &localities,
+                &by_place,
                 &campaigns::citizens_by_day(db, &campaign).await?,
             ));
             all

@@ -1,6 +1,8 @@
 //! The figures of one campaign within one scope, read once and shaped for the templates: the
 //! dashboard and the printable report show the same [`Report`].
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -9,8 +11,9 @@ use super::{Focus, Viewer};
 use crate::app::AppState;
 use crate::article::ArticleStatus;
 use crate::db::campaigns::{self, CampaignRow};
-use crate::db::units;
+use crate::db::{places, units};
 use crate::error::Result;
+use crate::http::admin::acks::PlaceCountView;
 use crate::policy::{self, Action, Target};
 use crate::time;
 
@@ -36,6 +39,8 @@ pub struct UnitRow {
     /// Capped for the stylesheet's indentation classes.
     pub depth: usize,
     pub figures: FiguresView,
+    /// The same unit in the previous renewal round, when the campaign has one.
+    pub previous: Option<FiguresView>,
     /// The row opens as its own dashboard (never the "no unit" row).
     pub may_open: bool,
     /// "Nhắc ngay" for the unit's pending people.
@@ -78,6 +83,11 @@ pub struct Report {
     pub may_edit: bool,
     pub may_urge: bool,
     pub overall: FiguresView,
+    /// "Đợt trước (năm 2018)": the heading of the previous round's column, when an article of
+    /// the campaign renewed (issue 17); its figures are in `previous_overall` and each unit's
+    /// `previous`.
+    pub previous_label: Option<String>,
+    pub previous_overall: Option<FiguresView>,
     pub articles: Vec<ArticleRow>,
     pub units: Vec<UnitRow>,
     pub pending: Vec<PendingRow>,
@@ -85,6 +95,9 @@ pub struct Report {
     pub pending_total: usize,
     pub citizens: FiguresView,
     pub localities: Vec<LocalityRow>,
+    /// Citizens' confirmations by poster place (empty when the site has no places and none
+    /// came without one).
+    pub places: Vec<PlaceCountView>,
     /// `None` before the period begins.
     pub chart: Option<DayChart>,
     /// `30/09/2018`, the day the figures were read (Vietnam time).
@@ -123,6 +136,12 @@ impl Report {
     ) -> Result<Report> {
         let db = &state.db;
         let progress = campaigns::staff_progress(db, campaign, focus.scope, now).await?;
+        let previous = campaigns::previous_round_progress(db, campaign, focus.scope, now).await?;
+        let previous_units: HashMap<Option<i64>, FiguresView> = previous
+            .iter()
+            .flat_map(|p| &p.progress.units)
+            .map(|u| (u.unit_id, FiguresView::new(&u.figures)))
+            .collect();
         let mut people = campaigns::pending_people(db, campaign, focus.scope, now).await?;
         let pending_total = people.len();
         if let Some(limit) = pending_limit {
@@ -131,6 +150,7 @@ impl Report {
         let by_locality = campaigns::citizens_by_locality(db, campaign).await?;
         let by_day = campaigns::citizens_by_day(db, campaign).await?;
         let citizens_total: i64 = by_locality.iter().map(|l| l.confirmations).sum();
+        let by_place = places::campaign_counts(db, campaign, citizens_total).await?;
         let busiest = by_locality
             .iter()
             .map(|l| l.confirmations)
@@ -164,6 +184,10 @@ impl Report {
             may_urge: progress.overall.pending() > 0
                 && may(Action::Urge, focus.unit.as_ref().map(|u| u.id)),
             overall: FiguresView::new(&progress.overall),
+            previous_label: previous.as_ref().map(|p| p.label()),
+            previous_overall: previous
+                .as_ref()
+                .map(|p| FiguresView::new(&p.progress.overall)),
             articles: progress
                 .articles
                 .iter()
@@ -198,6 +222,7 @@ impl Report {
                     name: u.name.clone(),
                     depth: u.depth.min(5),
                     figures: FiguresView::new(&u.figures),
+                    previous: previous_units.get(&u.unit_id).cloned(),
                     may_open: u
                         .unit_id
                         .is_some_and(|id| may(Action::ViewProgress, Some(id))),
@@ -229,6 +254,7 @@ impl Report {
                     count: l.confirmations,
                 })
                 .collect(),
+            places: PlaceCountView::many(by_place),
             chart,
             report_date: time::format_date(now),
             report_time: time::format_datetime(now),
