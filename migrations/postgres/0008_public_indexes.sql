@@ -28,3 +28,7 @@ create index article_topics_by_topic on article_topics (topic_id, article_id);
 -- An audience is a unit and every unit below it (a recursive walk down `parent_id`), asked at
 -- every confirmation and on every acknowledgment page.
 create index units_by_parent on units (parent_id);
+
+-- Every start asks for articles rendered by an older Markdown pipeline; without an index that
+-- reads every article, bodies included, before the site answers its first request.
+create index articles_by_render_version on articles (render_version);

@@ -241,6 +241,11 @@ struct Version {
     version: i64,
 }
 
+/// The articles rendered by another pipeline version than `$1`, asked at every start: `<` or `>`
+/// rather than `<>`, so that both databases answer from `articles_by_render_version`.
+pub const STALE_RENDERS: &str =
+    "select id, body from articles where render_version < $1 or render_version > $1";
+
 /// Re-renders every article stored by an older pipeline. The source did not change, so neither
 /// do `version` nor `updated_at`.
 pub async fn refresh_stale_renders(db: &Db) -> Result<usize, DbError> {
@@ -251,10 +256,7 @@ pub async fn refresh_stale_renders(db: &Db) -> Result<usize, DbError> {
     }
     let stale: Vec<Source> = db
         .pool()
-        .fetch_all(
-            "select id, body from articles where render_version <> $1",
-            params![markdown::RENDER_VERSION],
-        )
+        .fetch_all(STALE_RENDERS, params![markdown::RENDER_VERSION])
         .await?;
     for s in &stale {
         let mut p = params![s.id];

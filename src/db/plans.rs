@@ -35,8 +35,8 @@ pub struct Sample {
 }
 
 /// Every hot statement: the home page (count, featured, list), a topic page (count, list), the
-/// sitemap, a signed-in person's header count and status box, and a staff confirmation (the
-/// audience check and the insert).
+/// sitemap, the start-up's check for stale renderings, a signed-in person's header count and
+/// status box, and a staff confirmation (the audience check and the insert).
 pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
     vec![
         HotQuery {
