@@ -173,10 +173,44 @@ impl NewPassword {
     }
 }
 
+/// At most this many argon2 runs at once (one per core): each takes tens of milliseconds of CPU
+/// and a burst of sign-ins must not starve every other request of the blocking pool.
+static ARGON2_SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+});
+
+/// How long a password check waits for a free slot before the request is answered 429.
+const ARGON2_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// All argon2 slots stayed busy for [`ARGON2_WAIT`]: the server is saturated with password checks.
+#[derive(Debug, thiserror::Error)]
+#[error("máy chủ đang bận kiểm tra mật khẩu")]
+pub struct Busy;
+
+/// Runs one argon2 computation on a blocking thread, once a slot is free.
+async fn with_slot<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Busy> {
+    limited(&ARGON2_SLOTS, ARGON2_WAIT, work).await
+}
+
+/// `work` on a blocking thread while holding one of `slots`, waiting at most `wait` for it.
+async fn limited<T: Send + 'static>(
+    slots: &tokio::sync::Semaphore,
+    wait: std::time::Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Busy> {
+    let _permit = tokio::time::timeout(wait, slots.acquire())
+        .await
+        .map_err(|_| Busy)?
+        .map_err(|_| Busy)?;
+    tokio::task::spawn_blocking(work).await.map_err(|_| Busy)
+}
+
 /// Hashes with argon2id on a blocking thread: it takes tens of milliseconds of CPU on purpose.
 pub async fn hash_password(password: &NewPassword) -> anyhow::Result<String> {
     let password = password.0.clone();
-    tokio::task::spawn_blocking(move || hash_blocking(&password)).await?
+    with_slot(move || hash_blocking(&password)).await?
 }
 
 fn hash_blocking(password: &str) -> anyhow::Result<String> {
@@ -189,9 +223,10 @@ fn hash_blocking(password: &str) -> anyhow::Result<String> {
 
 /// Verifies on a blocking thread. With no hash (unknown account) a dummy hash is checked all the
 /// same, so the answer takes as long and timing does not reveal which accounts exist.
-pub async fn verify_password(password: &str, hash: Option<String>) -> bool {
+/// `Err(Busy)` when no argon2 slot freed up in time (answer 429, count nothing).
+pub async fn verify_password(password: &str, hash: Option<String>) -> Result<bool, Busy> {
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || {
+    with_slot(move || {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| DUMMY_HASH.clone());
         let ok = PasswordHash::new(&hash)
@@ -204,7 +239,6 @@ pub async fn verify_password(password: &str, hash: Option<String>) -> bool {
         ok && known
     })
     .await
-    .unwrap_or(false)
 }
 
 static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -252,12 +286,47 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn slots_bound_the_work_and_a_long_wait_is_busy() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        use std::time::Duration;
+
+        let slots = Arc::new(tokio::sync::Semaphore::new(2));
+        let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let (slots, running, most) = (slots.clone(), running.clone(), most.clone());
+            tasks.push(tokio::spawn(async move {
+                limited(&slots, Duration::from_secs(10), move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(20));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                })
+                .await
+            }));
+        }
+        for t in tasks {
+            assert!(t.await.unwrap().is_ok());
+        }
+        assert!(most.load(Ordering::SeqCst) <= 2);
+        // Every slot taken: the next one gives up after its wait.
+        let _held = slots.acquire_many(2).await.unwrap();
+        let r = limited(&slots, Duration::from_millis(50), || ()).await;
+        assert!(r.is_err());
+    }
+
+    #[tokio::test]
     async fn hashes_verify_and_unknown_accounts_never_do() {
         let p = NewPassword::parse("mat-khau-du-dai", &Email::parse("a@b.vn").unwrap()).unwrap();
         let h = hash_password(&p).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("mat-khau-du-dai", Some(h.clone())).await);
-        assert!(!verify_password("sai-mat-khau", Some(h)).await);
-        assert!(!verify_password("loa-dummy-password-for-timing", None).await);
+        assert!(verify_password("mat-khau-du-dai", Some(h.clone()))
+            .await
+            .unwrap());
+        assert!(!verify_password("sai-mat-khau", Some(h)).await.unwrap());
+        assert!(!verify_password("loa-dummy-password-for-timing", None)
+            .await
+            .unwrap());
     }
 }

@@ -115,6 +115,27 @@ pub struct Config {
     pub reminder_days: i64,
     /// Where Prometheus metrics are served; not at all when unset.
     pub metrics_addr: Option<SocketAddr>,
+    /// Memory for the rendered-page cache, in bytes; 0 switches it off.
+    pub page_cache_bytes: usize,
+    /// How long a kept page is served at most (pages that change with time alone, such as a
+    /// form that closes at an hour, are right again after this).
+    pub page_cache_ttl: std::time::Duration,
+    /// How long a search result page is kept.
+    pub search_cache_ttl: std::time::Duration,
+    /// `Cache-Control: public, max-age=…` of anonymous pages, for browsers, proxies and CDNs.
+    pub cache_max_age: std::time::Duration,
+    /// `stale-while-revalidate=…` of anonymous pages.
+    pub cache_stale_while_revalidate: std::time::Duration,
+    /// Reverse proxies whose `X-Forwarded-For` is believed; nobody's when empty.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// How long a secret preview link works after it is made.
+    pub preview_link_days: i64,
+    /// The absolute lifetime of a session, however active.
+    pub session_hours: i64,
+    /// Longest time a request may take, body included (a slow client is cut off).
+    pub request_timeout: std::time::Duration,
+    /// Requests handled at once; others wait for a slot (within the request timeout).
+    pub max_concurrent_requests: usize,
 }
 
 impl Config {
@@ -123,6 +144,11 @@ impl Config {
         RawConfig::default()
             .validate()
             .expect("the defaults are valid")
+    }
+
+    /// The absolute lifetime of a session.
+    pub fn session_lifetime(&self) -> chrono::Duration {
+        chrono::Duration::hours(self.session_hours)
     }
 
     /// True when cookies must be `Secure`.
@@ -146,40 +172,60 @@ pub struct RawConfig {
     pub reminder_time: Option<String>,
     pub reminder_days: Option<i64>,
     pub metrics_addr: Option<String>,
+    pub page_cache_mb: Option<u64>,
+    pub page_cache_ttl: Option<u64>,
+    pub search_cache_ttl: Option<u64>,
+    pub cache_max_age: Option<u64>,
+    pub cache_stale_while_revalidate: Option<u64>,
+    /// CIDRs or addresses, separated by commas or spaces.
+    pub trusted_proxies: Option<String>,
+    pub preview_link_days: Option<i64>,
+    pub session_hours: Option<i64>,
+    pub request_timeout_secs: Option<u64>,
+    pub max_concurrent_requests: Option<usize>,
+}
+
+/// A number of seconds within `range` (its default when unset), as a duration.
+fn seconds(
+    value: Option<u64>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+    setting: &str,
+) -> Result<std::time::Duration, ConfigError> {
+    let v = value.unwrap_or(default);
+    if !range.contains(&v) {
+        return Err(ConfigError::new(
+            setting,
+            format!("phải từ {} đến {} (giây)", range.start(), range.end()),
+        ));
+    }
+    Ok(std::time::Duration::from_secs(v))
 }
 
 impl RawConfig {
     /// Reads `LOA_*` variables from the given environment.
     pub fn from_env(env: &HashMap<String, String>) -> Result<RawConfig, ConfigError> {
         let get = |k: &str| env.get(k).filter(|v| !v.is_empty()).cloned();
-        let max_upload_mb = match get("LOA_MAX_UPLOAD_MB") {
-            None => None,
-            Some(v) => Some(v.trim().parse::<u64>().map_err(|_| {
-                ConfigError::new(
-                    "LOA_MAX_UPLOAD_MB",
-                    format!("«{v}» không phải một số nguyên"),
-                )
-            })?),
-        };
-        let citizen_retention_days = match get("LOA_CITIZEN_RETENTION_DAYS") {
-            None => None,
-            Some(v) => Some(v.trim().parse::<i64>().map_err(|_| {
-                ConfigError::new(
-                    "LOA_CITIZEN_RETENTION_DAYS",
-                    format!("«{v}» không phải một số nguyên"),
-                )
-            })?),
-        };
-        let reminder_days = match get("LOA_REMINDER_DAYS") {
-            None => None,
-            Some(v) => Some(v.trim().parse::<i64>().map_err(|_| {
-                ConfigError::new(
-                    "LOA_REMINDER_DAYS",
-                    format!("«{v}» không phải một số nguyên"),
-                )
-            })?),
-        };
+        let max_upload_mb = integer(get("LOA_MAX_UPLOAD_MB"), "LOA_MAX_UPLOAD_MB")?;
+        let citizen_retention_days = integer(
+            get("LOA_CITIZEN_RETENTION_DAYS"),
+            "LOA_CITIZEN_RETENTION_DAYS",
+        )?;
+        let reminder_days = integer(get("LOA_REMINDER_DAYS"), "LOA_REMINDER_DAYS")?;
+        let preview_link_days = integer(get("LOA_PREVIEW_LINK_DAYS"), "LOA_PREVIEW_LINK_DAYS")?;
+        let session_hours = integer(get("LOA_SESSION_HOURS"), "LOA_SESSION_HOURS")?;
+        let request_timeout_secs =
+            integer(get("LOA_REQUEST_TIMEOUT_SECS"), "LOA_REQUEST_TIMEOUT_SECS")?;
+        let max_concurrent_requests = integer(
+            get("LOA_MAX_CONCURRENT_REQUESTS"),
+            "LOA_MAX_CONCURRENT_REQUESTS",
+        )?;
         Ok(RawConfig {
+            trusted_proxies: get("LOA_TRUSTED_PROXIES"),
+            preview_link_days,
+            session_hours,
+            request_timeout_secs,
+            max_concurrent_requests,
             reminder_time: get("LOA_REMINDER_TIME"),
             metrics_addr: get("LOA_METRICS_ADDR"),
             reminder_days,
@@ -191,6 +237,14 @@ impl RawConfig {
             smtp_url: get("LOA_SMTP_URL"),
             max_upload_mb,
             citizen_retention_days,
+            page_cache_mb: integer(get("LOA_PAGE_CACHE_MB"), "LOA_PAGE_CACHE_MB")?,
+            page_cache_ttl: integer(get("LOA_PAGE_CACHE_TTL"), "LOA_PAGE_CACHE_TTL")?,
+            search_cache_ttl: integer(get("LOA_SEARCH_CACHE_TTL"), "LOA_SEARCH_CACHE_TTL")?,
+            cache_max_age: integer(get("LOA_CACHE_MAX_AGE"), "LOA_CACHE_MAX_AGE")?,
+            cache_stale_while_revalidate: integer(
+                get("LOA_CACHE_STALE_WHILE_REVALIDATE"),
+                "LOA_CACHE_STALE_WHILE_REVALIDATE",
+            )?,
         })
     }
 
@@ -228,6 +282,20 @@ impl RawConfig {
             reminder_time: over.reminder_time.or(self.reminder_time),
             reminder_days: over.reminder_days.or(self.reminder_days),
             metrics_addr: over.metrics_addr.or(self.metrics_addr),
+            page_cache_mb: over.page_cache_mb.or(self.page_cache_mb),
+            page_cache_ttl: over.page_cache_ttl.or(self.page_cache_ttl),
+            search_cache_ttl: over.search_cache_ttl.or(self.search_cache_ttl),
+            cache_max_age: over.cache_max_age.or(self.cache_max_age),
+            cache_stale_while_revalidate: over
+                .cache_stale_while_revalidate
+                .or(self.cache_stale_while_revalidate),
+            trusted_proxies: over.trusted_proxies.or(self.trusted_proxies),
+            preview_link_days: over.preview_link_days.or(self.preview_link_days),
+            session_hours: over.session_hours.or(self.session_hours),
+            request_timeout_secs: over.request_timeout_secs.or(self.request_timeout_secs),
+            max_concurrent_requests: over
+                .max_concurrent_requests
+                .or(self.max_concurrent_requests),
         }
     }
 
@@ -300,7 +368,61 @@ impl RawConfig {
                 )
             })?),
         };
+        let page_cache_mb = self.page_cache_mb.unwrap_or(32);
+        if page_cache_mb > 4096 {
+            return Err(ConfigError::new(
+                "LOA_PAGE_CACHE_MB",
+                "phải từ 0 (tắt) đến 4096 (MB)",
+            ));
+        }
+        let day = 24 * 3600;
+        let trusted_proxies =
+            crate::http::client::parse_trusted(self.trusted_proxies.as_deref().unwrap_or(""))
+                .map_err(|e| ConfigError::new("LOA_TRUSTED_PROXIES", e))?;
+        let preview_link_days = self.preview_link_days.unwrap_or(7);
+        if !(1..=365).contains(&preview_link_days) {
+            return Err(ConfigError::new(
+                "LOA_PREVIEW_LINK_DAYS",
+                "phải từ 1 đến 365 (ngày)",
+            ));
+        }
+        let session_hours = self.session_hours.unwrap_or(12);
+        if !(1..=720).contains(&session_hours) {
+            return Err(ConfigError::new(
+                "LOA_SESSION_HOURS",
+                "phải từ 1 đến 720 (giờ)",
+            ));
+        }
+        let request_timeout_secs = self.request_timeout_secs.unwrap_or(60);
+        if !(1..=3600).contains(&request_timeout_secs) {
+            return Err(ConfigError::new(
+                "LOA_REQUEST_TIMEOUT_SECS",
+                "phải từ 1 đến 3600 (giây)",
+            ));
+        }
+        let max_concurrent_requests = self.max_concurrent_requests.unwrap_or(256);
+        if !(1..=100_000).contains(&max_concurrent_requests) {
+            return Err(ConfigError::new(
+                "LOA_MAX_CONCURRENT_REQUESTS",
+                "phải từ 1 đến 100000",
+            ));
+        }
         Ok(Config {
+            page_cache_bytes: page_cache_mb as usize * 1024 * 1024,
+            page_cache_ttl: seconds(self.page_cache_ttl, 60, 1..=day, "LOA_PAGE_CACHE_TTL")?,
+            search_cache_ttl: seconds(self.search_cache_ttl, 10, 1..=day, "LOA_SEARCH_CACHE_TTL")?,
+            cache_max_age: seconds(self.cache_max_age, 5, 0..=day, "LOA_CACHE_MAX_AGE")?,
+            cache_stale_while_revalidate: seconds(
+                self.cache_stale_while_revalidate,
+                30,
+                0..=day,
+                "LOA_CACHE_STALE_WHILE_REVALIDATE",
+            )?,
+            session_hours,
+            request_timeout: std::time::Duration::from_secs(request_timeout_secs),
+            max_concurrent_requests,
+            trusted_proxies,
+            preview_link_days,
             metrics_addr,
             reminder_time,
             reminder_days,
@@ -314,6 +436,20 @@ impl RawConfig {
             smtp_url: self.smtp_url.map(Secret),
         })
     }
+}
+
+/// An optional whole number from the environment variable `setting`.
+fn integer<T: std::str::FromStr>(
+    value: Option<String>,
+    setting: &str,
+) -> Result<Option<T>, ConfigError> {
+    value
+        .map(|v| {
+            v.trim()
+                .parse::<T>()
+                .map_err(|_| ConfigError::new(setting, format!("«{v}» không phải một số nguyên")))
+        })
+        .transpose()
 }
 
 /// A configuration mistake: which setting, and what is wrong with it.
@@ -433,11 +569,64 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(bad(metrics), "LOA_METRICS_ADDR");
+        let proxies = RawConfig {
+            trusted_proxies: Some("10.0.0.0/8, proxy".into()),
+            ..Default::default()
+        };
+        assert_eq!(bad(proxies), "LOA_TRUSTED_PROXIES");
+        let preview = RawConfig {
+            preview_link_days: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(bad(preview), "LOA_PREVIEW_LINK_DAYS");
+        let session = RawConfig {
+            session_hours: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(bad(session), "LOA_SESSION_HOURS");
+        let timeout = RawConfig {
+            request_timeout_secs: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(bad(timeout), "LOA_REQUEST_TIMEOUT_SECS");
+        let concurrent = RawConfig {
+            max_concurrent_requests: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(bad(concurrent), "LOA_MAX_CONCURRENT_REQUESTS");
         let env = HashMap::from([("LOA_MAX_UPLOAD_MB".to_owned(), "năm".to_owned())]);
         assert_eq!(
             RawConfig::from_env(&env).unwrap_err().setting,
             "LOA_MAX_UPLOAD_MB"
         );
+    }
+
+    #[test]
+    fn the_page_cache_is_configurable() {
+        let c = Config::defaults();
+        assert_eq!(c.page_cache_bytes, 32 * 1024 * 1024);
+        assert_eq!(c.cache_max_age.as_secs(), 5);
+        let env = HashMap::from([
+            ("LOA_PAGE_CACHE_MB".to_owned(), "0".to_owned()),
+            ("LOA_CACHE_MAX_AGE".to_owned(), "60".to_owned()),
+            ("LOA_SEARCH_CACHE_TTL".to_owned(), "3".to_owned()),
+        ]);
+        let c = RawConfig::from_env(&env).unwrap().validate().unwrap();
+        assert_eq!(c.page_cache_bytes, 0);
+        assert_eq!(c.cache_max_age.as_secs(), 60);
+        assert_eq!(c.search_cache_ttl.as_secs(), 3);
+        for (key, bad) in [
+            ("LOA_PAGE_CACHE_TTL", "0"),
+            ("LOA_PAGE_CACHE_MB", "5000"),
+            ("LOA_CACHE_MAX_AGE", "mười"),
+        ] {
+            let env = HashMap::from([(key.to_owned(), bad.to_owned())]);
+            let setting = match RawConfig::from_env(&env) {
+                Ok(raw) => raw.validate().unwrap_err().setting,
+                Err(e) => e.setting,
+            };
+            assert_eq!(setting, key, "{bad}");
+        }
     }
 
     #[test]

@@ -25,6 +25,12 @@ pub enum AppError {
     /// The request body is larger than allowed.
     #[error("dữ liệu gửi lên quá lớn")]
     TooLarge,
+    /// A body of a type this route does not take (multipart outside the upload routes).
+    #[error("kiểu dữ liệu không được chấp nhận")]
+    UnsupportedMediaType,
+    /// Too many requests of this kind at once (every argon2 slot busy).
+    #[error("máy chủ đang bận")]
+    Busy,
     #[error("lỗi cơ sở dữ liệu")]
     Db(#[from] DbError),
     #[error("lỗi dựng trang")]
@@ -43,6 +49,8 @@ impl IntoResponse for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Busy => StatusCode::TOO_MANY_REQUESTS,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::SignInRequired { next } => {
                 let location = format!("/dang-nhap?next={}", url_encode(next));
                 return (
@@ -77,4 +85,10 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
 /// Percent-encodes a query value.
 pub fn url_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+impl From<crate::account::Busy> for AppError {
+    fn from(_: crate::account::Busy) -> Self {
+        AppError::Busy
+    }
 }

@@ -81,11 +81,12 @@ pub async fn ten_thousand(
     );
     let ids: Vec<i64> = ids.into_iter().map(|i| i.id).collect();
     let now = loa::time::now();
-    let tokens = loa::db::sessions::create_many(db, &ids, "127.0.0.1", now).await?;
+    let tokens =
+        loa::db::sessions::create_many(db, &ids, "127.0.0.1", now, super::SESSION_LIFETIME).await?;
     // Each person's form token, as their page would carry it.
     let mut people = Vec::with_capacity(PEOPLE);
     for token in tokens {
-        let s = loa::db::sessions::find(db, &token, now)
+        let s = loa::db::sessions::find(db, &token, now, super::SESSION_LIFETIME)
             .await?
             .ok_or_else(|| anyhow::anyhow!("a session just made is missing"))?;
         people.push((token, s.csrf_token));

@@ -48,6 +48,9 @@ pub fn tools() -> anyhow::Result<Tools> {
     }
 }
 
+/// How long the benchmark's sessions may live: longer than any run.
+pub const SESSION_LIFETIME: chrono::Duration = chrono::Duration::hours(12);
+
 /// The `loa` binary Cargo built for this benchmark (release profile).
 pub fn loa_binary() -> &'static str {
     env!("CARGO_BIN_EXE_loa")
@@ -93,5 +96,5 @@ pub async fn employee_session(db: &Db) -> anyhow::Result<String> {
         "mat-khau-do-hieu-nang",
     )
     .await?;
-    Ok(loa::db::sessions::create(db, id, "127.0.0.1", loa::time::now()).await?)
+    Ok(loa::db::sessions::create(db, id, "127.0.0.1", loa::time::now(), SESSION_LIFETIME).await?)
 }

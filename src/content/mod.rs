@@ -238,7 +238,13 @@ pub fn check_ack_units(files: &[ArticleFile], known: &HashSet<String>) -> Vec<Co
 
 /// Imports a directory: validate everything, then write everything in one transaction.
 pub async fn import_dir(db: &Db, dir: &Path) -> Result<ImportReport, ImportError> {
-    let set = load_dir(dir)?;
+    // Reading and rendering every file is blocking work: off the async workers, and done before
+    // `apply` opens its transaction.
+    let owned = dir.to_owned();
+    let set = match tokio::task::spawn_blocking(move || load_dir(&owned)).await {
+        Ok(set) => set?,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    };
     let mut errors = aliases::check_against_db(db, &set.articles).await?;
     if set.site.is_none() {
         let known: HashSet<String> = units::all(db).await?.into_iter().map(|u| u.slug).collect();
@@ -260,16 +266,12 @@ pub async fn import_dir(db: &Db, dir: &Path) -> Result<ImportReport, ImportError
 /// Writes a validated content set: articles are inserted or updated by slug, and left alone when
 /// nothing in them changed.
 pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<ImportReport, DbError> {
-    let existing = articles::all_slugs(db).await?;
-    // Blocks this task while the threads render: an import runs on its own (the command, or a
-    // start on an empty database before the site listens).
-    let mut rendered = prerender(&set.articles, &existing);
     let mut tx = db.begin().await?;
     let mut report = ImportReport::default();
     if let Some(site) = &set.site {
         report.site = Some(db::site::upsert(&mut tx, site, now).await?);
     }
-    for (i, file) in set.articles.iter().enumerate() {
+    for file in &set.articles {
         let mut input = file.input.clone();
         let slug = input.slug.to_string();
         match articles::find_by_slug(&mut tx, &slug).await? {
@@ -277,10 +279,7 @@ pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<Impo
                 if input.publish_at.is_none() && input.status == ArticleStatus::Published {
                     input.publish_at = Some(now);
                 }
-                let rendering = rendered[i]
-                    .take()
-                    .unwrap_or_else(|| articles::Rendering::of(&input.body));
-                let id = articles::insert_rendered(&mut tx, &input, None, rendering, now).await?;
+                let id = articles::insert(&mut tx, &input, now).await?;
                 // A new article has no settings to remove.
                 if let Some(ack) = &file.ack {
                     apply_ack(&mut tx, id, Some(&ack.settings), now).await?;
@@ -326,38 +325,11 @@ pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<Impo
     for file in &set.campaigns {
         campaign_dir::apply(&mut tx, file, &mut report, now).await?;
     }
+    // A running server's page cache drops its pages when this commits (`http::page_cache`).
+    let change = crate::db::page_generation::Change::Everything;
+    crate::db::page_generation::bump(&mut tx, &change, "import", now).await?;
     tx.commit().await?;
     Ok(report)
-}
-
-/// Renders, on every core, the bodies of the files whose slug is not in the database yet (the
-/// ones the import will insert), in file order. Rendering (Markdown, then the sanitiser) is most
-/// of an import's work; inside the write transaction it would run on one thread.
-fn prerender(
-    files: &[ArticleFile],
-    existing: &HashSet<String>,
-) -> Vec<Option<articles::Rendering>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = files.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|f| {
-                            (!existing.contains(f.input.slug.as_str()))
-                                .then(|| articles::Rendering::of(&f.input.body))
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("rendering does not panic"))
-            .collect()
-    })
 }
 
 /// Writes (or removes) an article's `[ack]`; the units were checked to exist.
@@ -396,18 +368,15 @@ fn same_ack(stored: Option<&AckSettings>, file: Option<&AckSettings>) -> bool {
 }
 
 fn same_article(row: &articles::ArticleRow, topic_names: &[String], a: &ArticleInput) -> bool {
-    let topic_slugs = |names: &[String]| -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for s in names.iter().filter_map(|n| Slug::from_title(n)) {
-            if !out.contains(&s.to_string()) {
-                out.push(s.to_string());
-            }
-        }
-        out
+    let topic_slugs = |names: &[String]| -> Vec<Slug> {
+        topics::distinct(names)
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect()
     };
     row.title == a.title
         && row.summary == a.summary
-        && row.body == a.body
+        && a.body == row.body.as_str()
         && row.status() == a.status
         && row.featured == a.featured
         && row.cover == a.cover

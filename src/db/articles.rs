@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::{topics, Db, DbError, Param, Tx};
 use crate::article::{ArticleInput, ArticleStatus};
-use crate::markdown::{self, TocEntry};
+use crate::markdown::{self, Body, Rendered, TocEntry};
 use crate::params;
 use crate::slug::Slug;
 
@@ -52,8 +52,9 @@ impl ArticleRow {
     }
 
     /// The article as an input for [`update`], with its topic names (from
-    /// [`topics::names_for_article`]); change what must change and write it back.
-    pub fn to_input(&self, topics: Vec<String>) -> ArticleInput {
+    /// [`topics::names_for_article`]) and a body rendered by the caller (this one's or another's,
+    /// as a restore does); change what must change and write it back.
+    pub fn to_input(&self, topics: Vec<String>, body: Body) -> ArticleInput {
         ArticleInput {
             // Stored slugs were valid when written; the fallbacks only guard hand-edited rows.
             slug: Slug::parse(&self.slug)
@@ -62,7 +63,7 @@ impl ArticleRow {
                 .unwrap_or_else(|| Slug::parse("bai-viet").expect("a valid slug")),
             title: self.title.clone(),
             summary: self.summary.clone(),
-            body: self.body.clone(),
+            body,
             topics,
             status: self.status(),
             featured: self.featured,
@@ -81,11 +82,10 @@ const COLUMNS: &str = "id, slug, title, summary, body, body_html, toc, word_coun
     preview_token_hash";
 
 /// The columns the rendering pipeline fills, as parameters in column order.
-fn rendered_params(body: &str) -> Vec<Param> {
-    let r = markdown::render(body);
+fn rendered_params(r: &Rendered) -> Vec<Param> {
     let toc = serde_json::to_string(&r.toc).expect("a TOC always serialises");
     params![
-        r.html,
+        &r.html,
         toc,
         r.word_count as i64,
         r.reading_minutes as i64,
@@ -115,32 +115,11 @@ pub async fn insert_authored(
     author_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<i64, DbError> {
-    insert_rendered(tx, a, author_id, Rendering::of(&a.body), now).await
-}
-
-/// What the rendering pipeline made of a body (the columns it fills), computed ahead of the
-/// write: an import renders thousands of bodies on every core before its transaction.
-pub struct Rendering(Vec<Param>);
-
-impl Rendering {
-    pub fn of(body: &str) -> Rendering {
-        Rendering(rendered_params(body))
-    }
-}
-
-/// [`insert_authored`] with the body already rendered (`rendering` must be of `a.body`).
-pub async fn insert_rendered(
-    tx: &mut Tx,
-    a: &ArticleInput,
-    author_id: Option<i64>,
-    rendering: Rendering,
-    now: DateTime<Utc>,
-) -> Result<i64, DbError> {
     let mut p = params![
         a.slug.as_str(),
         &a.title,
         &a.summary,
-        &a.body,
+        a.body.source(),
         a.status.as_str(),
         a.featured,
         a.cover.clone(),
@@ -149,7 +128,7 @@ pub async fn insert_rendered(
         a.unpublish_at,
         now,
     ];
-    p.extend(rendering.0);
+    p.extend(rendered_params(a.body.rendered()));
     p.extend(params![&a.meta_description, author_id]);
     let id = tx
         .fetch_i64(
@@ -222,7 +201,7 @@ fn update_params(id: i64, a: &ArticleInput, now: DateTime<Utc>) -> Vec<Param> {
         a.slug.as_str(),
         &a.title,
         &a.summary,
-        &a.body,
+        a.body.source(),
         a.status.as_str(),
         a.featured,
         a.cover.clone(),
@@ -231,7 +210,7 @@ fn update_params(id: i64, a: &ArticleInput, now: DateTime<Utc>) -> Vec<Param> {
         a.unpublish_at,
         now,
     ];
-    p.extend(rendered_params(&a.body));
+    p.extend(rendered_params(a.body.rendered()));
     p.push(Param::Text(a.meta_description.clone()));
     p
 }
@@ -258,9 +237,11 @@ pub async fn refresh_stale_renders(db: &Db) -> Result<usize, DbError> {
         .pool()
         .fetch_all(STALE_RENDERS, params![markdown::RENDER_VERSION])
         .await?;
-    for s in &stale {
+    for s in stale.iter() {
+        // Stored bodies may predate the limits: rendered as they are, off the async workers.
+        let rendered = markdown::render_off_thread(s.body.clone()).await;
         let mut p = params![s.id];
-        p.extend(rendered_params(&s.body));
+        p.extend(rendered_params(&rendered));
         db.pool()
             .execute(
                 "update articles set body_html = $2, toc = $3, word_count = $4, \
@@ -270,15 +251,6 @@ pub async fn refresh_stale_renders(db: &Db) -> Result<usize, DbError> {
             .await?;
     }
     Ok(stale.len())
-}
-
-/// Every slug in the table (deleted articles' too: they still hold theirs).
-pub async fn all_slugs(db: &Db) -> Result<HashSet<String>, DbError> {
-    let rows: Vec<SlugRow> = db
-        .pool()
-        .fetch_all("select slug from articles", vec![])
-        .await?;
-    Ok(rows.into_iter().map(|r| r.slug).collect())
 }
 
 pub async fn count_all(db: &Db) -> Result<i64, DbError> {
@@ -453,6 +425,15 @@ pub async fn set_status(
             params![id, status.as_str(), publish_at, now],
         )
         .await?;
+    if status == ArticleStatus::Archived {
+        // An archived article's secret link ends for good: unarchiving does not revive it.
+        tx.execute(
+            "update articles set preview_token_hash = null, preview_expires_at = null \
+             where id = $1",
+            params![id],
+        )
+        .await?;
+    }
     Ok(v.map(|v| v.version))
 }
 
@@ -465,7 +446,8 @@ pub async fn set_deleted(
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
     let sql = if deleted_at.is_some() {
-        "update articles set deleted_at = $2, preview_token_hash = null, updated_at = $3 \
+        "update articles set deleted_at = $2, preview_token_hash = null, \
+         preview_expires_at = null, updated_at = $3 \
          where id = $1 and deleted_at is null"
     } else {
         "update articles set deleted_at = $2, updated_at = $3 \
@@ -474,27 +456,35 @@ pub async fn set_deleted(
     Ok(tx.execute(sql, params![id, deleted_at, now]).await? == 1)
 }
 
-/// Sets (the SHA-256 of a new token) or clears the secret preview link of a live article.
+/// Sets (the SHA-256 of a new token, and when it stops working) or clears the secret preview
+/// link of a live article.
 pub async fn set_preview_token_hash(
     tx: &mut Tx,
     id: i64,
-    hash: Option<String>,
+    link: Option<(String, DateTime<Utc>)>,
 ) -> Result<bool, DbError> {
+    let (hash, expires_at) = link.unzip();
     let n = tx
         .execute(
-            "update articles set preview_token_hash = $2 where id = $1 and deleted_at is null",
-            params![id, hash],
+            "update articles set preview_token_hash = $2, preview_expires_at = $3 \
+             where id = $1 and deleted_at is null",
+            params![id, hash, expires_at],
         )
         .await?;
     Ok(n == 1)
 }
 
-/// The live article a preview link opens.
-pub async fn by_preview_token_hash(db: &Db, hash: &str) -> Result<Option<ArticleRow>, DbError> {
+/// The article a preview link opens: live, not archived, and the link not expired at `now`.
+pub async fn by_preview_token_hash(
+    db: &Db,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<ArticleRow>, DbError> {
     let sql = format!(
-        "select {COLUMNS} from articles where preview_token_hash = $1 and deleted_at is null"
+        "select {COLUMNS} from articles where preview_token_hash = $1 and deleted_at is null \
+         and status <> 'archived' and preview_expires_at > $2"
     );
-    db.pool().fetch_optional(&sql, params![hash]).await
+    db.pool().fetch_optional(&sql, params![hash, now]).await
 }
 
 // Slugs and their aliases.

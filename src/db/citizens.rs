@@ -59,13 +59,18 @@ pub async fn localities(db: &Db) -> Result<Vec<LocalityRow>, DbError> {
         .await
 }
 
-/// Citizens' confirmations recorded from `ip` since `since` (for the per-address limit).
-pub async fn recent_by_ip(db: &Db, ip: &str, since: DateTime<Utc>) -> Result<i64, DbError> {
+/// Citizens' confirmations recorded from `network` (`http::client::Client::network`) since
+/// `since` (for the per-address limit).
+pub async fn recent_by_network(
+    db: &Db,
+    network: &str,
+    since: DateTime<Utc>,
+) -> Result<i64, DbError> {
     db.pool()
         .fetch_i64(
             "select count(*) from ack_events where kind = 'confirm' and user_id is null \
              and ip = $1 and created_at >= $2",
-            params![ip, since],
+            params![network, since],
         )
         .await
 }
@@ -99,7 +104,11 @@ pub struct NewConfirmation {
     /// The place whose poster the citizen came from (`?nguon=`), when the tag was a known one.
     pub place_id: Option<i64>,
     pub consent_text_hash: String,
+    /// The client's address, kept on the citizen's record until the purge.
     pub ip: String,
+    /// What the per-address limit counts (the IPv4 address or the IPv6 /64), kept on the event
+    /// until the purge.
+    pub network: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,7 +164,7 @@ pub async fn record(db: &Db, c: &NewConfirmation, now: DateTime<Utc>) -> Result<
                 citizen_id,
                 c.contact_key.as_str(),
                 c.text_hash.as_str(),
-                c.ip.as_str(),
+                c.network.as_str(),
                 c.place_id,
                 now
             ],
@@ -208,23 +217,29 @@ pub async fn total_for_article(db: &Db, article_id: i64) -> Result<i64, DbError>
         .await
 }
 
-/// Removes names and contacts of citizens whose article stopped taking confirmations more than
-/// the retention period ago (`closes_at < cutoff`); the events and counts stay, anonymous.
-/// Returns how many citizens were purged.
-pub async fn purge_closed(
+/// What the purge and a deletion on request clear: every column of `citizens` and `ack_events`
+/// that could identify a citizen. The privacy page promises exactly this list (a test compares).
+pub const ERASED_CITIZEN_COLUMNS: [&str; 5] = ["name", "phone", "email", "contact_key", "ip"];
+pub const ERASED_EVENT_COLUMNS: [&str; 2] = ["contact_key", "ip"];
+
+/// Removes names, contacts and addresses of citizens whose article stopped taking confirmations
+/// before `cutoff` — or, when it never closes, who confirmed before `cutoff`; the events and
+/// counts stay, anonymous. Returns how many citizens were purged.
+pub async fn purge_expired(
     db: &Db,
     cutoff: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<u64, DbError> {
-    // Events first: they find their citizens through the citizens' still-present rows.
-    let closed = "select e.citizen_id from ack_events e join ack_settings s \
-                  on s.article_id = e.article_id \
-                  where e.citizen_id is not null and s.closes_at is not null and s.closes_at < $1";
+    // Events first: they find their citizens through the citizens' still-present rows. An
+    // article without settings (or without a closing date) is aged by the confirmation itself.
+    let expired = "select e.citizen_id from ack_events e left join ack_settings s \
+                   on s.article_id = e.article_id \
+                   where e.citizen_id is not null and coalesce(s.closes_at, e.created_at) < $1";
     let mut tx = db.begin().await?;
     tx.execute(
         &format!(
-            "update ack_events set contact_key = null \
-             where contact_key is not null and citizen_id in ({closed})"
+            "update ack_events set contact_key = null, ip = '' \
+             where (contact_key is not null or ip <> '') and citizen_id in ({expired})"
         ),
         params![cutoff],
     )
@@ -233,11 +248,18 @@ pub async fn purge_closed(
         .execute(
             &format!(
                 "update citizens set name = null, phone = null, email = null, \
-                 contact_key = null, purged_at = $2 where purged_at is null and id in ({closed})"
+                 contact_key = null, ip = '', purged_at = $2 \
+                 where purged_at is null and id in ({expired})"
             ),
             params![cutoff, now],
         )
         .await?;
+    // Purged before addresses were part of the purge.
+    tx.execute(
+        &format!("update citizens set ip = '' where ip <> '' and purged_at is not null and id in ({expired})"),
+        params![cutoff],
+    )
+    .await?;
     tx.commit().await?;
     Ok(purged)
 }
@@ -290,8 +312,8 @@ pub async fn delete_by_contact(
     let mut tx = db.begin().await?;
     tx.execute(
         &format!(
-            "update ack_events set contact_key = null where contact_key is not null \
-             and (contact_key = $1 or citizen_id in ({mine}))"
+            "update ack_events set contact_key = null, ip = '' \
+             where (contact_key = $1 or citizen_id in ({mine}))"
         ),
         params![contact],
     )
@@ -300,7 +322,7 @@ pub async fn delete_by_contact(
         .execute(
             &format!(
                 "update citizens set name = null, phone = null, email = null, \
-                 contact_key = null, purged_at = $2 where id in ({mine})"
+                 contact_key = null, ip = '', purged_at = $2 where id in ({mine})"
             ),
             params![contact, now],
         )

@@ -17,7 +17,7 @@ pub mod citizens;
 pub mod evidence;
 pub mod jobs;
 pub mod media;
-
+pub mod page_generation;
 pub mod places;
 pub mod plans;
 pub mod revisions;
@@ -323,6 +323,31 @@ impl Db {
         match self {
             Db::Sqlite(_) => "sqlite",
             Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Which database this is (the SQLite file, or PostgreSQL's host, port and database), to
+    /// tell two pools on the same database within one process.
+    pub fn identity(&self) -> String {
+        match self {
+            Db::Sqlite(p) => format!("sqlite:{}", p.connect_options().get_filename().display()),
+            Db::Postgres(p) => {
+                let o = p.connect_options();
+                format!(
+                    "postgres:{}:{}/{}",
+                    o.get_host(),
+                    o.get_port(),
+                    o.get_database().unwrap_or_default()
+                )
+            }
+        }
+    }
+
+    /// True once the pool is closed (the process is stopping).
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Db::Sqlite(p) => p.is_closed(),
+            Db::Postgres(p) => p.is_closed(),
         }
     }
 

@@ -1,6 +1,6 @@
 //! Topics (chủ đề) and their links to articles.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -23,6 +23,18 @@ pub struct TopicCount {
     pub articles: i64,
 }
 
+/// The topics `names` stand for, in order: names without a letter or digit name none, and
+/// names that fold to one slug ("Hài lòng", "hai long") are one topic, the first name kept.
+/// A set makes this linear in the number of names.
+pub fn distinct(names: &[String]) -> Vec<(Slug, &str)> {
+    let mut seen = HashSet::new();
+    names
+        .iter()
+        .filter_map(|name| Some((Slug::from_title(name)?, name.as_str())))
+        .filter(|(slug, _)| seen.insert(slug.clone()))
+        .collect()
+}
+
 /// Links an article to exactly these topics (by name, in order), creating missing topics.
 /// Two names that fold to the same slug are one topic.
 pub async fn set_for_article(
@@ -36,28 +48,20 @@ pub async fn set_for_article(
         params![article_id],
     )
     .await?;
-    let mut seen = Vec::new();
-    for name in names {
-        let Some(slug) = Slug::from_title(name) else {
-            continue;
-        };
-        if seen.contains(&slug) {
-            continue;
-        }
+    for (position, (slug, name)) in distinct(names).into_iter().enumerate() {
         let topic_id = tx
             .fetch_i64(
                 // The no-op update makes `returning` yield the id of an existing row too.
                 "insert into topics (slug, name, created_at, updated_at) values ($1, $2, $3, $3) \
                  on conflict (slug) do update set slug = excluded.slug returning id",
-                params![slug.as_str(), name.as_str(), now],
+                params![slug.as_str(), name, now],
             )
             .await?;
         tx.execute(
             "insert into article_topics (article_id, topic_id, position) values ($1, $2, $3)",
-            params![article_id, topic_id, seen.len() as i64],
+            params![article_id, topic_id, position as i64],
         )
         .await?;
-        seen.push(slug);
     }
     Ok(())
 }
@@ -132,4 +136,26 @@ pub async fn with_published_counts(db: &Db) -> Result<Vec<TopicCount>, DbError> 
             vec![],
         )
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distinct_keeps_the_first_name_of_each_slug_in_order() {
+        let names: Vec<String> = ["Hài lòng", "SIPAS", "hai long", "???", "sipas", "Cải cách"]
+            .map(str::to_owned)
+            .into();
+        let found = distinct(&names);
+        let got: Vec<(&str, &str)> = found.iter().map(|(s, n)| (s.as_str(), *n)).collect();
+        assert_eq!(
+            got,
+            [
+                ("hai-long", "Hài lòng"),
+                ("sipas", "SIPAS"),
+                ("cai-cach", "Cải cách")
+            ]
+        );
+    }
 }

@@ -18,7 +18,7 @@ use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Duration;
 
 use crate::account::Role;
@@ -26,12 +26,10 @@ use crate::app::AppState;
 use crate::db::users::UserRow;
 use crate::db::{audit, sessions};
 use crate::error::{AppError, Result};
+use crate::http::client::Client;
 use crate::time;
 
 pub const SESSION_COOKIE: &str = "loa_session";
-
-/// Largest urlencoded form the CSRF check reads.
-const FORM_LIMIT: usize = 2 * 1024 * 1024;
 
 /// The signed-in account, as handlers see it.
 #[derive(Clone, Debug)]
@@ -68,7 +66,10 @@ impl From<UserRow> for CurrentUser {
 pub struct Ctx {
     pub user: Option<CurrentUser>,
     pub csrf: String,
+    /// The client's address (behind a trusted proxy, from `X-Forwarded-For`; `http::client`).
     pub ip: String,
+    /// What per-address limits count: the IPv4 address or the IPv6 /64.
+    pub network: String,
     /// The hash of the session cookie, when signed in.
     pub session_hash: Option<String>,
     /// The path and query of the request, for `next=` after signing in.
@@ -167,10 +168,12 @@ pub async fn session_layer(
     next: Next,
 ) -> Response {
     let now = time::now();
-    let ip = req
+    let client = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .map(|c| Client::of(c.0.ip(), req.headers(), &state.config.trusted_proxies));
+    let (ip, network) = client
+        .map(|c| (c.ip_text(), c.network()))
         .unwrap_or_default();
     let path = req
         .uri()
@@ -181,17 +184,19 @@ pub async fn session_layer(
         user: None,
         csrf: String::new(),
         ip,
+        network,
         session_hash: None,
         path,
     };
     let mut cookies_out = Vec::new();
 
     if let Some(token) = cookie(req.headers(), SESSION_COOKIE).filter(|t| is_token(t)) {
-        match sessions::find(&state.db, token, now).await {
+        let lifetime = state.config.session_lifetime();
+        match sessions::find(&state.db, token, now, lifetime).await {
             Ok(Some(s)) => {
                 // Extending the session costs a write; once every few minutes is enough.
                 if now - s.last_seen_at > Duration::minutes(5) {
-                    if let Err(e) = sessions::touch(&state.db, &s.id_hash, now).await {
+                    if let Err(e) = sessions::touch(&state.db, &s, now, lifetime).await {
                         return AppError::Db(e).into_response();
                     }
                 }
@@ -214,6 +219,27 @@ pub async fn session_layer(
             Err(e) => return AppError::Db(e).into_response(),
         }
     }
+    if is_multipart(req.headers()) && !MULTIPART_ROUTES.contains(&req.uri().path()) {
+        let mut response = AppError::UnsupportedMediaType.into_response();
+        response.extensions_mut().insert(ctx);
+        return response;
+    }
+    // A temporary password (the first admin's, a reset, an import) opens only the password
+    // change and sign-out: whoever read it on a screen or a sheet must not use it for anything.
+    if ctx
+        .user
+        .as_ref()
+        .is_some_and(|u| u.must_change_password && !temporary_password_may(req.uri().path()))
+    {
+        let mut response = if req.method() == Method::GET || req.method() == Method::HEAD {
+            Redirect::to(CHANGE_PASSWORD).into_response()
+        } else {
+            AppError::Forbidden.into_response()
+        };
+        response.extensions_mut().insert(ctx);
+        return response;
+    }
+
     // Anonymous state changes (signing in, a citizen's confirmation) have no token to check:
     // the Fetch-metadata layer outside this one has already refused them if cross-site.
     let mut response = if ctx.user.is_none()
@@ -222,7 +248,7 @@ pub async fn session_layer(
         req.extensions_mut().insert(ctx.clone());
         next.run(req).await
     } else {
-        match verify(&state, &ctx, req).await {
+        match verify(&ctx, req).await {
             Ok(mut req) => {
                 req.extensions_mut().insert(ctx.clone());
                 next.run(req).await
@@ -238,9 +264,20 @@ pub async fn session_layer(
     response
 }
 
+/// Where a session with a temporary password is sent, and may go.
+const CHANGE_PASSWORD: &str = "/doi-mat-khau";
+
+/// The paths a session with a temporary password may reach: the change form, sign-out, and the
+/// stylesheets and scripts those pages need.
+fn temporary_password_may(path: &str) -> bool {
+    path == CHANGE_PASSWORD || path == "/dang-xuat" || path.starts_with("/static/")
+}
+
 /// The token check of a signed-in state change. Reading a form body to find the token consumes
-/// it, so the request is rebuilt with the same bytes.
-async fn verify(state: &AppState, ctx: &Ctx, req: Request) -> Result<Request> {
+/// it, so the request is rebuilt with the same bytes. A multipart body (only on
+/// [`MULTIPART_ROUTES`]) is not read here: its handler checks the token as it reads the form,
+/// after the role layers, so no upload is read for a request not yet known to be allowed.
+async fn verify(ctx: &Ctx, req: Request) -> Result<Request> {
     if let Some(t) = req
         .headers()
         .get("x-csrf-token")
@@ -252,57 +289,64 @@ async fn verify(state: &AppState, ctx: &Ctx, req: Request) -> Result<Request> {
             Err(AppError::Csrf)
         };
     }
-    let content_type = req
+    if is_multipart(req.headers()) {
+        return Ok(req);
+    }
+    let urlencoded = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let limit = body_limit(req.uri().path());
     let (parts, body) = req.into_parts();
-    let limit = if content_type.starts_with("multipart/form-data") {
-        state.config.max_upload_bytes + FORM_LIMIT
-    } else {
-        FORM_LIMIT
-    };
     let bytes = to_bytes(body, limit)
         .await
         .map_err(|_| AppError::TooLarge)?;
-    let token = if content_type.starts_with("application/x-www-form-urlencoded") {
-        url::form_urlencoded::parse(&bytes)
-            .find(|(k, _)| k == "csrf")
-            .map(|(_, v)| v.into_owned())
-    } else if content_type.starts_with("multipart/form-data") {
-        multipart_field(&content_type, bytes.clone(), "csrf").await
+    let token = urlencoded
+        .then(|| {
+            url::form_urlencoded::parse(&bytes)
+                .find(|(k, _)| k == "csrf")
+                .map(|(_, v)| v.into_owned())
+        })
+        .flatten();
+    check_form_token(ctx, token.as_deref())?;
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// The routes that accept `multipart/form-data` (an image upload, the staff import); any other
+/// multipart request is refused with 415 before its body is read.
+pub const MULTIPART_ROUTES: [&str; 2] = ["/admin/anh", "/admin/nguoi-dung/nhap"];
+
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| {
+            t.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/")
+        })
+}
+
+/// The largest body of a form on `path`: a public or staff form is small; the admin's forms carry
+/// whole articles.
+pub fn body_limit(path: &str) -> usize {
+    if path == "/admin" || path.starts_with("/admin/") {
+        crate::http::ADMIN_BODY_LIMIT
     } else {
-        None
-    };
+        crate::http::PUBLIC_BODY_LIMIT
+    }
+}
+
+/// The session's CSRF token as a form sent it (`None`: not sent); 403 unless it matches.
+pub fn check_form_token(ctx: &Ctx, token: Option<&str>) -> Result<()> {
     match token {
-        Some(t) if constant_time_eq(&t, &ctx.csrf) => {
-            Ok(Request::from_parts(parts, Body::from(bytes)))
-        }
+        Some(t) if !ctx.csrf.is_empty() && constant_time_eq(t, &ctx.csrf) => Ok(()),
         _ => {
             tracing::warn!(path = %ctx.path, "refused a state change without a valid CSRF token");
             Err(AppError::Csrf)
         }
     }
-}
-
-/// Finds one text field of a multipart body. `verify` has bounded the bytes already; multer
-/// reads them directly (axum's extractor would apply its own 2 MB default before we could look).
-async fn multipart_field(
-    content_type: &str,
-    bytes: axum::body::Bytes,
-    name: &str,
-) -> Option<String> {
-    let boundary = multer::parse_boundary(content_type).ok()?;
-    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
-    let mut form = multer::Multipart::new(stream, boundary);
-    while let Ok(Some(field)) = form.next_field().await {
-        if field.name() == Some(name) {
-            return field.text().await.ok();
-        }
-    }
-    None
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {

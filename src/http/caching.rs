@@ -1,26 +1,35 @@
-//! HTTP revalidation: an ETag on every cacheable text response (pages, feeds, the sitemap) and a
-//! bodiless 304 when the client already holds that exact response.
+//! HTTP caching, decided once for every response: who may keep it (`Cache-Control`), its ETag,
+//! a bodiless 304 when the client already holds that exact response, and whether the page cache
+//! keeps it.
 //!
-//! The ETag is a hash of the body itself rather than of database timestamps: it can never be
-//! stale (a publication, an edit, a scheduled job or a changed site name all change the bytes),
-//! and it needs no knowledge of what each page reads. HTML is `Cache-Control: private,
-//! no-cache`: every page embeds the visitor's CSRF token, so no shared cache may keep it, and the
-//! browser must revalidate each time so that a publication is never missed.
+//! A page a visitor without a session gets is the same for everyone (no cookie, no token), so
+//! it is `public` for browsers, proxies and CDNs, for a short while set in the configuration
+//! (`LOA_CACHE_MAX_AGE`, `LOA_CACHE_STALE_WHILE_REVALIDATE`), and the page cache
+//! (`http::page_cache`) keeps it. A signed-in visitor's page shows their name and their pending
+//! items: `private, no-cache`. The ETag is a hash of the body itself rather than of database
+//! timestamps: it can never be stale (a publication, an edit, a scheduled job or a changed site
+//! name all change the bytes), and it needs no knowledge of what each page reads.
 
 use axum::body::{to_bytes, Body, HttpBody};
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
+use super::auth::Ctx;
+use super::page_cache::{Fill, Storable, MAX_PAGE};
+use crate::app::AppState;
+
 /// Bodies larger than this are passed through untouched rather than held in memory to hash.
 const MAX_HASHED_BODY: usize = 4 * 1024 * 1024;
 
-/// The middleware: hashes eligible 200 responses and answers 304 to a matching If-None-Match.
-pub async fn conditional(request: Request, next: Next) -> Response {
+/// The middleware: hashes eligible 200 responses, says who may keep them, answers 304 to a
+/// matching If-None-Match, and marks what the page cache keeps.
+pub async fn conditional(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let eligible_method = matches!(*request.method(), Method::GET | Method::HEAD);
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let filling = request.extensions().get::<Fill>().is_some();
     let response = next.run(request).await;
     if !eligible_method || !is_cacheable(&response) {
         return response;
@@ -44,15 +53,29 @@ pub async fn conditional(request: Request, next: Next) -> Response {
     let tag = etag(&bytes);
     let tag_value = HeaderValue::from_str(&tag).expect("an ETag is ASCII hex");
     parts.headers.insert(header::ETAG, tag_value);
+    // The session layer leaves the visitor on the response.
+    let signed_in = parts
+        .extensions
+        .get::<Ctx>()
+        .is_some_and(|c| c.user.is_some());
     if !parts.headers.contains_key(header::CACHE_CONTROL) {
-        let policy = if is_html(&parts.headers) {
-            "private, no-cache"
+        if signed_in {
+            let private = HeaderValue::from_static("private, no-cache");
+            parts.headers.insert(header::CACHE_CONTROL, private);
         } else {
-            "no-cache"
-        };
-        parts
-            .headers
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+            parts
+                .headers
+                .insert(header::CACHE_CONTROL, state.pages.policy().clone());
+            // A proxy must not give the anonymous copy to a signed-in visitor (who has a
+            // cookie; anonymous visitors have none).
+            parts
+                .headers
+                .append(header::VARY, HeaderValue::from_static("cookie"));
+        }
+    }
+    if filling && !signed_in && is_public(&parts.headers) && bytes.len() <= MAX_PAGE {
+        parts.extensions.insert(Storable);
+        return Response::from_parts(parts, Body::from(bytes));
     }
 
     if if_none_match
@@ -76,8 +99,8 @@ pub async fn conditional(request: Request, next: Next) -> Response {
 }
 
 /// Successful text responses that are the same for whoever holds the same cookies. A response
-/// that sets a cookie (an anonymous visitor's first CSRF cookie) is left alone: its body depends
-/// on the cookie being issued, and the next request, with the cookie, gets its ETag.
+/// that sets a cookie (the removal of an expired session's) is left alone: the next request,
+/// without the cookie, gets its ETag.
 fn is_cacheable(response: &Response) -> bool {
     let headers = response.headers();
     response.status() == StatusCode::OK
@@ -99,11 +122,15 @@ fn is_text_type(content_type: &str) -> bool {
     media.starts_with("text/") || media.ends_with("xml") || media.ends_with("json")
 }
 
-fn is_html(headers: &HeaderMap) -> bool {
+/// `Cache-Control` lets anyone keep it (not `private`, not `no-store`).
+fn is_public(headers: &HeaderMap) -> bool {
     headers
-        .get(header::CONTENT_TYPE)
+        .get(header::CACHE_CONTROL)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().starts_with("text/html"))
+        .is_some_and(|v| {
+            let v = v.to_ascii_lowercase();
+            v.contains("public") && !v.contains("private") && !v.contains("no-store")
+        })
 }
 
 /// A weak tag: the same content served gzip- or brotli-compressed is the same resource, and the
@@ -114,7 +141,7 @@ fn etag(body: &[u8]) -> String {
 }
 
 /// Weak comparison of `If-None-Match` (a list of tags, or `*`) against our tag.
-fn matches_tag(if_none_match: &str, tag: &str) -> bool {
+pub fn matches_tag(if_none_match: &str, tag: &str) -> bool {
     let opaque = |t: &str| t.trim().trim_start_matches("W/").to_owned();
     let ours = opaque(tag);
     if_none_match
@@ -136,6 +163,23 @@ mod tests {
         assert!(matches_tag("*", &tag));
         assert!(!matches_tag("\"other\"", &tag));
         assert_ne!(etag(b"hello"), etag(b"hello!"));
+    }
+
+    #[test]
+    fn only_public_responses_are_kept() {
+        let with = |v: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static(v));
+            h
+        };
+        assert!(is_public(&with(
+            "public, max-age=5, stale-while-revalidate=30"
+        )));
+        assert!(is_public(&with("public, max-age=31536000, immutable")));
+        assert!(!is_public(&with("private, no-cache")));
+        assert!(!is_public(&with("private, no-store")));
+        assert!(!is_public(&with("no-store")));
+        assert!(!is_public(&HeaderMap::new()));
     }
 
     #[test]

@@ -342,6 +342,18 @@ impl ErrorView {
                 "Dữ liệu quá lớn",
                 "Tệp hoặc nội dung bạn gửi vượt quá dung lượng cho phép.",
             ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+                "Không nhận được dữ liệu",
+                "Trang này không nhận tệp đính kèm. Hãy gửi biểu mẫu từ chính trang của Loa.",
+            ),
+            StatusCode::REQUEST_TIMEOUT => (
+                "Hết thời gian chờ",
+                "Yêu cầu mất quá nhiều thời gian nên đã bị dừng. Xin kiểm tra kết nối mạng rồi thử lại.",
+            ),
+            StatusCode::TOO_MANY_REQUESTS => (
+                "Máy chủ đang bận",
+                "Có quá nhiều yêu cầu cùng lúc. Xin vui lòng chờ một lát rồi thử lại.",
+            ),
             StatusCode::NOT_FOUND => (
                 "Không tìm thấy trang",
                 "Trang bạn tìm không có hoặc đã được gỡ. Hãy kiểm tra lại địa chỉ, hoặc về trang chủ để xem các bài viết mới.",

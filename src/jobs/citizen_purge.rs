@@ -1,6 +1,7 @@
-//! The purge of citizens' personal data: once a day, names and contacts of citizens whose article
-//! stopped taking confirmations more than `LOA_CITIZEN_RETENTION_DAYS` ago are removed. The
-//! confirmation events stay (without contact) and the anonymous counts by day and locality stay.
+//! The purge of citizens' personal data: once a day, names, contacts and IP addresses of citizens
+//! whose article stopped taking confirmations more than `LOA_CITIZEN_RETENTION_DAYS` ago (or who
+//! confirmed that long ago, when the article never closes) are removed. The confirmation events
+//! stay (without contact or address) and the anonymous counts by day and locality stay.
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -27,9 +28,10 @@ pub fn spec() -> JobSpec {
     }
 }
 
-/// Purges every citizen whose article closed more than `retention_days` before `now`; returns
+/// Purges every citizen whose article closed (or who confirmed, without a closing date) more than
+/// `retention_days` before `now`; returns
 /// how many. Idempotent: purged citizens are left alone.
 pub async fn run(db: &Db, retention_days: i64, now: DateTime<Utc>) -> anyhow::Result<u64> {
     let cutoff = now - Duration::days(retention_days);
-    Ok(citizens::purge_closed(db, cutoff, now).await?)
+    Ok(citizens::purge_expired(db, cutoff, now).await?)
 }

@@ -524,6 +524,11 @@ fn cases(f: &Fixture) -> Vec<Case> {
             Need::Admin,
         ),
         post(
+            "/admin/nguoi-dan".into(),
+            form(&[("lien_he", "0912345678")]),
+            Need::Admin,
+        ),
+        post(
             "/admin/don-vi/moi".into(),
             form(&[("name", "Phòng Mới"), ("slug", ""), ("parent", "")]),
             Need::Admin,

@@ -3,6 +3,7 @@
 //! helpers here; the tests in the submodules.
 
 mod editing;
+mod limits;
 mod links;
 mod roles;
 

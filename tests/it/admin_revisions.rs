@@ -59,11 +59,11 @@ async fn save(
     who: (Option<i64>, &str),
     reason: &str,
 ) -> i64 {
+    let body = loa::markdown::Body::new(texts.2.to_owned()).unwrap();
     let mut tx = app.state.db.begin().await.unwrap();
     let row = articles::by_id_tx(&mut tx, id).await.unwrap().unwrap();
-    let mut input = row.to_input(topics::names_for_article(&mut tx, id).await.unwrap());
-    (input.title, input.summary, input.body) =
-        (texts.0.to_owned(), texts.1.to_owned(), texts.2.to_owned());
+    let mut input = row.to_input(topics::names_for_article(&mut tx, id).await.unwrap(), body);
+    (input.title, input.summary) = (texts.0.to_owned(), texts.1.to_owned());
     let now = loa::time::now();
     articles::update(&mut tx, id, &input, now).await.unwrap();
     let rev = revisions::record(

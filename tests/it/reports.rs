@@ -5,5 +5,6 @@
 mod article;
 mod campaign;
 mod fixture;
+mod formulas;
 pub mod read;
 mod seed_demo;

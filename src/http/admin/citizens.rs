@@ -1,5 +1,5 @@
 //! `/admin/nguoi-dan` (admin only): a citizen's personal data, found by phone or e-mail
-//! (normalised as the public form does), exported as CSV (through `report`, like every export) or
+//! (normalised as the public form does; the lookup is a POST and audited), exported as CSV (through `report`, like every export) or
 //! deleted. Both are audited; deleting clears name and contacts and leaves the confirmations as
 //! anonymous records.
 
@@ -23,7 +23,7 @@ use crate::time;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/nguoi-dan", get(find))
+        .route("/nguoi-dan", get(show).post(find))
         .route("/nguoi-dan/xuat", post(export))
         .route("/nguoi-dan/xoa", post(delete))
 }
@@ -56,9 +56,7 @@ fn masked(contact: &str) -> String {
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct FindQuery {
-    #[serde(default)]
-    lien_he: String,
+struct ShowQuery {
     /// Set after a deletion: how many records were cleared.
     da_xoa: Option<u64>,
 }
@@ -104,46 +102,72 @@ struct FindPage {
     records: Vec<RecordView>,
 }
 
-async fn find(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<FindQuery>,
-) -> Result<Response> {
-    ctx.user()?;
-    let site = SiteView::load(&state).await?;
+fn blank_page(state: &AppState, ctx: &Ctx, site: SiteView) -> FindPage {
     let layout = Layout::new(
-        &state,
-        &ctx,
+        state,
+        ctx,
         site,
         "Dữ liệu người dân",
         "",
         "/admin/nguoi-dan",
     );
-    let mut page = FindPage {
+    FindPage {
         layout,
-        query: q.lien_he.trim().to_owned(),
+        query: String::new(),
         contact: String::new(),
         error: None,
         searched: false,
-        deleted: q.da_xoa,
+        deleted: None,
         records: vec![],
-    };
+    }
+}
+
+/// The search form (and the result of a deletion).
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ShowQuery>,
+) -> Result<Response> {
+    ctx.user()?;
+    let site = SiteView::load(&state).await?;
+    let mut page = blank_page(&state, &ctx, site);
+    page.deleted = q.da_xoa;
+    let html = state.templates.render("admin/citizens.html", &page)?;
+    Ok(Html(html).into_response())
+}
+
+/// A lookup by contact: a POST, so the phone or e-mail is in no URL, history, proxy log or
+/// `Referer`, and audited like the export, since reading someone's data is processing it.
+async fn find(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<ContactForm>,
+) -> Result<Response> {
+    ctx.user()?;
+    let site = SiteView::load(&state).await?;
+    let mut page = blank_page(&state, &ctx, site);
+    page.query = form.lien_he.trim().to_owned();
     let mut status = StatusCode::OK;
-    if !page.query.is_empty() {
-        match normalise_contact(&page.query) {
-            Some(contact) => {
-                let rows = citizens::find_by_contact(&state.db, &contact).await?;
-                page.records = rows.iter().map(RecordView::from).collect();
-                page.contact = contact;
-                page.searched = true;
-            }
-            None => {
-                page.error = Some(
-                    "Không phải số điện thoại di động hay thư điện tử hợp lệ (ví dụ: 0912 345 678 hoặc ten@gmail.com)."
-                        .to_owned(),
-                );
-                status = StatusCode::UNPROCESSABLE_ENTITY;
-            }
+    match normalise_contact(&page.query) {
+        Some(contact) => {
+            let rows = citizens::find_by_contact(&state.db, &contact).await?;
+            let e = entry(
+                &ctx,
+                "citizen.find",
+                &contact,
+                format!("{} bản ghi", rows.len()),
+            )?;
+            crate::db::audit::record_now(&state.db, &e, time::now()).await?;
+            page.records = rows.iter().map(RecordView::from).collect();
+            page.contact = contact;
+            page.searched = true;
+        }
+        None => {
+            page.error = Some(
+                "Không phải số điện thoại di động hay thư điện tử hợp lệ (ví dụ: 0912 345 678 hoặc ten@gmail.com)."
+                    .to_owned(),
+            );
+            status = StatusCode::UNPROCESSABLE_ENTITY;
         }
     }
     let html = state.templates.render("admin/citizens.html", &page)?;

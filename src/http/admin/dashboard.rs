@@ -118,6 +118,7 @@ pub fn action_label(action: &str) -> &str {
         "media.delete" => "Xoá ảnh",
         "ack.confirm_on_behalf" => "Ghi nhận xác nhận thay",
         "ack.revoke" => "Thu hồi xác nhận",
+        "citizen.find" => "Tra cứu dữ liệu người dân",
         "citizen.export" => "Xuất dữ liệu người dân",
         "report.export" => "Xuất báo cáo",
         "evidence.export" => "Xuất bằng chứng xác nhận",

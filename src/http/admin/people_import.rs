@@ -16,7 +16,7 @@ use crate::app::AppState;
 use crate::db::users::{self, NewUser};
 use crate::db::{audit, is_unique_violation, units};
 use crate::error::Result;
-use crate::http::auth::Ctx;
+use crate::http::auth::{self, Ctx};
 use crate::http::views::{Layout, SiteView};
 use crate::staff_import::{self, Checked, Context, KnownUnit};
 use crate::time;
@@ -137,8 +137,20 @@ async fn context(state: &AppState) -> Result<Context> {
     })
 }
 
-/// Reads the upload form: the file when one was chosen, else the pasted text.
-async fn read_upload(mut form: Multipart) -> std::result::Result<String, String> {
+/// Reads the upload form: the file when one was chosen, else the pasted text. The form's CSRF
+/// token is checked here (the session layer leaves multipart forms to their handler): 403
+/// unless it is the session's.
+async fn read_upload(ctx: &Ctx, form: Multipart) -> Result<std::result::Result<String, String>> {
+    let mut csrf = None;
+    let read = read_fields(form, &mut csrf).await;
+    auth::check_form_token(ctx, csrf.as_deref())?;
+    Ok(read)
+}
+
+async fn read_fields(
+    mut form: Multipart,
+    csrf: &mut Option<String>,
+) -> std::result::Result<String, String> {
     let mut file: Option<Vec<u8>> = None;
     let mut pasted = String::new();
     let unreadable = |_| "Không đọc được dữ liệu gửi lên; hãy thử lại.".to_owned();
@@ -157,6 +169,7 @@ async fn read_upload(mut form: Multipart) -> std::result::Result<String, String>
                 }
             }
             Some("noi_dung") => pasted = field.text().await.map_err(unreadable)?,
+            Some("csrf") => *csrf = Some(field.text().await.map_err(unreadable)?),
             _ => {}
         }
     }
@@ -170,7 +183,7 @@ async fn read_upload(mut form: Multipart) -> std::result::Result<String, String>
 }
 
 async fn preview(State(state): State<AppState>, ctx: Ctx, form: Multipart) -> Result<Response> {
-    let text = match read_upload(form).await {
+    let text = match read_upload(&ctx, form).await? {
         Ok(t) => t,
         Err(message) => {
             return render(

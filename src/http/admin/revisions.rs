@@ -24,6 +24,7 @@ use crate::db::{audit, topics};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
 use crate::http::views::{Layout, SiteView};
+use crate::markdown::Body;
 use crate::time;
 
 pub fn router() -> Router<AppState> {
@@ -324,6 +325,8 @@ async fn restore(
         .ok_or(AppError::NotFound)?;
     let number = revisions::number(&state.db, id, rev_id).await?;
     let now = time::now();
+    // Rendered before the transaction, so the write lock is never held for it.
+    let body = Body::stored_off_thread(revision.body).await;
 
     let mut tx = state.db.begin().await?;
     // Locked first, so that the article read next is the one the update replaces.
@@ -338,10 +341,9 @@ async fn restore(
         return Err(AppError::Forbidden);
     }
     // Everything but the three texts stays as it is now.
-    let mut input = current.to_input(topics::names_for_article(&mut tx, id).await?);
+    let mut input = current.to_input(topics::names_for_article(&mut tx, id).await?, body);
     input.title = revision.title;
     input.summary = revision.summary;
-    input.body = revision.body;
     articles::update(&mut tx, id, &input, now).await?;
     let version = current.version + 1;
     let reason = format!("Khôi phục phiên bản {number}");

@@ -8,7 +8,7 @@
 //! copies the tag into the form's hidden `nguon` field, and the POST keeps it only when it names
 //! a known place.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -19,9 +19,11 @@ use serde::{Deserialize, Serialize};
 use crate::account::Email;
 use crate::app::AppState;
 use crate::db::citizens::{self, CitizenAck, LocalityRow, NewConfirmation, Recorded};
+use crate::db::page_generation::Change;
 use crate::db::places;
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
+use crate::http::page_cache::PublicPages;
 use crate::http::views::{Layout, SiteView};
 use crate::phone::Phone;
 use crate::{ack, time};
@@ -43,8 +45,9 @@ pub fn consent_text(site_name: &str, retention_days: i64) -> String {
     format!(
         "Tôi đồng ý để {site_name} thu thập họ tên, số điện thoại hoặc thư điện tử và địa bàn \
          của tôi, chỉ để ghi nhận việc tôi đã đọc tài liệu này và thống kê số người dân đã đọc \
-         theo địa bàn. Họ tên và thông tin liên lạc được xoá {retention_days} ngày sau khi bài \
-         viết ngừng nhận xác nhận; chỉ số liệu thống kê ẩn danh được giữ lại."
+         theo địa bàn. Họ tên, thông tin liên lạc và địa chỉ IP được xoá {retention_days} ngày \
+         sau khi bài viết ngừng nhận xác nhận (hoặc sau khi tôi xác nhận, nếu bài viết không có \
+         hạn); chỉ số liệu thống kê ẩn danh được giữ lại."
     )
 }
 
@@ -183,7 +186,7 @@ async fn confirm(
     let thanks = format!("/bai-viet/{}/cam-on", ack.slug);
     if !raw.website.trim().is_empty() {
         // A robot: it is told it succeeded, and nothing is stored.
-        return Ok(Redirect::to(&thanks).into_response());
+        return Ok(PublicPages::Unchanged.mark(Redirect::to(&thanks)));
     }
     let now = time::now();
     let site = SiteView::load(&state).await?;
@@ -219,9 +222,9 @@ async fn confirm(
         );
     };
 
-    let ip_count = citizens::recent_by_ip(
+    let ip_count = citizens::recent_by_network(
         &state.db,
-        &ctx.ip,
+        &ctx.network,
         now - Duration::minutes(IP_WINDOW_MINUTES),
     )
     .await?;
@@ -255,13 +258,19 @@ async fn confirm(
         place_id: place.map(|p| p.id),
         consent_text_hash: ack::text_hash(&form.consent_text),
         ip: ctx.ip.clone(),
+        network: ctx.network.clone(),
     };
     match citizens::record(&state.db, &new, now).await? {
         Recorded::New => {
             crate::metrics::citizen_confirmation();
-            Ok(Redirect::to(&thanks).into_response())
+            // The counts show on the thank-you page and the campaign pages, nowhere else: the
+            // article page, which a campaign sends everyone to, stays kept.
+            let counts = PublicPages::Changed(Change::Article(ack.slug.clone()));
+            Ok(counts.mark(Redirect::to(&thanks)))
         }
-        Recorded::Repeat => Ok(Redirect::to(&format!("{thanks}?truoc-do=1")).into_response()),
+        // The same answer as a first confirmation: anyone may type anyone's phone number, and
+        // "you confirmed before" would tell them that this person read the article.
+        Recorded::Repeat => Ok(PublicPages::Unchanged.mark(Redirect::to(&thanks))),
     }
 }
 
@@ -372,19 +381,12 @@ fn parse(raw: &RawConfirmation, localities: &[LocalityRow]) -> (Option<Valid>, F
     (Some(valid), errors)
 }
 
-#[derive(Deserialize)]
-struct ThanksQuery {
-    #[serde(rename = "truoc-do")]
-    before: Option<String>,
-}
-
 #[derive(Serialize)]
 struct ThanksPage {
     #[serde(flatten)]
     layout: Layout,
     article_title: String,
     article_path: String,
-    already: bool,
     count: i64,
 }
 
@@ -392,7 +394,6 @@ async fn thanks(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(slug): Path<String>,
-    Query(q): Query<ThanksQuery>,
 ) -> Result<Response> {
     let ack = citizens::for_article(&state.db, &slug)
         .await?
@@ -414,7 +415,6 @@ async fn thanks(
         layout,
         article_title: ack.title,
         article_path,
-        already: q.before.is_some(),
         count,
     };
     Ok(Html(state.templates.render("confirm_thanks.html", &page)?).into_response())

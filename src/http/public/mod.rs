@@ -2,7 +2,7 @@
 
 mod articles;
 mod campaign;
-mod confirm;
+pub mod confirm;
 mod feeds;
 mod health;
 mod home;

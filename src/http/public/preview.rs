@@ -1,6 +1,7 @@
 //! `/xem-truoc/{token}`: the secret preview of an unpublished article, for whoever holds the
-//! link. Only the token's SHA-256 is stored; a revoked or unknown token is a 404, and the page
-//! asks search engines not to index it.
+//! link. Only the token's SHA-256 is stored; a revoked, expired (`LOA_PREVIEW_LINK_DAYS`) or
+//! unknown token, or one of an archived or deleted article, is a 404, and the page asks search
+//! engines not to index it.
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderName};
@@ -15,6 +16,7 @@ use crate::db::{articles, sessions, topics};
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
 use crate::http::views::{ArticleView, Layout, SiteView};
+use crate::time;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/xem-truoc/{token}", get(preview))
@@ -37,9 +39,10 @@ async fn preview(
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AppError::NotFound);
     }
-    let row = articles::by_preview_token_hash(&state.db, &sessions::hash_token(&token))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row =
+        articles::by_preview_token_hash(&state.db, &sessions::hash_token(&token), time::now())
+            .await?
+            .ok_or(AppError::NotFound)?;
     if row.status() == ArticleStatus::Published {
         return Ok(Redirect::to(&format!("/bai-viet/{}", row.slug)).into_response());
     }

@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{middleware, Router};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -19,6 +19,7 @@ use crate::db::articles;
 use crate::db::{ack_rounds, ack_settings, Db, DbError};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
+use crate::http::page_cache;
 use crate::http::views::{Layout, SiteView};
 use crate::time;
 
@@ -26,6 +27,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/bai-viet/{slug}/xac-nhan", post(confirm))
         .route("/can-xac-nhan", get(my_items))
+        // A person's own confirmation shows only on signed-in pages, which are never cached.
+        .route_layer(middleware::map_response(page_cache::unchanged))
 }
 
 /// The staff status box of an article page (templates/ack_status.html).

@@ -3,7 +3,7 @@
 
 pub mod acknowledge;
 mod notifications;
-mod sign_in;
+pub mod sign_in;
 
 use axum::Router;
 

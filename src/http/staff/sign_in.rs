@@ -4,7 +4,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::{middleware, Form, Router};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::db::{audit, sessions, users};
 use crate::error::Result;
 use crate::http::auth::{safe_next, set_cookie, Ctx, CurrentUser, SESSION_COOKIE};
+use crate::http::page_cache;
 use crate::http::views::{Layout, SiteView};
 use crate::time;
 
@@ -26,6 +27,8 @@ pub fn router() -> Router<AppState> {
         .route("/dang-nhap", get(show).post(submit))
         .route("/dang-xuat", post(sign_out))
         .route("/doi-mat-khau", get(show_change).post(change))
+        // Signing in and out shows on no public page.
+        .route_layer(middleware::map_response(page_cache::unchanged))
 }
 
 #[derive(Deserialize)]
@@ -40,6 +43,8 @@ struct SignInView {
     email: String,
     next: String,
     error: Option<String>,
+    /// How long a remembered sign-in lasts (`LOA_SESSION_HOURS`).
+    session_hours: i64,
 }
 
 async fn render_sign_in(
@@ -63,6 +68,7 @@ async fn render_sign_in(
         email: email.to_owned(),
         next: next.to_owned(),
         error,
+        session_hours: state.config.session_hours,
     };
     Ok((status, Html(state.templates.render("sign_in.html", &view)?)).into_response())
 }
@@ -100,7 +106,68 @@ struct SignInForm {
     #[serde(default)]
     password: String,
     next: Option<String>,
+    /// "Ghi nhớ đăng nhập": the cookie outlives the browser (until the session's end).
+    nho: Option<String>,
 }
+
+/// Longest e-mail address accepted (RFC 5321's limit on a path); anything longer is refused
+/// before it reaches the database or the audit log.
+pub const MAX_EMAIL_CHARS: usize = 254;
+
+/// A password check under the lock-out.
+enum Gate {
+    /// Checked: the attempt is recorded as a failure until it succeeds. `completes_lock` when
+    /// failing it reaches a limit, so the lock is logged once, as it begins.
+    Open {
+        attempt: i64,
+        completes_lock: bool,
+    },
+    Locked,
+}
+
+/// Counts an attempt for `email` from `network` before any password is checked: a locked
+/// account or address is refused, and of a burst of parallel guesses only those within the
+/// limits go on to argon2.
+async fn begin_attempt(
+    state: &AppState,
+    email: &str,
+    network: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Gate> {
+    // Counting and recording are one step per process: a few milliseconds of queries, so that a
+    // burst of guesses is ordered exactly (PostgreSQL's read-committed counts could otherwise
+    // miss a row committed a moment later). Across instances the ordinal below still bounds it.
+    static GATE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _gate = GATE.lock().await;
+    let since = now - LOCK_WINDOW;
+    let over = |(account, address): (i64, i64)| {
+        account > MAX_FAILURES_PER_ACCOUNT || address > MAX_FAILURES_PER_ADDRESS
+    };
+    let (account, address) = sessions::recent_failures(&state.db, email, network, since).await?;
+    if over((account + 1, address + 1)) {
+        return Ok(Gate::Locked);
+    }
+    let attempt = sessions::record_failure(&state.db, email, network, now).await?;
+    let place = sessions::failures_up_to(&state.db, email, network, since, attempt).await?;
+    if over(place) {
+        sessions::forget_failure(&state.db, attempt).await?;
+        return Ok(Gate::Locked);
+    }
+    Ok(Gate::Open {
+        attempt,
+        completes_lock: place.0 == MAX_FAILURES_PER_ACCOUNT || place.1 == MAX_FAILURES_PER_ADDRESS,
+    })
+}
+
+fn locked_message() -> String {
+    format!(
+        "Đăng nhập sai quá nhiều lần. Để bảo vệ tài khoản, việc đăng nhập tạm khoá trong {} phút; xin thử lại sau.",
+        LOCK_WINDOW.num_minutes()
+    )
+}
+
+const BUSY_MESSAGE: &str =
+    "Máy chủ đang bận vì có nhiều lượt đăng nhập cùng lúc. Xin chờ một lát rồi thử lại.";
 
 async fn submit(
     State(state): State<AppState>,
@@ -108,32 +175,36 @@ async fn submit(
     Form(form): Form<SignInForm>,
 ) -> Result<Response> {
     let now = time::now();
-    let email = form.email.trim().to_lowercase();
     let next = safe_next(form.next.as_deref()).unwrap_or_default();
-    let (by_account, by_address) =
-        sessions::recent_failures(&state.db, &email, &ctx.ip, now - LOCK_WINDOW).await?;
-    if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
-        let entry = audit::Entry {
-            actor_label: email.clone(),
-            action: "sign_in.locked",
-            ip: ctx.ip.clone(),
-            ..Default::default()
-        };
-        audit::record_now(&state.db, &entry, now).await?;
-        let message = format!(
-            "Đăng nhập sai quá nhiều lần. Để bảo vệ tài khoản, việc đăng nhập tạm khoá trong {} phút; xin thử lại sau.",
-            LOCK_WINDOW.num_minutes()
-        );
+    if form.email.trim().chars().count() > MAX_EMAIL_CHARS {
+        let message = format!("Địa chỉ thư điện tử quá dài (tối đa {MAX_EMAIL_CHARS} ký tự).");
+        return render_sign_in(
+            &state,
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "",
+            &next,
+            Some(message),
+        )
+        .await;
+    }
+    let email = form.email.trim().to_lowercase();
+    let Gate::Open {
+        attempt,
+        completes_lock,
+    } = begin_attempt(&state, &email, &ctx.network, now).await?
+    else {
+        // The lock was logged when it began; a locked account's further tries are not.
         return render_sign_in(
             &state,
             &ctx,
             StatusCode::TOO_MANY_REQUESTS,
             &email,
             &next,
-            Some(message),
+            Some(locked_message()),
         )
         .await;
-    }
+    };
 
     let credentials = users::credentials(&state.db, &email).await?;
     let (user, hash) = match credentials {
@@ -141,10 +212,21 @@ async fn submit(
         None => (None, None),
     };
     // Always verify, even without an account, so the answer takes as long either way.
-    let password_ok = account::verify_password(&form.password, hash).await;
+    let Ok(password_ok) = account::verify_password(&form.password, hash).await else {
+        sessions::forget_failure(&state.db, attempt).await?;
+        return render_sign_in(
+            &state,
+            &ctx,
+            StatusCode::TOO_MANY_REQUESTS,
+            &email,
+            &next,
+            Some(BUSY_MESSAGE.to_owned()),
+        )
+        .await;
+    };
     let user = user.filter(|u| password_ok && u.active);
     let Some(user) = user else {
-        sessions::record_failure(&state.db, &email, &ctx.ip, now).await?;
+        // The attempt stays recorded as a failure.
         let entry = audit::Entry {
             actor_label: email.clone(),
             action: "sign_in.failure",
@@ -152,6 +234,13 @@ async fn submit(
             ..Default::default()
         };
         audit::record_now(&state.db, &entry, now).await?;
+        if completes_lock {
+            let entry = audit::Entry {
+                action: "sign_in.locked",
+                ..entry
+            };
+            audit::record_now(&state.db, &entry, now).await?;
+        }
         let message = "Địa chỉ thư điện tử hoặc mật khẩu không đúng.".to_owned();
         return render_sign_in(
             &state,
@@ -169,7 +258,8 @@ async fn submit(
         sessions::delete(&state.db, old).await?;
     }
     sessions::clear_failures(&state.db, &email).await?;
-    let token = sessions::create(&state.db, user.id, &ctx.ip, now).await?;
+    let lifetime = state.config.session_lifetime();
+    let token = sessions::create(&state.db, user.id, &ctx.ip, now, lifetime).await?;
     let entry = audit::Entry {
         actor_id: Some(user.id),
         actor_label: user.email.clone(),
@@ -186,7 +276,10 @@ async fn submit(
     } else {
         next
     };
-    let cookie = set_cookie(&state, SESSION_COOKIE, &token, Some(sessions::IDLE));
+    // A session cookie (gone with the browser) unless the person asked to be remembered, on a
+    // computer of their own; either way the session itself ends after its lifetime.
+    let max_age = form.nho.is_some().then_some(lifetime);
+    let cookie = set_cookie(&state, SESSION_COOKIE, &token, max_age);
     Ok((
         StatusCode::SEE_OTHER,
         [(header::LOCATION, to)],
@@ -288,15 +381,37 @@ async fn change(
     if form.new_password == form.current && !form.current.is_empty() {
         errors.push("Mật khẩu mới phải khác mật khẩu hiện tại.".to_owned());
     }
+    // The current password is a password guess like any other: the sign-in lock-out applies.
+    let now = time::now();
+    let Gate::Open { attempt, .. } = begin_attempt(&state, &user.email, &ctx.network, now).await?
+    else {
+        return render_change(
+            &state,
+            &ctx,
+            StatusCode::TOO_MANY_REQUESTS,
+            vec![locked_message()],
+        )
+        .await;
+    };
     let hash = users::password_hash(&state.db, user.id).await?;
-    if !account::verify_password(&form.current, hash).await {
-        errors.push("Mật khẩu hiện tại không đúng.".to_owned());
+    match account::verify_password(&form.current, hash).await {
+        Ok(true) => sessions::forget_failure(&state.db, attempt).await?,
+        Ok(false) => errors.push("Mật khẩu hiện tại không đúng.".to_owned()),
+        Err(account::Busy) => {
+            sessions::forget_failure(&state.db, attempt).await?;
+            return render_change(
+                &state,
+                &ctx,
+                StatusCode::TOO_MANY_REQUESTS,
+                vec![BUSY_MESSAGE.to_owned()],
+            )
+            .await;
+        }
     }
     let (Some(new), true) = (new, errors.is_empty()) else {
         return render_change(&state, &ctx, StatusCode::UNPROCESSABLE_ENTITY, errors).await;
     };
     let hash = account::hash_password(&new).await?;
-    let now = time::now();
     let mut tx = state.db.begin().await?;
     users::set_password(&mut tx, user.id, &hash, false, now).await?;
     let entry = audit::Entry {

@@ -9,6 +9,7 @@ use crate::helpers::{attrs, count, location, texts, ContentDir, TestApp, TestDb}
 db_tests!(
     a_renamed_article_redirects_from_its_old_slug,
     a_secret_preview_link_works_until_revoked,
+    a_preview_link_expires_and_ends_with_archival_or_deletion,
 );
 
 async fn a_renamed_article_redirects_from_its_old_slug(db: TestDb) {
@@ -130,4 +131,77 @@ async fn a_secret_preview_link_works_until_revoked(db: TestDb) {
         audit_actions(&app, id).await.last().unwrap(),
         "article.preview_revoke"
     );
+}
+
+/// Makes a preview link for article `id` as `who`; returns its path.
+async fn preview_link(app: &TestApp, who: &crate::helpers::Browser, id: i64) -> String {
+    let r = who
+        .post(&format!("/admin/bai-viet/{id}/lien-ket-xem-truoc"), &[])
+        .await;
+    assert_eq!(r.status(), 200);
+    let link = attrs(&r.text().await.unwrap(), "input.preview-link", "value")
+        .pop()
+        .expect("the link is shown");
+    link.strip_prefix(&app.base).unwrap().to_owned()
+}
+
+async fn a_preview_link_expires_and_ends_with_archival_or_deletion(db: TestDb) {
+    let app = TestApp::spawn_with(db, ContentDir::new().path(), |raw| {
+        raw.preview_link_days = Some(2);
+    })
+    .await;
+    let (editor, _) = sign_in(&app, Role::Editor, "Biên Tập").await;
+    let id = create(&editor, "Bản nháp", "Chưa công bố.", "luu").await;
+
+    // The link works for LOA_PREVIEW_LINK_DAYS, and the editor is told until when.
+    let path = preview_link(&app, &editor, id).await;
+    app.page(&path, 200).await;
+    let db = &app.state.db;
+    let expires = db
+        .pool()
+        .fetch_i64(
+            &format!(
+                "select count(*) from articles where id = {id} and preview_expires_at > $1 \
+                 and preview_expires_at < $2"
+            ),
+            loa::params![
+                loa::time::now() + chrono::Duration::hours(47),
+                loa::time::now() + chrono::Duration::hours(49)
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(expires, 1, "two days from now");
+    db.pool()
+        .execute(
+            "update articles set preview_expires_at = $1 where id = $2",
+            loa::params![loa::time::now() - chrono::Duration::minutes(1), id],
+        )
+        .await
+        .unwrap();
+    app.page(&path, 404).await;
+
+    // A new link dies with the article's archival, and does not come back with it.
+    let path = preview_link(&app, &editor, id).await;
+    app.page(&path, 200).await;
+    let r = editor
+        .post(&format!("/admin/bai-viet/{id}/luu-tru"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    app.page(&path, 404).await;
+    let r = editor
+        .post(&format!("/admin/bai-viet/{id}/bo-luu-tru"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    app.page(&path, 404).await;
+
+    // And with its deletion.
+    let other = create(&editor, "Bản nháp khác", "Chưa công bố.", "luu").await;
+    let path = preview_link(&app, &editor, other).await;
+    app.page(&path, 200).await;
+    let r = editor
+        .post(&format!("/admin/bai-viet/{other}/xoa"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    app.page(&path, 404).await;
 }

@@ -56,7 +56,8 @@ async fn round_trip(first: TestDb, other: TestDb, back: TestDb) {
         .fetch_i64("select min(id) from users where role = 'admin'", vec![])
         .await
         .unwrap();
-    let token = loa::db::sessions::create(&source.state.db, admin, "", loa::time::now())
+    let lifetime = source.state.config.session_lifetime();
+    let token = loa::db::sessions::create(&source.state.db, admin, "", loa::time::now(), lifetime)
         .await
         .unwrap();
 

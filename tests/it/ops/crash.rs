@@ -305,7 +305,7 @@ async fn send(client: &reqwest::Client, base: &str, post: &Post) -> Answer {
         Ok(r) => {
             let to = r.headers().get("location").map(|l| l.to_str().unwrap());
             // A confirmation sent again after a lost answer may find itself recorded already:
-            // the thank-you page says so (`?truoc-do=1`), which is a success too.
+            // it is answered like a first one.
             if r.status() == 303 && to.is_some_and(|t| t.starts_with(&success)) {
                 Answer::Accepted
             } else {

@@ -111,7 +111,7 @@ async fn a_confirmation_from_a_poster_counts_for_its_place(db: TestDb) {
     let r = citizen_browser
         .post(action, &citizen("An", "0912 000 001", "quay-1"))
         .await;
-    assert!(location(&r).ends_with("?truoc-do=1"));
+    assert!(location(&r).ends_with("/cam-on"));
     assert_eq!(
         n("select cast(sum(confirmations) as bigint) from ack_citizen_place_counts").await,
         2

@@ -230,9 +230,9 @@ pub async fn create_preview_link(
     let token = sessions::new_token();
     let now = time::now();
     let mut tx = state.db.begin().await?;
-    if !articles::set_preview_token_hash(&mut tx, row.id, Some(sessions::hash_token(&token)))
-        .await?
-    {
+    let expires_at = now + chrono::Duration::days(state.config.preview_link_days);
+    let link = Some((sessions::hash_token(&token), expires_at));
+    if !articles::set_preview_token_hash(&mut tx, row.id, link).await? {
         return Err(AppError::NotFound);
     }
     let change = Change {
@@ -263,6 +263,7 @@ pub async fn create_preview_link(
     let names = topic_names(&state, row.id).await?;
     let extras = Extras {
         preview_link: Some(link),
+        preview_link_until: Some(time::format_datetime(expires_at)),
         ..Extras::default()
     };
     let values = ArticleForm::from_row(&row, &names);

@@ -22,8 +22,9 @@ use crate::db::articles::{self, admin, ArticleRow};
 use crate::db::{is_unique_violation, topics, DbError, Tx};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
+use crate::http::page_cache::PublicPages;
 use crate::http::views::{Layout, SiteView};
-use crate::markdown;
+use crate::markdown::Body;
 use crate::policy;
 use crate::slug::Slug;
 use crate::time;
@@ -107,6 +108,8 @@ struct EditorPage {
     notice: Option<&'static str>,
     /// A preview link just created: shown this once, never stored in clear.
     preview_link: Option<String>,
+    /// When it stops working, Vietnam time.
+    preview_link_until: Option<String>,
     /// The acknowledgment fields, for editors and admins.
     ack: Option<AckView>,
 }
@@ -118,6 +121,7 @@ pub(super) struct Extras {
     pub preview_html: Option<String>,
     pub notice: Option<&'static str>,
     pub preview_link: Option<String>,
+    pub preview_link_until: Option<String>,
 }
 
 /// Renders the editor for a new article (`row` is `None`) or a stored one, with `values` in the
@@ -196,6 +200,7 @@ pub(super) async fn render_editor(
         end,
         notice: extras.notice,
         preview_link: extras.preview_link,
+        preview_link_until: extras.preview_link_until,
         ack,
     };
     let html = state.templates.render("admin/article_form.html", &view)?;
@@ -282,18 +287,39 @@ async fn preview_page(
     row: Option<&ArticleRow>,
     values: ArticleForm,
 ) -> Result<Response> {
-    let html = markdown::render(&super::form::clean(&values.body)).html;
-    let extras = Extras {
-        preview_html: Some(html),
-        ..Extras::default()
+    let (extras, status) = match Body::new_off_thread(super::form::clean(&values.body)).await {
+        Ok(body) => {
+            let extras = Extras {
+                preview_html: Some(body.rendered().html.clone()),
+                ..Extras::default()
+            };
+            (extras, StatusCode::OK)
+        }
+        Err(e) => (
+            invalid(FormErrors::body(&e)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     };
-    render_editor(state, ctx, row, values, extras, StatusCode::OK).await
+    let page = render_editor(state, ctx, row, values, extras, status).await?;
+    Ok(PublicPages::Unchanged.mark(page))
 }
 
 fn invalid(errors: FormErrors) -> Extras {
     Extras {
         errors,
         ..Extras::default()
+    }
+}
+
+/// A checked form with its body rendered, off the async workers and before any transaction: a
+/// long body holds up neither other requests nor the database's write lock.
+async fn with_body<P>(
+    checked: Result<(Valid, P), Box<FormErrors>>,
+) -> Result<(Valid, P, Body), Box<FormErrors>> {
+    let (valid, plan) = checked?;
+    match Body::new_off_thread(valid.body.clone()).await {
+        Ok(body) => Ok((valid, plan, body)),
+        Err(e) => Err(Box::new(FormErrors::body(&e))),
     }
 }
 
@@ -328,21 +354,21 @@ pub async fn create(
     }
     let now = time::now();
     let plan = ack::plan(&state.db, user, None, &form.ack).await?;
-    let (valid, ack_plan): (Valid, _) =
-        match ack::combine(form.validate(action, now, &Stored::default()), plan) {
-            Ok(v) => v,
-            Err(e) => {
-                return render_editor(
-                    &state,
-                    &ctx,
-                    None,
-                    form,
-                    invalid(*e),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-        };
+    let checked = ack::combine(form.validate(action, now, &Stored::default()), plan);
+    let (valid, ack_plan, body) = match with_body(checked).await {
+        Ok(v) => v,
+        Err(e) => {
+            return render_editor(
+                &state,
+                &ctx,
+                None,
+                form,
+                invalid(*e),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    };
     let (status, publish_at) = match action {
         Action::Save | Action::Preview => (ArticleStatus::Draft, None),
         Action::Submit => (ArticleStatus::Review, None),
@@ -351,7 +377,7 @@ pub async fn create(
     };
     let mut tx = state.db.begin().await?;
     let slug = unique_slug(&mut tx, &valid.slug, None).await?;
-    let input = valid.into_input(slug, status, publish_at);
+    let input = valid.into_input(body, slug, status, publish_at);
     let id = match articles::insert_authored(&mut tx, &input, Some(user.id), now).await {
         Err(e) if is_unique_violation(&e) => {
             drop(tx);
@@ -450,7 +476,8 @@ pub async fn save(
     }
     let now = time::now();
     let plan = ack::plan(&state.db, user, Some(row.id), &form.ack).await?;
-    let (valid, ack_plan) = match ack::combine(form.validate(action, now, &stored), plan) {
+    let checked = ack::combine(form.validate(action, now, &stored), plan);
+    let (valid, ack_plan, body) = match with_body(checked).await {
         Ok(v) => v,
         Err(e) => {
             return render_editor(
@@ -473,7 +500,7 @@ pub async fn save(
     };
     let mut tx = state.db.begin().await?;
     let slug = unique_slug(&mut tx, &valid.slug, Some(row.id)).await?;
-    let input = valid.into_input(slug, status, publish_at);
+    let input = valid.into_input(body, slug, status, publish_at);
     let version =
         match articles::update_if_version(&mut tx, row.id, form.version(), &input, now).await {
             Ok(Some(v)) => v,
@@ -536,8 +563,18 @@ pub struct PreviewBody {
 }
 
 /// POST `/admin/bai-viet/xem-truoc` (from static/admin.js, with the `x-csrf-token` header): the
-/// body rendered by the publishing pipeline, as a sanitised HTML fragment.
+/// body rendered by the publishing pipeline (off the async workers), as a sanitised HTML
+/// fragment; a body past the limits gets 422 and the reason as plain text, which the script
+/// shows as text.
 pub async fn live_preview(Form(p): Form<PreviewBody>) -> Response {
-    let html = markdown::render(&super::form::clean(&p.body)).html;
-    ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+    let no_store = [(header::CACHE_CONTROL, "no-store")];
+    // Sent as the editor types: it must not drop the public pages each time.
+    let response = match Body::new_off_thread(super::form::clean(&p.body)).await {
+        Ok(body) => (no_store, Html(body.rendered().html.clone())).into_response(),
+        Err(e) => {
+            let message = FormErrors::body(&e).body.unwrap_or_default();
+            (StatusCode::UNPROCESSABLE_ENTITY, no_store, message).into_response()
+        }
+    };
+    PublicPages::Unchanged.mark(response)
 }

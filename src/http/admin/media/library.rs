@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::db::audit::{self, Entry};
 use crate::db::media::{self as media_db, NewMedia};
 use crate::error::{AppError, Result};
-use crate::http::auth::{Ctx, CurrentUser};
+use crate::http::auth::{self, Ctx, CurrentUser};
 use crate::http::views::{Layout, PageQuery, Pagination, SiteView};
 use crate::media::{self, MediaName, Processed};
 use crate::time;
@@ -123,6 +123,8 @@ fn paginate(current: i64, items: i64) -> Result<Pagination> {
 /// What the upload form sent.
 #[derive(Default)]
 struct Upload {
+    /// The form's CSRF token (the session layer leaves multipart forms to their handler).
+    csrf: Option<String>,
     alt: String,
     file_name: Option<String>,
     bytes: Vec<u8>,
@@ -135,6 +137,15 @@ async fn read_upload(form: &mut Multipart, max: usize) -> Result<Upload, StatusC
     let mut up = Upload::default();
     while let Some(mut field) = form.next_field().await.map_err(|e| e.status())? {
         match field.name() {
+            Some("csrf") => {
+                let mut text = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(|e| e.status())? {
+                    if text.len() + chunk.len() <= ALT_FIELD_LIMIT {
+                        text.extend_from_slice(&chunk);
+                    }
+                }
+                up.csrf = Some(String::from_utf8_lossy(&text).into_owned());
+            }
             Some("alt") => {
                 let mut text = Vec::new();
                 while let Some(chunk) = field.chunk().await.map_err(|e| e.status())? {
@@ -170,7 +181,10 @@ pub(super) async fn upload(
     let max = state.config.max_upload_bytes;
     let max_mb = max / (1024 * 1024);
     let up = match read_upload(&mut form, max).await {
-        Ok(up) => up,
+        Ok(up) => {
+            auth::check_form_token(&ctx, up.csrf.as_deref())?;
+            up
+        }
         Err(StatusCode::PAYLOAD_TOO_LARGE) => return Err(AppError::TooLarge),
         Err(_) => {
             let form = UploadForm {
