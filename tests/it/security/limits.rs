@@ -16,6 +16,7 @@ db_tests!(
     an_upload_is_not_read_before_the_role_is_known,
     forms_have_body_limits,
     a_slow_client_is_cut_off,
+    a_client_sending_its_headers_slowly_is_cut_off,
     requests_beyond_the_concurrency_limit_wait,
 );
 
@@ -176,6 +177,52 @@ async fn a_slow_client_is_cut_off(db: TestDb) {
         .unwrap();
     let answer = String::from_utf8_lossy(&answer[..n]).into_owned();
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    trickle.abort();
+}
+
+async fn a_client_sending_its_headers_slowly_is_cut_off(db: TestDb) {
+    let app = app_with(db, |raw| raw.header_timeout_secs = Some(1)).await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let started = tokio::time::Instant::now();
+    // One client trickles a header byte every 200 ms, another stops after half a request line:
+    // neither ever finishes its headers, and no body or request timeout has started yet.
+    let trickling = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (mut trickling, mut write) = trickling.into_split();
+    write
+        .write_all(format!("GET / HTTP/1.1\r\nHost: {addr}\r\nX-A: ").as_bytes())
+        .await
+        .unwrap();
+    let trickle = tokio::spawn(async move {
+        for _ in 0..1000 {
+            if write.write_all(b"a").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    let mut stalled = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stalled.write_all(b"GET /bai-vi").await.unwrap();
+    // Meanwhile, others are served.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    for (name, read) in [
+        (
+            "trickling",
+            &mut trickling as &mut (dyn tokio::io::AsyncRead + Unpin + Send),
+        ),
+        ("stalled", &mut stalled),
+    ] {
+        let mut answer = vec![0u8; 64];
+        let ended = tokio::time::timeout(Duration::from_secs(8), read.read(&mut answer))
+            .await
+            .unwrap_or_else(|_| panic!("the {name} client is still connected"));
+        // Closed without an answer: there is no request to answer.
+        assert!(matches!(ended, Ok(0) | Err(_)), "{name}: {ended:?}");
+    }
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "cut off before the timeout"
+    );
     trickle.abort();
 }
 
