@@ -118,7 +118,7 @@ async fn run() -> anyhow::Result<()> {
                 slug: Slug::parse(&format!("bai-{i}"))?,
                 title: title.clone(),
                 summary: sentence(&mut rng, &zipf, &vocab, 20),
-                body: paragraphs.join("\n\n"),
+                body: loa::markdown::Body::new(paragraphs.join("\n\n"))?,
                 status: ArticleStatus::Published,
                 publish_at: Some(loa::time::now()),
                 topics: vec![topics[rng.gen_range(0..topics.len())].clone()],

@@ -4,14 +4,16 @@ use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::ServiceExt as _;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tower::{Service, ServiceExt};
+use tower::{Layer, Service, ServiceExt};
 
 use crate::config::Config;
 use crate::db::{self, Db};
+use crate::http::page_cache::{PageCache, PageCacheLayer};
 use crate::templates::Templates;
 use crate::{content, http};
 
@@ -23,6 +25,8 @@ pub struct AppState {
     pub templates: Arc<Templates>,
     /// The ticks of this process's scheduler, for `/readyz` (silent until jobs start).
     pub scheduler: crate::jobs::Heartbeat,
+    /// The rendered public pages (`http::page_cache`).
+    pub pages: PageCache,
 }
 
 /// Opens and migrates the database, fills a new site from `content_dir`, and refreshes articles
@@ -55,8 +59,13 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     // Articles written before the search index existed.
     db::search::index_missing(&db).await?;
     let templates = Templates::new().context("mẫu trang (template) lỗi")?;
+    let pages = PageCache::new(&config);
+    // What the database says now is what the (empty) cache starts from.
+    pages.observe(db::page_generation::current(&db).await?);
+    pages.hear_changes(&db);
     Ok(AppState {
         db,
+        pages,
         config: Arc::new(config),
         templates: Arc::new(templates),
         scheduler: crate::jobs::Heartbeat::default(),
@@ -175,9 +184,15 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let header_timeout = state.config.header_timeout;
+    // Changes made by other instances and processes reach this one's page cache.
+    let sync = tokio::spawn(http::page_cache::sync::watch(
+        state.pages.clone(),
+        state.db.clone(),
+    ));
+    // The page cache answers its hits before the router (and all its layers) sees them.
+    let app = PageCacheLayer(state.pages.clone()).layer(http::router(state));
     // The peer address feeds the sign-in lock-out and the audit log.
-    let mut make_service =
-        http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let mut make_service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -215,6 +230,7 @@ pub async fn serve(
     // answered.
     drop(listener);
     graceful.shutdown().await;
+    sync.abort();
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::markdown::Body;
 use crate::slug::Slug;
 
 /// Where an article is in its life: draft → in review → scheduled → published → archived.
@@ -73,14 +74,23 @@ impl FromStr for ArticleStatus {
     }
 }
 
-/// A complete, valid article as a writer hands it to storage. Rendering happens in storage, so
-/// the stored HTML always matches the stored source.
+/// The most topics one article may have.
+pub const MAX_TOPICS: usize = 20;
+
+/// The message when an article names more than [`MAX_TOPICS`] topics.
+pub fn too_many_topics(given: usize) -> String {
+    format!("có {given} chủ đề, nhiều nhất là {MAX_TOPICS}: hãy bớt chủ đề")
+}
+
+/// A complete, valid article as a writer hands it to storage. The body comes rendered (see
+/// [`Body`]): writers render before they open a transaction, and the stored HTML always
+/// matches the stored source.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ArticleInput {
     pub slug: Slug,
     pub title: String,
     pub summary: String,
-    pub body: String,
+    pub body: Body,
     /// Topic names, in the order the author gave them.
     pub topics: Vec<String>,
     pub status: ArticleStatus,

@@ -113,8 +113,24 @@ pub struct Config {
     pub reminder_time: chrono::NaiveTime,
     /// Items due within this many days (or overdue) are reminded.
     pub reminder_days: i64,
+    /// Items overdue by more than this many days are no longer reminded (nor in heads' digests).
+    pub reminder_max_overdue_days: i64,
+    /// The `From` of every e-mail (`"Name" <address>` or an address); `None`: the site's e-mail,
+    /// else `khong-tra-loi@{host}`.
+    pub mail_from: Option<String>,
     /// Where Prometheus metrics are served; not at all when unset.
     pub metrics_addr: Option<SocketAddr>,
+    /// Memory for the rendered-page cache, in bytes; 0 switches it off.
+    pub page_cache_bytes: usize,
+    /// How long a kept page is served at most (pages that change with time alone, such as a
+    /// form that closes at an hour, are right again after this).
+    pub page_cache_ttl: std::time::Duration,
+    /// How long a search result page is kept.
+    pub search_cache_ttl: std::time::Duration,
+    /// `Cache-Control: public, max-age=…` of anonymous pages, for browsers, proxies and CDNs.
+    pub cache_max_age: std::time::Duration,
+    /// `stale-while-revalidate=…` of anonymous pages.
+    pub cache_stale_while_revalidate: std::time::Duration,
     /// Reverse proxies whose `X-Forwarded-For` is believed; nobody's when empty.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// How long a secret preview link works after it is made.
@@ -163,7 +179,14 @@ pub struct RawConfig {
     pub citizen_retention_days: Option<i64>,
     pub reminder_time: Option<String>,
     pub reminder_days: Option<i64>,
+    pub reminder_max_overdue_days: Option<i64>,
+    pub mail_from: Option<String>,
     pub metrics_addr: Option<String>,
+    pub page_cache_mb: Option<u64>,
+    pub page_cache_ttl: Option<u64>,
+    pub search_cache_ttl: Option<u64>,
+    pub cache_max_age: Option<u64>,
+    pub cache_stale_while_revalidate: Option<u64>,
     /// CIDRs or addresses, separated by commas or spaces.
     pub trusted_proxies: Option<String>,
     pub preview_link_days: Option<i64>,
@@ -171,6 +194,23 @@ pub struct RawConfig {
     pub request_timeout_secs: Option<u64>,
     pub header_timeout_secs: Option<u64>,
     pub max_concurrent_requests: Option<usize>,
+}
+
+/// A number of seconds within `range` (its default when unset), as a duration.
+fn seconds(
+    value: Option<u64>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+    setting: &str,
+) -> Result<std::time::Duration, ConfigError> {
+    let v = value.unwrap_or(default);
+    if !range.contains(&v) {
+        return Err(ConfigError::new(
+            setting,
+            format!("phải từ {} đến {} (giây)", range.start(), range.end()),
+        ));
+    }
+    Ok(std::time::Duration::from_secs(v))
 }
 
 impl RawConfig {
@@ -193,6 +233,10 @@ impl RawConfig {
             get("LOA_MAX_CONCURRENT_REQUESTS"),
             "LOA_MAX_CONCURRENT_REQUESTS",
         )?;
+        let reminder_max_overdue_days = integer(
+            get("LOA_REMINDER_MAX_OVERDUE_DAYS"),
+            "LOA_REMINDER_MAX_OVERDUE_DAYS",
+        )?;
         Ok(RawConfig {
             trusted_proxies: get("LOA_TRUSTED_PROXIES"),
             preview_link_days,
@@ -203,6 +247,8 @@ impl RawConfig {
             reminder_time: get("LOA_REMINDER_TIME"),
             metrics_addr: get("LOA_METRICS_ADDR"),
             reminder_days,
+            reminder_max_overdue_days,
+            mail_from: get("LOA_MAIL_FROM"),
             database_url: get("LOA_DATABASE_URL"),
             addr: get("LOA_ADDR"),
             base_url: get("LOA_BASE_URL"),
@@ -211,6 +257,14 @@ impl RawConfig {
             smtp_url: get("LOA_SMTP_URL"),
             max_upload_mb,
             citizen_retention_days,
+            page_cache_mb: integer(get("LOA_PAGE_CACHE_MB"), "LOA_PAGE_CACHE_MB")?,
+            page_cache_ttl: integer(get("LOA_PAGE_CACHE_TTL"), "LOA_PAGE_CACHE_TTL")?,
+            search_cache_ttl: integer(get("LOA_SEARCH_CACHE_TTL"), "LOA_SEARCH_CACHE_TTL")?,
+            cache_max_age: integer(get("LOA_CACHE_MAX_AGE"), "LOA_CACHE_MAX_AGE")?,
+            cache_stale_while_revalidate: integer(
+                get("LOA_CACHE_STALE_WHILE_REVALIDATE"),
+                "LOA_CACHE_STALE_WHILE_REVALIDATE",
+            )?,
         })
     }
 
@@ -247,7 +301,18 @@ impl RawConfig {
             citizen_retention_days: over.citizen_retention_days.or(self.citizen_retention_days),
             reminder_time: over.reminder_time.or(self.reminder_time),
             reminder_days: over.reminder_days.or(self.reminder_days),
+            reminder_max_overdue_days: over
+                .reminder_max_overdue_days
+                .or(self.reminder_max_overdue_days),
+            mail_from: over.mail_from.or(self.mail_from),
             metrics_addr: over.metrics_addr.or(self.metrics_addr),
+            page_cache_mb: over.page_cache_mb.or(self.page_cache_mb),
+            page_cache_ttl: over.page_cache_ttl.or(self.page_cache_ttl),
+            search_cache_ttl: over.search_cache_ttl.or(self.search_cache_ttl),
+            cache_max_age: over.cache_max_age.or(self.cache_max_age),
+            cache_stale_while_revalidate: over
+                .cache_stale_while_revalidate
+                .or(self.cache_stale_while_revalidate),
             trusted_proxies: over.trusted_proxies.or(self.trusted_proxies),
             preview_link_days: over.preview_link_days.or(self.preview_link_days),
             session_hours: over.session_hours.or(self.session_hours),
@@ -319,6 +384,28 @@ impl RawConfig {
                 "phải từ 0 đến 60 (ngày)",
             ));
         }
+        let reminder_max_overdue_days = self.reminder_max_overdue_days.unwrap_or(30);
+        if !(1..=3650).contains(&reminder_max_overdue_days) {
+            return Err(ConfigError::new(
+                "LOA_REMINDER_MAX_OVERDUE_DAYS",
+                "phải từ 1 đến 3650 (ngày)",
+            ));
+        }
+        let mail_from = match self.mail_from.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(
+                text.parse::<lettre::message::Mailbox>()
+                    .map_err(|_| {
+                        ConfigError::new(
+                            "LOA_MAIL_FROM",
+                            format!(
+                                "«{text}» không phải địa chỉ thư (ví dụ \"Sở TT&TT\" <khong-tra-loi@sotttt.gov.vn>)"
+                            ),
+                        )
+                    })?
+                    .to_string(),
+            ),
+        };
         let metrics_addr = match self.metrics_addr.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(text) => Some(text.parse::<SocketAddr>().map_err(|_| {
@@ -328,6 +415,14 @@ impl RawConfig {
                 )
             })?),
         };
+        let page_cache_mb = self.page_cache_mb.unwrap_or(32);
+        if page_cache_mb > 4096 {
+            return Err(ConfigError::new(
+                "LOA_PAGE_CACHE_MB",
+                "phải từ 0 (tắt) đến 4096 (MB)",
+            ));
+        }
+        let day = 24 * 3600;
         let trusted_proxies =
             crate::http::client::parse_trusted(self.trusted_proxies.as_deref().unwrap_or(""))
                 .map_err(|e| ConfigError::new("LOA_TRUSTED_PROXIES", e))?;
@@ -367,6 +462,16 @@ impl RawConfig {
             ));
         }
         Ok(Config {
+            page_cache_bytes: page_cache_mb as usize * 1024 * 1024,
+            page_cache_ttl: seconds(self.page_cache_ttl, 60, 1..=day, "LOA_PAGE_CACHE_TTL")?,
+            search_cache_ttl: seconds(self.search_cache_ttl, 10, 1..=day, "LOA_SEARCH_CACHE_TTL")?,
+            cache_max_age: seconds(self.cache_max_age, 5, 0..=day, "LOA_CACHE_MAX_AGE")?,
+            cache_stale_while_revalidate: seconds(
+                self.cache_stale_while_revalidate,
+                30,
+                0..=day,
+                "LOA_CACHE_STALE_WHILE_REVALIDATE",
+            )?,
             session_hours,
             request_timeout: std::time::Duration::from_secs(request_timeout_secs),
             header_timeout: std::time::Duration::from_secs(header_timeout_secs),
@@ -376,6 +481,8 @@ impl RawConfig {
             metrics_addr,
             reminder_time,
             reminder_days,
+            reminder_max_overdue_days,
+            mail_from,
             citizen_retention_days,
             max_upload_bytes: max_upload_mb as usize * 1024 * 1024,
             database_url,
@@ -514,6 +621,16 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(bad(days), "LOA_REMINDER_DAYS");
+        let overdue = RawConfig {
+            reminder_max_overdue_days: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(bad(overdue), "LOA_REMINDER_MAX_OVERDUE_DAYS");
+        let from = RawConfig {
+            mail_from: Some("không phải thư".into()),
+            ..Default::default()
+        };
+        assert_eq!(bad(from), "LOA_MAIL_FROM");
         let metrics = RawConfig {
             metrics_addr: Some("9100".into()),
             ..Default::default()
@@ -554,6 +671,54 @@ mod tests {
             RawConfig::from_env(&env).unwrap_err().setting,
             "LOA_MAX_UPLOAD_MB"
         );
+    }
+
+    #[test]
+    fn the_page_cache_is_configurable() {
+        let c = Config::defaults();
+        assert_eq!(c.page_cache_bytes, 32 * 1024 * 1024);
+        assert_eq!(c.cache_max_age.as_secs(), 5);
+        let env = HashMap::from([
+            ("LOA_PAGE_CACHE_MB".to_owned(), "0".to_owned()),
+            ("LOA_CACHE_MAX_AGE".to_owned(), "60".to_owned()),
+            ("LOA_SEARCH_CACHE_TTL".to_owned(), "3".to_owned()),
+        ]);
+        let c = RawConfig::from_env(&env).unwrap().validate().unwrap();
+        assert_eq!(c.page_cache_bytes, 0);
+        assert_eq!(c.cache_max_age.as_secs(), 60);
+        assert_eq!(c.search_cache_ttl.as_secs(), 3);
+        for (key, bad) in [
+            ("LOA_PAGE_CACHE_TTL", "0"),
+            ("LOA_PAGE_CACHE_MB", "5000"),
+            ("LOA_CACHE_MAX_AGE", "mười"),
+        ] {
+            let env = HashMap::from([(key.to_owned(), bad.to_owned())]);
+            let setting = match RawConfig::from_env(&env) {
+                Ok(raw) => raw.validate().unwrap_err().setting,
+                Err(e) => e.setting,
+            };
+            assert_eq!(setting, key, "{bad}");
+        }
+    }
+
+    #[test]
+    fn reminder_limits_and_the_sender_are_settings() {
+        let d = Config::defaults();
+        assert_eq!(d.reminder_max_overdue_days, 30);
+        assert_eq!(d.mail_from, None);
+        let env = HashMap::from([
+            ("LOA_REMINDER_MAX_OVERDUE_DAYS".to_owned(), "7".to_owned()),
+            (
+                "LOA_MAIL_FROM".to_owned(),
+                "Sở TT&TT <thong-bao@stttt.example.vn>".to_owned(),
+            ),
+        ]);
+        let c = RawConfig::from_env(&env).unwrap().validate().unwrap();
+        assert_eq!(c.reminder_max_overdue_days, 7);
+        assert!(c
+            .mail_from
+            .as_deref()
+            .is_some_and(|f| f.contains("<thong-bao@stttt.example.vn>")));
     }
 
     #[test]

@@ -94,9 +94,12 @@ impl Mailer {
     }
 }
 
-/// The sender address: the agency's own e-mail when `site.toml` gives one, else a no-reply
-/// address at the site's host.
+/// The sender address: `LOA_MAIL_FROM` when set, else the agency's own e-mail when `site.toml`
+/// gives one, else a no-reply address at the site's host.
 pub fn sender(site_name: &str, site_email: &str, config: &Config) -> String {
+    if let Some(from) = &config.mail_from {
+        return from.clone();
+    }
     let address = if site_email.contains('@') && site_email.parse::<Mailbox>().is_ok() {
         site_email.to_owned()
     } else {
@@ -135,5 +138,12 @@ mod tests {
         assert!(s.parse::<Mailbox>().is_ok());
         let s = sender("Sở Nội vụ", "snv@binhphuoc.gov.vn", &config);
         assert_eq!(s, "\"Sở Nội vụ\" <snv@binhphuoc.gov.vn>");
+        // LOA_MAIL_FROM wins over both.
+        let config = Config {
+            mail_from: Some("Loa <thong-bao@loa.example.vn>".to_owned()),
+            ..Config::defaults()
+        };
+        let s = sender("Sở Nội vụ", "snv@binhphuoc.gov.vn", &config);
+        assert_eq!(s, "Loa <thong-bao@loa.example.vn>");
     }
 }

@@ -5,10 +5,13 @@
 //! to this module re-renders stored articles at the next start-up.
 //!
 //! Authors are semi-trusted: pulldown-cmark passes raw HTML through, so everything it produces goes
-//! through an ammonia allow-list before it is stored.
+//! through an ammonia allow-list before it is stored. An author also controls how much work a
+//! render costs: a [`Body`] is within [`MAX_BODY_BYTES`] and [`MAX_HEADINGS`], and every step is
+//! linear in the source (ids are handed out from a map of next numbers, never by re-probing).
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::ops::Deref;
 use std::sync::LazyLock;
 
 use ammonia::{Builder, UrlRelative};
@@ -18,7 +21,102 @@ use serde::{Deserialize, Serialize};
 use crate::slug::slugify;
 
 /// Bump when the output of [`render`] changes for the same source.
-pub const RENDER_VERSION: i64 = 2;
+pub const RENDER_VERSION: i64 = 3;
+
+/// The most Markdown an article body may hold, in bytes of UTF-8. Far above the longest document
+/// an agency publishes, and small enough that the editor's form carrying it percent-encoded (at
+/// most three bytes per byte) stays under the 2 MB a form may send.
+pub const MAX_BODY_BYTES: usize = 512 * 1024;
+
+/// The most headings (of every level) an article may have: the table of contents lists them.
+pub const MAX_HEADINGS: usize = 1000;
+
+/// Why a body is refused; the message is what the author reads, next to the field or after
+/// `file:line:`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    #[error(
+        "nội dung dài {} kB, quá giới hạn {} kB: hãy rút gọn hoặc chia thành nhiều bài",
+        .bytes.div_ceil(1024),
+        MAX_BODY_BYTES / 1024
+    )]
+    TooLong { bytes: usize },
+    #[error("nội dung có hơn {MAX_HEADINGS} tiêu đề mục: hãy gộp bớt hoặc chia thành nhiều bài")]
+    TooManyHeadings {
+        /// The line of the first heading over the limit, counted from the body's first line.
+        line: usize,
+    },
+}
+
+impl BodyError {
+    /// The line of the body the error points at (1 for the whole body).
+    pub fn line(&self) -> usize {
+        match self {
+            BodyError::TooLong { .. } => 1,
+            BodyError::TooManyHeadings { line } => *line,
+        }
+    }
+}
+
+/// An article body within the limits, together with its rendering: the only way to get one is
+/// to render it, so stored HTML cannot drift from the stored source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Body {
+    source: String,
+    rendered: Rendered,
+}
+
+impl Body {
+    /// Checks the limits and renders, on the calling thread (the command line, tests).
+    pub fn new(source: String) -> Result<Body, BodyError> {
+        let rendered = render_checked(&source)?;
+        Ok(Body { source, rendered })
+    }
+
+    /// [`Body::new`] on tokio's blocking pool: a long body must not hold up an async worker
+    /// (the server answers others meanwhile). Call it before opening a transaction.
+    pub async fn new_off_thread(source: String) -> Result<Body, BodyError> {
+        off_thread(move || Body::new(source)).await
+    }
+
+    /// A body accepted before (a revision being restored): rendered whatever its size, as stored
+    /// articles are, on the blocking pool.
+    pub async fn stored_off_thread(source: String) -> Body {
+        off_thread(move || Body {
+            rendered: render(&source),
+            source,
+        })
+        .await
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    pub fn rendered(&self) -> &Rendered {
+        &self.rendered
+    }
+}
+
+impl Deref for Body {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.source
+    }
+}
+
+impl PartialEq<str> for Body {
+    fn eq(&self, other: &str) -> bool {
+        self.source == other
+    }
+}
+
+impl PartialEq<&str> for Body {
+    fn eq(&self, other: &&str) -> bool {
+        self.source == *other
+    }
+}
 
 /// Everything before this marker is the article's summary (when front matter gives none).
 pub const MORE_MARKER: &str = "<!-- more -->";
@@ -71,9 +169,71 @@ fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
-/// Renders an article body.
+/// Renders an article body, whatever its size: for bodies stored before the limits existed.
+/// What authors send goes through [`Body`] (or [`render_checked`]).
 pub fn render(source: &str) -> Rendered {
-    let events: Vec<Event> = Parser::new_ext(source, options()).collect();
+    let events = parse(source, usize::MAX).expect("no limit on headings");
+    render_events(source, events).0
+}
+
+/// [`render`] on tokio's blocking pool (stored bodies re-rendered at start-up).
+pub async fn render_off_thread(source: String) -> Rendered {
+    off_thread(move || render(&source)).await
+}
+
+async fn off_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(done) => done,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // Only a runtime shutting down cancels a blocking task before it starts.
+        Err(e) => panic!("rendering cancelled: {e}"),
+    }
+}
+
+/// Checks [`MAX_BODY_BYTES`] and [`MAX_HEADINGS`], then renders.
+pub fn render_checked(source: &str) -> Result<Rendered, BodyError> {
+    if source.len() > MAX_BODY_BYTES {
+        return Err(BodyError::TooLong {
+            bytes: source.len(),
+        });
+    }
+    Ok(render_events(source, parse(source, MAX_HEADINGS)?).0)
+}
+
+/// How much work the id hand-out did, for the tests that bound it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Work {
+    /// Headings and footnotes given an id.
+    pub claims: usize,
+    /// Candidate ids looked up (at least one per claim).
+    pub probes: usize,
+}
+
+/// [`render`], also telling how much work the ids took: linear means `probes` stays within a
+/// constant times `claims`, however the headings repeat.
+pub fn render_counting(source: &str) -> (Rendered, Work) {
+    let events = parse(source, usize::MAX).expect("no limit on headings");
+    render_events(source, events)
+}
+
+/// The events of `source`, refused at the first heading past `max_headings`.
+fn parse(source: &str, max_headings: usize) -> Result<Vec<Event<'_>>, BodyError> {
+    let mut headings = 0;
+    let mut events = Vec::new();
+    for (event, range) in Parser::new_ext(source, options()).into_offset_iter() {
+        if matches!(event, Event::Start(Tag::Heading { .. })) {
+            headings += 1;
+            if headings > max_headings {
+                let line = 1 + source[..range.start].matches('\n').count();
+                return Err(BodyError::TooManyHeadings { line });
+            }
+        }
+        events.push(event);
+    }
+    Ok(events)
+}
+
+fn render_events<'a>(source: &str, events: Vec<Event<'a>>) -> (Rendered, Work) {
     // The page title is the only h1: when the body uses `#` headings, every level moves down one.
     let shift = events.iter().any(|e| {
         matches!(
@@ -85,18 +245,21 @@ pub fn render(source: &str) -> Rendered {
         )
     });
 
-    let mut ids = Anchors::default();
+    // Headings take their ids first, so a footnote never pushes a heading's anchor aside.
+    let mut ids = Anchors::new();
+    let headings = heading_ids(&events, &mut ids);
+    let mut notes = Footnotes::default();
+
     let mut toc = Vec::new();
     let mut out = Vec::with_capacity(events.len());
-    let mut links = Vec::new();
     let mut word_count = 0;
+    let mut next_heading = headings.into_iter();
     let mut i = 0;
     while i < events.len() {
         match &events[i] {
-            Event::Start(Tag::Heading { level, id, .. }) => {
+            Event::Start(Tag::Heading { level, .. }) => {
                 let end = heading_end(&events, i);
-                let text = plain_text(&events[i + 1..end]);
-                let id = ids.claim(id.as_deref().unwrap_or(&text));
+                let (id, text) = next_heading.next().expect("one id per heading");
                 let level = if shift { demote(*level) } else { *level };
                 add_to_toc(&mut toc, level, &id, &text);
                 // Attributes from `{#id .class key=value}` are dropped: only our id survives.
@@ -108,7 +271,7 @@ pub fn render(source: &str) -> Rendered {
                 }));
                 for e in &events[i + 1..end] {
                     word_count += count_words(e);
-                    out.push(rewrite_inline(e.clone(), &mut links));
+                    out.push(rewrite_inline(e.clone(), &mut ids, &mut notes));
                 }
                 out.push(Event::End(TagEnd::Heading(level)));
                 i = end + 1;
@@ -116,7 +279,7 @@ pub fn render(source: &str) -> Rendered {
             }
             e => {
                 word_count += count_words(e);
-                out.push(rewrite_inline(e.clone(), &mut links));
+                out.push(rewrite_inline(e.clone(), &mut ids, &mut notes));
             }
         }
         i += 1;
@@ -124,19 +287,40 @@ pub fn render(source: &str) -> Rendered {
 
     let mut raw = String::with_capacity(source.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut raw, out.into_iter());
-    let html = SANITIZER.clean(&raw).to_string();
+    let html = mark_external_links(&SANITIZER.clean(&raw).to_string());
 
     let summary = match source.find(MORE_MARKER) {
         Some(at) => plain_text_of(&source[..at]),
         None => first_paragraph(&events),
     };
-    Rendered {
+    let rendered = Rendered {
         html,
         toc,
         summary,
         word_count,
         reading_minutes: word_count.div_ceil(WORDS_PER_MINUTE).max(1),
+    };
+    (rendered, ids.work)
+}
+
+/// Every heading's (id, plain text), in order.
+fn heading_ids(events: &[Event], ids: &mut Anchors) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < events.len() {
+        if let Event::Start(Tag::Heading { id, .. }) = &events[i] {
+            let end = heading_end(events, i);
+            let text = plain_text(&events[i + 1..end]);
+            let mut base = slugify(id.as_deref().unwrap_or(&text));
+            if base.is_empty() {
+                base = "muc".to_owned();
+            }
+            out.push((ids.claim(base), text));
+            i = end;
+        }
+        i += 1;
     }
+    out
 }
 
 /// The plain text of a Markdown fragment, whitespace collapsed.
@@ -179,70 +363,112 @@ fn add_to_toc(toc: &mut Vec<TocEntry>, level: HeadingLevel, id: &str, title: &st
     }
 }
 
-/// Heading ids: folded slugs, unique within the page (`y-nghia`, `y-nghia-2`, …).
-#[derive(Default)]
+/// The element ids of one page: each given once (`y-nghia`, `y-nghia-2`, …), never one the
+/// layout owns. `next` remembers, per base, the number to try next, so `n` equal headings cost
+/// `n` claims rather than `1 + 2 + … + n` probes.
 struct Anchors {
     taken: HashSet<String>,
+    next: HashMap<String, usize>,
+    work: Work,
 }
 
 impl Anchors {
-    fn claim(&mut self, text: &str) -> String {
-        let mut base = slugify(text);
-        if base.is_empty() {
-            base = "muc".to_owned();
+    fn new() -> Anchors {
+        Anchors {
+            taken: RESERVED_IDS.iter().map(|&id| id.to_owned()).collect(),
+            next: HashMap::new(),
+            work: Work::default(),
         }
-        let mut id = base.clone();
-        let mut n = 1;
-        while RESERVED_IDS.contains(&id.as_str()) || self.taken.contains(&id) {
-            n += 1;
-            id = format!("{base}-{n}");
+    }
+
+    /// The first free id of `base`, `base-2`, `base-3`, … after those this base already took.
+    /// A probe fails only on an id taken by another base (or reserved), and each such id can
+    /// fail one probe of its own base and one of the base it looks numbered from: the total stays
+    /// linear.
+    fn claim(&mut self, base: String) -> String {
+        self.work.claims += 1;
+        let next = self.next.entry(base.clone()).or_insert(1);
+        loop {
+            let id = match *next {
+                1 => base.clone(),
+                n => format!("{base}-{n}"),
+            };
+            *next += 1;
+            self.work.probes += 1;
+            if self.taken.insert(id.clone()) {
+                return id;
+            }
         }
-        self.taken.insert(id.clone());
-        id
     }
 }
 
-/// Small rewrites of single events: external links get `rel`, task-list boxes become text.
-fn rewrite_inline<'a>(event: Event<'a>, links: &mut Vec<bool>) -> Event<'a> {
+/// Footnote ids: the label folded like a heading (`[^nguồn]` → `fn-nguon`), in the page's one
+/// set of ids, so a footnote can neither lose its anchor to the sanitiser (which keeps only
+/// ASCII ids) nor take a heading's. Labels match case-insensitively, as pulldown-cmark matches a
+/// reference to its definition.
+#[derive(Default)]
+struct Footnotes {
+    ids: HashMap<String, String>,
+}
+
+impl Footnotes {
+    fn id<'a>(&mut self, label: &str, anchors: &mut Anchors) -> CowStr<'a> {
+        let id =
+            self.ids
+                .entry(label.to_lowercase())
+                .or_insert_with(|| match slugify(label).as_str() {
+                    "" => anchors.claim("fn".to_owned()),
+                    slug => anchors.claim(format!("fn-{slug}")),
+                });
+        CowStr::from(id.clone())
+    }
+}
+
+/// Small rewrites of single events: footnotes get folded ids, task-list boxes become text.
+fn rewrite_inline<'a>(event: Event<'a>, ids: &mut Anchors, notes: &mut Footnotes) -> Event<'a> {
     match event {
-        Event::Start(Tag::Link {
-            ref dest_url,
-            ref title,
-            ..
-        }) if is_external(dest_url) => {
-            links.push(true);
-            Event::Html(external_link_open(dest_url, title).into())
+        // pulldown-cmark writes the label as the reference's `href="#…"` and the definition's
+        // `id`, and numbers notes by it: the folded id serves all three.
+        Event::FootnoteReference(label) => Event::FootnoteReference(notes.id(&label, ids)),
+        Event::Start(Tag::FootnoteDefinition(label)) => {
+            Event::Start(Tag::FootnoteDefinition(notes.id(&label, ids)))
         }
-        Event::Start(Tag::Link { .. }) => {
-            links.push(false);
-            event
-        }
-        Event::End(TagEnd::Link) if links.pop() == Some(true) => Event::Html("</a>".into()),
         Event::TaskListMarker(done) => Event::Text(if done { "☑ " } else { "☐ " }.into()),
         other => other,
     }
 }
 
-fn is_external(url: &str) -> bool {
-    let url = url.trim_start();
-    url.starts_with("//") || url::Url::parse(url).is_ok_and(|u| u.has_host())
+/// Where relative links resolve for [`is_external`]; `.invalid` never names a real host.
+static SITE: LazyLock<url::Url> =
+    LazyLock::new(|| url::Url::parse("https://loa.invalid/").expect("a valid URL"));
+
+/// Whether a link leaves the site: resolved the way a browser resolves it (so `//host`,
+/// `/\\host` and `https://host` all count), it names another host.
+fn is_external(href: &str) -> bool {
+    SITE.join(href)
+        .is_ok_and(|u| u.host_str().is_some_and(|h| Some(h) != SITE.host_str()))
 }
 
-/// `<a href="…" title="…" rel="noopener noreferrer">`, with both values escaped. The result still
-/// goes through the sanitiser, which re-checks the URL scheme.
-fn external_link_open(href: &str, title: &str) -> String {
-    let mut tag = String::from("<a href=\"");
-    pulldown_cmark_escape::escape_href(&mut tag, href).expect("writing to a String");
-    tag.push('"');
-    if !title.is_empty() {
-        tag.push_str(" title=\"");
-        pulldown_cmark_escape::escape_html(&mut tag, title).expect("writing to a String");
-        tag.push('"');
-    }
-    tag.push_str(" rel=\"");
-    tag.push_str(EXTERNAL_REL);
-    tag.push_str("\">");
-    tag
+/// Gives every external link, written in Markdown or as raw `<a href>`, `rel="noopener
+/// noreferrer"`. It runs on the sanitised HTML, where links come in one canonical form, with
+/// lol_html (a streaming rewriter) rather than a pattern of our own. html5ever escapes only `&`,
+/// `"`, `<`, `>` and no-break spaces in attribute values, none of which may stand in a scheme or a
+/// host, so the escaped `href` says "external" exactly when the browser's would.
+fn mark_external_links(html: &str) -> String {
+    use lol_html::{element, rewrite_str, RewriteStrSettings};
+    let settings =
+        RewriteStrSettings::new().append_element_content_handler(element!("a[href]", |el| {
+            if el.get_attribute("href").is_some_and(|h| is_external(&h)) {
+                el.set_attribute("rel", EXTERNAL_REL)?;
+            }
+            Ok(())
+        }));
+    rewrite_str(html, settings).unwrap_or_else(|e| {
+        // lol_html fails only on its memory limit, which `rewrite_str` leaves unbounded; the
+        // sanitised HTML without `rel` is still safe to show.
+        tracing::warn!(error = %e, "external links left without rel");
+        html.to_owned()
+    })
 }
 
 fn count_words(event: &Event) -> usize {
@@ -311,8 +537,8 @@ static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
     b.rm_tags(["area", "map"])
         .url_schemes(HashSet::from(["http", "https", "mailto", "tel"]))
         .url_relative(UrlRelative::PassThrough)
+        // Authors' `rel`s go; `mark_external_links` adds ours to external links afterwards.
         .link_rel(None)
-        .add_tag_attributes("a", ["rel"])
         .add_tag_attributes("div", ["id"])
         .add_tag_attributes("th", ["style"])
         .add_tag_attributes("td", ["style"])
@@ -332,8 +558,6 @@ static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
 /// Values the allow-list alone cannot judge.
 fn filter_attribute<'u>(element: &str, attribute: &str, value: &'u str) -> Option<Cow<'u, str>> {
     let keep = match attribute {
-        // Only the rel we add ourselves.
-        "rel" => value == EXTERNAL_REL,
         // Only the alignment pulldown-cmark writes for table columns.
         "style" => matches!(
             value,
@@ -398,6 +622,113 @@ mod tests {
         );
         assert!(r.html.contains(r#"<a href="/bai-viet/sipas">b</a>"#));
         assert!(r.html.contains(r##"<a href="#muc">c</a>"##));
+    }
+
+    #[test]
+    fn raw_html_links_get_the_same_rel_as_markdown_links() {
+        let r = render(concat!(
+            "<a href=\"https://vnexpress.net/x?a=1&b=2\">a</a> ",
+            "<a href=\"//evil.example/x\" rel=\"opener\">b</a> ",
+            "<a href=\"/\\evil.example\">c</a>\n\n",
+            "<p><a href=\"/bai-viet/sipas\" rel=\"noopener noreferrer nofollow\">d</a> ",
+            "<a href=\"#muc\">e</a> <a href=\"mailto:a@b.vn\">f</a></p>\n",
+        ));
+        for external in [
+            r#"<a href="https://vnexpress.net/x?a=1&amp;b=2" rel="noopener noreferrer">a</a>"#,
+            r#"<a href="//evil.example/x" rel="noopener noreferrer">b</a>"#,
+            r#"<a href="/\evil.example" rel="noopener noreferrer">c</a>"#,
+        ] {
+            assert!(r.html.contains(external), "{external} in {}", r.html);
+        }
+        // Internal links carry no rel, whatever the author wrote.
+        assert!(
+            r.html.contains(r#"<a href="/bai-viet/sipas">d</a>"#),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains(r##"<a href="#muc">e</a>"##));
+        assert!(r.html.contains(r#"<a href="mailto:a@b.vn">f</a>"#));
+    }
+
+    #[test]
+    fn footnote_ids_are_folded_in_their_own_namespace() {
+        let r = render("## Nguồn\n\nTheo báo cáo[^nguồn] và[^nguon].\n\n[^nguồn]: Sở TT&TT.\n\n[^nguon]: Khác.\n");
+        // The heading keeps its id; the notes fold to fn-…, and two labels folding alike
+        // still get one anchor each.
+        assert!(
+            r.html.contains(r#"<h2 id="nguon">Nguồn</h2>"#),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains(r##"<a href="#fn-nguon">1</a>"##),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains(r#"id="fn-nguon""#), "{}", r.html);
+        assert!(
+            r.html.contains(r##"<a href="#fn-nguon-2">2</a>"##),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains(r#"id="fn-nguon-2""#), "{}", r.html);
+        // A heading that folds to a note's id keeps it; the note moves aside.
+        let r = render("Xem[^nguon].\n\n## Fn nguồn\n\n[^nguon]: Sở.\n");
+        assert!(r.html.contains(r#"<h2 id="fn-nguon">"#), "{}", r.html);
+        assert!(r.html.contains(r##"href="#fn-nguon-2""##), "{}", r.html);
+        assert!(r.html.contains(r#"id="fn-nguon-2""#), "{}", r.html);
+        // A label matches its definition whatever the case, as pulldown-cmark matches them.
+        let r = render("Xem[^Nguồn].\n\n[^nguồn]: Sở.\n");
+        assert!(
+            r.html.contains(r##"<a href="#fn-nguon">1</a>"##),
+            "{}",
+            r.html
+        );
+        assert!(r
+            .html
+            .contains(r#"<div class="footnote-definition" id="fn-nguon">"#));
+    }
+
+    #[test]
+    fn equal_headings_cost_linear_work() {
+        let n = 5000;
+        let (r, work) = render_counting(&"## a\n".repeat(n));
+        assert_eq!(r.toc.len(), n);
+        assert_eq!(r.toc[n - 1].id, format!("a-{n}"));
+        assert_eq!(work.claims, n);
+        // Probing `a`, `a-2`, … anew for each repeat would look up n²/2 ids.
+        assert_eq!(work.probes, n);
+        // Numbered headings written first make a later base skip them, each once.
+        let mut source = (2..=n).map(|i| format!("## a {i}\n")).collect::<String>();
+        source.push_str(&"## a\n".repeat(n));
+        let (r, work) = render_counting(&source);
+        assert_eq!(r.toc.last().unwrap().id, format!("a-{}", 2 * n - 1));
+        assert!(work.probes <= 2 * work.claims, "{work:?}");
+    }
+
+    #[test]
+    fn bodies_past_the_limits_are_refused() {
+        let long = "a".repeat(MAX_BODY_BYTES + 1);
+        assert_eq!(
+            render_checked(&long),
+            Err(BodyError::TooLong {
+                bytes: MAX_BODY_BYTES + 1
+            })
+        );
+        let at_limit = "## a\n".repeat(MAX_HEADINGS);
+        assert_eq!(render_checked(&at_limit).unwrap().toc.len(), MAX_HEADINGS);
+        let over = format!("Mở đầu.\n\n{at_limit}## b\n");
+        let e = render_checked(&over).unwrap_err();
+        assert_eq!(
+            e,
+            BodyError::TooManyHeadings {
+                line: MAX_HEADINGS + 3
+            }
+        );
+        assert!(e.to_string().contains("hơn 1000 tiêu đề mục"), "{e}");
+        let body = Body::new("## Ý nghĩa\n\nChữ.".to_owned()).unwrap();
+        assert_eq!(body, "## Ý nghĩa\n\nChữ.");
+        assert_eq!(body.rendered().toc[0].id, "y-nghia");
     }
 
     #[test]

@@ -118,4 +118,26 @@ mod tests {
             assert!(Phone::parse(s).is_err(), "{s}");
         }
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+            /// Any text, mostly phone-like: parsing never panics, and a parsed number parses
+            /// back to itself.
+            #[test]
+            fn normalising_is_idempotent_and_never_panics(
+                text in "[+]?[0-9 .()\\-\u{a0}]{0,20}|(\\+84|0084|84|0)[35789][0-9 .-]{8,12}|\\PC{0,24}"
+            ) {
+                if let Ok(phone) = Phone::parse(&text) {
+                    prop_assert_eq!(Phone::parse(phone.as_str()), Ok(phone.clone()));
+                    prop_assert!(phone.as_str().starts_with("+84") && phone.as_str().len() == 12);
+                }
+            }
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! URL slugs: ASCII, lowercase, Vietnamese diacritics folded (`đ` → `d`).
 //!
-//! "Chỉ số hài lòng" → `chi-so-hai-long`. The same folding serves heading anchors and, later,
+//! "Chỉ số hài lòng" → `chi-so-hai-long`. The same folding serves heading anchors and
 //! diacritic-insensitive search.
 
 use std::fmt;
@@ -181,5 +181,29 @@ mod tests {
             "tin-moi-3"
         );
         assert_eq!(Slug::from_title("!!!"), None);
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+            /// Folding what is folded, or slugifying a slug, changes nothing; and every
+            /// non-empty slug derived from text is a valid [`Slug`].
+            #[test]
+            fn folding_and_slugifying_are_idempotent(text in "\\PC{0,120}|[Đđ ăâêôơự̀́̉̃a-zA-Z0-9-]{0,120}") {
+                let folded = fold(&text);
+                prop_assert_eq!(fold(&folded), folded.clone());
+                let slug = slugify(&text);
+                prop_assert_eq!(slugify(&slug), slug.clone());
+                prop_assert_eq!(slugify(&folded), slug.clone());
+                if !slug.is_empty() {
+                    prop_assert_eq!(Slug::parse(&slug).map(|s| s.as_str().to_owned()), Ok(slug));
+                }
+            }
+        }
     }
 }

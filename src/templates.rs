@@ -147,6 +147,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("search.html", include_str!("../templates/search.html")),
     (
+        "admin/form_macros.html",
+        include_str!("../templates/admin/form_macros.html"),
+    ),
+    (
         "admin/campaign_macros.html",
         include_str!("../templates/admin/campaign_macros.html"),
     ),
@@ -178,6 +182,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "admin/places.html",
         include_str!("../templates/admin/places.html"),
+    ),
+    (
+        "admin/topics.html",
+        include_str!("../templates/admin/topics.html"),
     ),
 ];
 

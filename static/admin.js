@@ -32,16 +32,23 @@
       body: new URLSearchParams({ body: body.value }).toString()
     })
       .then(function (response) {
-        if (!response.ok) {
+        // 422: the body is past a limit, and the answer is the reason, as plain text.
+        if (!response.ok && response.status !== 422) {
           throw new Error("HTTP " + response.status);
         }
-        return response.text();
+        return response.text().then(function (text) {
+          return { html: response.ok, text: text };
+        });
       })
-      .then(function (html) {
+      .then(function (answer) {
         // An older answer arriving late must not replace a newer one.
         if (ticket === sent) {
-          // Sanitised by the server's allow-list (ammonia); the CSP is the second wall.
-          output.innerHTML = html;
+          if (answer.html) {
+            // Sanitised by the server's allow-list (ammonia); the CSP is the second wall.
+            output.innerHTML = answer.text;
+          } else {
+            output.textContent = answer.text;
+          }
           panel.hidden = false;
         }
       })

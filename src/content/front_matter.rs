@@ -15,8 +15,8 @@ use unicode_normalization::UnicodeNormalization;
 pub use ack::{end_of_day, format_time as format_ack_time, parse_time as parse_ack_time, AckFile};
 
 use super::ContentError;
-use crate::article::{ArticleInput, ArticleStatus};
-use crate::markdown;
+use crate::article::{too_many_topics, ArticleInput, ArticleStatus, MAX_TOPICS};
+use crate::markdown::Body;
 use crate::slug::Slug;
 use crate::time;
 
@@ -28,8 +28,7 @@ struct RawFrontMatter {
     title: Option<Spanned<String>>,
     slug: Option<Spanned<String>>,
     summary: Option<String>,
-    #[serde(default)]
-    topics: Vec<String>,
+    topics: Option<Spanned<Vec<String>>>,
     publish_at: Option<Spanned<toml::Value>>,
     unpublish_at: Option<Spanned<toml::Value>>,
     status: Option<Spanned<String>>,
@@ -340,16 +339,40 @@ fn validate(
         .and_then(|a| ack::validate(at, a, &mut errors));
     let aliases = aliases(at, &raw.aliases, &mut errors);
 
+    let (topics_line, topics) = match raw.topics {
+        Some(t) => (at.line_of(t.span().start), t.into_inner()),
+        None => (1, Vec::new()),
+    };
+    let topics: Vec<String> = topics
+        .into_iter()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect();
+    if topics.len() > MAX_TOPICS {
+        errors.push(at.error(topics_line, "topics", too_many_topics(topics.len())));
+    }
+
+    // The body starts on the line after the closing `+++`; blank lines before it are dropped.
+    let trimmed = body.trim_start_matches('\n');
+    let body_line = at.line_of(at.front.len()) + 1 + (body.len() - trimmed.len());
+    let body = match Body::new(trimmed.trim_end().to_owned()) {
+        Ok(body) => Some(body),
+        Err(e) => {
+            let line = body_line + e.line() - 1;
+            errors.push(ContentError::new(at.path, line, None, e.to_string()));
+            None
+        }
+    };
+
     if !errors.is_empty() {
         return Err(errors);
     }
-    let (Some(title), Some(slug), Some(status)) = (title, slug, status) else {
+    let (Some(title), Some(slug), Some(status), Some(body)) = (title, slug, status, body) else {
         unreachable!("every missing value pushed an error");
     };
-    let body = body.trim_matches('\n').trim_end().to_owned();
     let summary = match raw.summary.map(|s| s.trim().to_owned()) {
         Some(s) if !s.is_empty() => s,
-        _ => markdown::render(&body).summary,
+        _ => body.rendered().summary.clone(),
     };
     Ok(ArticleFile {
         path: at.path.to_owned(),
@@ -358,12 +381,7 @@ fn validate(
             title,
             summary,
             body,
-            topics: raw
-                .topics
-                .into_iter()
-                .map(|t| t.trim().to_owned())
-                .filter(|t| !t.is_empty())
-                .collect(),
+            topics,
             status,
             featured: raw.featured,
             cover,
@@ -460,6 +478,29 @@ mod tests {
     }
 
     #[test]
+    fn limits_are_reported_with_their_lines() {
+        let topics = (0..=MAX_TOPICS)
+            .map(|i| format!("\"Chủ đề {i}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let e = first_error(&format!("+++\ntitle = \"A\"\ntopics = [{topics}]\n+++\nx"));
+        assert_eq!((e.line, e.field.as_deref()), (3, Some("topics")));
+        assert!(e.message.contains("21 chủ đề"), "{}", e.message);
+        // The file's lines: 1 `+++`, 2 title, 3 `+++`, 4–5 blank, 6 a paragraph, 7 blank, then
+        // one heading a line: the 1001st is on line 8 + 1000.
+        let headings = "## a\n".repeat(crate::markdown::MAX_HEADINGS + 1);
+        let e = first_error(&format!(
+            "+++\ntitle = \"A\"\n+++\n\n\nMở đầu.\n\n{headings}"
+        ));
+        assert_eq!((e.line, e.field.as_deref()), (1008, None));
+        assert!(e.message.contains("tiêu đề mục"), "{}", e.message);
+        let long = "a".repeat(crate::markdown::MAX_BODY_BYTES + 1);
+        let e = first_error(&format!("+++\ntitle = \"A\"\n+++\n{long}"));
+        assert_eq!(e.line, 4);
+        assert!(e.message.contains("quá giới hạn 512 kB"), "{}", e.message);
+    }
+
+    #[test]
     fn aliases_are_slugs_listed_once_with_their_lines() {
         let f = parse_str(
             "+++\ntitle = \"A\"\naliases = [\n  \"bai-cu\",\n  \"bai-cu-hon\",\n]\n+++\nx",
@@ -499,5 +540,45 @@ mod tests {
         let f = parse_str(&src).unwrap();
         assert_eq!(f.input.title, "hài lòng");
         assert_eq!(f.input.body, "A\nB");
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// Lines a content file is made of, whole or broken, and any text.
+        fn line() -> impl Strategy<Value = String> {
+            prop_oneof![
+                2 => prop::sample::select(&[
+                    "+++", "title = \"Tin\"", "title = ", "slug = \"tin\"", "slug = \"Có Dấu\"",
+                    "topics = [\"SIPAS\", \"\"]", "topics = \"x\"", "publish_at = 2018-09-05",
+                    "publish_at = \"31/08/2018 07:00\"", "unpublish_at = 1979-05-27T07:32:00Z",
+                    "status = \"scheduled\"", "status = \"live\"", "featured = true",
+                    "cover = \"/a.png\"", "cover_alt = \"Ảnh\"", "aliases = [\"a\", \"a\"]",
+                    "[ack]", "staff = \"all\"", "due = \"15/9/2018\"", "units = [\"x\"]",
+                    "citizens = true", "statement = \"\"\"", "## Mục", "[^a]: b", "<!-- more -->",
+                    "\"", "[", "]", "=", "",
+                ][..]).prop_map(str::to_owned),
+                1 => any::<String>().prop_map(|s| s.chars().take(40).collect()),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+            /// Whatever the bytes, a file is parsed or refused with errors, never a panic.
+            #[test]
+            fn parsing_never_panics(
+                lines in prop::collection::vec(line(), 0..24),
+                bytes in prop::collection::vec(any::<u8>(), 0..200),
+            ) {
+                let _ = parse(Path::new("x.md"), lines.join("\n").as_bytes());
+                let _ = parse(Path::new("x.md"), &bytes);
+                let mut framed = b"+++\ntitle = \"A\"\n".to_vec();
+                framed.extend(&bytes);
+                let _ = parse(Path::new("x.md"), &framed);
+            }
+        }
     }
 }

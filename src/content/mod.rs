@@ -238,7 +238,13 @@ pub fn check_ack_units(files: &[ArticleFile], known: &HashSet<String>) -> Vec<Co
 
 /// Imports a directory: validate everything, then write everything in one transaction.
 pub async fn import_dir(db: &Db, dir: &Path) -> Result<ImportReport, ImportError> {
-    let set = load_dir(dir)?;
+    // Reading and rendering every file is blocking work: off the async workers, and done before
+    // `apply` opens its transaction.
+    let owned = dir.to_owned();
+    let set = match tokio::task::spawn_blocking(move || load_dir(&owned)).await {
+        Ok(set) => set?,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    };
     let mut errors = aliases::check_against_db(db, &set.articles).await?;
     if set.site.is_none() {
         let known: HashSet<String> = units::all(db).await?.into_iter().map(|u| u.slug).collect();
@@ -301,6 +307,7 @@ pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<Impo
                 }
                 if !same {
                     articles::update(&mut tx, existing.id, &input, now).await?;
+                    record_import(&mut tx, existing.id, now).await?;
                     if !same_ack {
                         apply_ack(&mut tx, existing.id, ack, now).await?;
                     }
@@ -316,9 +323,35 @@ pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<Impo
     for file in &set.campaigns {
         campaign_dir::apply(&mut tx, file, &mut report, now).await?;
     }
+    // A running server's page cache drops its pages when this commits (`http::page_cache`).
+    let change = crate::db::page_generation::Change::Everything;
+    crate::db::page_generation::bump(&mut tx, &change, "import", now).await?;
     tx.commit().await?;
     Ok(report)
 }
+
+/// The revision and the audit entry of an import that changed an existing article, as any other
+/// save leaves them; the actor is the command itself, not a person.
+async fn record_import(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<(), DbError> {
+    let row = articles::by_id_tx(tx, id)
+        .await?
+        .ok_or(DbError::RowNotFound)?;
+    let revision = db::revisions::NewRevision::of(&row, (None, IMPORT_ACTOR), "Nhập từ tệp");
+    db::revisions::record(tx, &revision, now).await?;
+    let entry = db::audit::Entry {
+        actor_label: IMPORT_ACTOR.to_owned(),
+        action: "article.import",
+        target_type: "article",
+        target_id: Some(id),
+        target_label: row.title.clone(),
+        detail: format!("{}.md", row.slug),
+        ..Default::default()
+    };
+    db::audit::record(tx, &entry, now).await
+}
+
+/// Who the revisions and audit entries of `loa import` name.
+pub const IMPORT_ACTOR: &str = "loa import";
 
 /// Writes (or removes) an article's `[ack]`; the units were checked to exist.
 async fn apply_ack(
@@ -356,18 +389,15 @@ fn same_ack(stored: Option<&AckSettings>, file: Option<&AckSettings>) -> bool {
 }
 
 fn same_article(row: &articles::ArticleRow, topic_names: &[String], a: &ArticleInput) -> bool {
-    let topic_slugs = |names: &[String]| -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for s in names.iter().filter_map(|n| Slug::from_title(n)) {
-            if !out.contains(&s.to_string()) {
-                out.push(s.to_string());
-            }
-        }
-        out
+    let topic_slugs = |names: &[String]| -> Vec<Slug> {
+        topics::distinct(names)
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect()
     };
     row.title == a.title
         && row.summary == a.summary
-        && row.body == a.body
+        && a.body == row.body.as_str()
         && row.status() == a.status
         && row.featured == a.featured
         && row.cover == a.cover

@@ -190,7 +190,23 @@ pub async fn versions(db: &Db, article_id: i64) -> Result<Vec<VersionRow>, DbErr
 /// Whether new confirmations are taken: the article is published and its closing date, if any,
 /// has not passed.
 pub fn is_open(settings: &SettingsRow, status: ArticleStatus, now: DateTime<Utc>) -> bool {
-    status == ArticleStatus::Published && settings.closes_at.is_none_or(|c| now < c)
+    status == ArticleStatus::Published && before_closing(settings.closes_at, now)
+}
+
+/// Whether `now` is before the closing date, if there is one: the closing rule of every reader of
+/// acknowledgment settings (the article box, the citizen form, a person's list, the reminders).
+pub fn before_closing(closes_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    closes_at.is_none_or(|c| now < c)
+}
+
+/// The settings (`s`) of an article (`a`) with their current version (`v`, absent until it is
+/// stored), as a `from` clause: which version is current is said here only.
+#[macro_export]
+macro_rules! ack_with_current_version {
+    () => {
+        "ack_settings s join articles a on a.id = s.article_id \
+         left join ack_versions v on v.article_id = s.article_id and v.version = s.current_version"
+    };
 }
 
 /// Creates or replaces the settings. `unit_ids` are the audience units when the staff audience

@@ -49,7 +49,7 @@ impl AckArticle {
     pub fn closed(&self, now: DateTime<Utc>) -> Option<Closed> {
         if self.status != "published" {
             Some(Closed::NotPublished)
-        } else if self.closes_at.is_some_and(|c| now >= c) {
+        } else if !super::ack_settings::before_closing(self.closes_at, now) {
             Some(Closed::AfterClosing)
         } else if self.text_hash.is_none() {
             Some(Closed::NoVersion)
@@ -63,12 +63,13 @@ impl AckArticle {
     }
 }
 
-const ARTICLE: &str = "select a.id as article_id, a.slug, a.title, a.status, s.staff_all, \
-    s.citizens, s.due_at, s.closes_at, s.current_version, s.current_round, s.renew_every_days, \
-    coalesce(v.statement, s.statement) as statement, v.text_hash, v.reason \
-    from ack_settings s join articles a on a.id = s.article_id \
-    left join ack_versions v on v.article_id = s.article_id and v.version = s.current_version \
-    where s.article_id = $1 and a.deleted_at is null";
+const ARTICLE: &str = concat!(
+    "select a.id as article_id, a.slug, a.title, a.status, s.staff_all, \
+     s.citizens, s.due_at, s.closes_at, s.current_version, s.current_round, s.renew_every_days, \
+     coalesce(v.statement, s.statement) as statement, v.text_hash, v.reason from ",
+    crate::ack_with_current_version!(),
+    " where s.article_id = $1 and a.deleted_at is null"
+);
 
 /// The settings of an article that takes acknowledgments; None when it takes none.
 pub async fn article(db: &Db, article_id: i64) -> Result<Option<AckArticle>, DbError> {
@@ -263,6 +264,28 @@ pub struct NewConfirm<'a> {
     pub ip: &'a str,
 }
 
+impl<'a> NewConfirm<'a> {
+    /// `user_id`'s confirmation of the article's current version, recorded by `actor_id` (the
+    /// person, or the Office on their behalf with a note): what the staff button and the admin's
+    /// "ghi nhận thay" both record.
+    pub fn of(
+        ack: &'a AckArticle,
+        (user_id, actor_id): (i64, i64),
+        note: &'a str,
+        ip: &'a str,
+    ) -> NewConfirm<'a> {
+        NewConfirm {
+            article_id: ack.article_id,
+            version: ack.current_version,
+            user_id,
+            text_hash: ack.text_hash.as_deref().unwrap_or_default(),
+            actor_id,
+            note,
+            ip,
+        }
+    }
+}
+
 /// Records a confirmation unless one already stands; true when this call recorded it.
 ///
 /// One statement, so the check and the insert cannot be split by a second click: `seq` counts the
@@ -345,7 +368,7 @@ pub struct UserItem {
 
 impl UserItem {
     pub fn is_open(&self, now: DateTime<Utc>) -> bool {
-        self.closes_at.is_none_or(|c| now < c)
+        super::ack_settings::before_closing(self.closes_at, now)
     }
 }
 

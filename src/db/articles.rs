@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::{topics, Db, DbError, Param, Tx};
 use crate::article::{ArticleInput, ArticleStatus};
-use crate::markdown::{self, TocEntry};
+use crate::markdown::{self, Body, Rendered, TocEntry};
 use crate::params;
 use crate::slug::Slug;
 
@@ -52,8 +52,9 @@ impl ArticleRow {
     }
 
     /// The article as an input for [`update`], with its topic names (from
-    /// [`topics::names_for_article`]); change what must change and write it back.
-    pub fn to_input(&self, topics: Vec<String>) -> ArticleInput {
+    /// [`topics::names_for_article`]) and a body rendered by the caller (this one's or another's,
+    /// as a restore does); change what must change and write it back.
+    pub fn to_input(&self, topics: Vec<String>, body: Body) -> ArticleInput {
         ArticleInput {
             // Stored slugs were valid when written; the fallbacks only guard hand-edited rows.
             slug: Slug::parse(&self.slug)
@@ -62,7 +63,7 @@ impl ArticleRow {
                 .unwrap_or_else(|| Slug::parse("bai-viet").expect("a valid slug")),
             title: self.title.clone(),
             summary: self.summary.clone(),
-            body: self.body.clone(),
+            body,
             topics,
             status: self.status(),
             featured: self.featured,
@@ -81,11 +82,10 @@ const COLUMNS: &str = "id, slug, title, summary, body, body_html, toc, word_coun
     preview_token_hash";
 
 /// The columns the rendering pipeline fills, as parameters in column order.
-fn rendered_params(body: &str) -> Vec<Param> {
-    let r = markdown::render(body);
+fn rendered_params(r: &Rendered) -> Vec<Param> {
     let toc = serde_json::to_string(&r.toc).expect("a TOC always serialises");
     params![
-        r.html,
+        &r.html,
         toc,
         r.word_count as i64,
         r.reading_minutes as i64,
@@ -96,6 +96,22 @@ fn rendered_params(body: &str) -> Vec<Param> {
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<ArticleRow>, DbError> {
     let sql = format!("select {COLUMNS} from articles where id = $1");
     db.pool().fetch_optional(&sql, params![id]).await
+}
+
+/// Many articles in one query, in the order of `ids` (the ranked page of a search); ids that
+/// name no article are skipped.
+pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<ArticleRow>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "select {COLUMNS} from articles where id in ({})",
+        super::placeholders(ids.len())
+    );
+    let params = ids.iter().map(|&i| Param::I64(i)).collect();
+    let mut rows: Vec<ArticleRow> = db.pool().fetch_all(&sql, params).await?;
+    rows.sort_by_key(|r| ids.iter().position(|&i| i == r.id));
+    Ok(rows)
 }
 
 pub async fn find_by_slug(tx: &mut Tx, slug: &str) -> Result<Option<ArticleRow>, DbError> {
@@ -115,20 +131,7 @@ pub async fn insert_authored(
     author_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<i64, DbError> {
-    let mut p = params![
-        a.slug.as_str(),
-        &a.title,
-        &a.summary,
-        &a.body,
-        a.status.as_str(),
-        a.featured,
-        a.cover.clone(),
-        a.cover_alt.clone(),
-        a.publish_at,
-        a.unpublish_at,
-        now,
-    ];
-    p.extend(rendered_params(&a.body));
+    let mut p = field_params(a, now);
     p.extend(params![&a.meta_description, author_id]);
     let id = tx
         .fetch_i64(
@@ -196,12 +199,20 @@ const UPDATE: &str = "update articles set slug = $2, title = $3, summary = $4, b
     reading_minutes = $16, render_version = $17, meta_description = $18, version = version + 1";
 
 fn update_params(id: i64, a: &ArticleInput, now: DateTime<Utc>) -> Vec<Param> {
+    let mut p = params![id];
+    p.extend(field_params(a, now));
+    p.push(Param::Text(a.meta_description.clone()));
+    p
+}
+
+/// The fields an insert and an update both write, in column order: slug … publication times,
+/// `now` (the write's time), then the rendered columns.
+fn field_params(a: &ArticleInput, now: DateTime<Utc>) -> Vec<Param> {
     let mut p = params![
-        id,
         a.slug.as_str(),
         &a.title,
         &a.summary,
-        &a.body,
+        a.body.source(),
         a.status.as_str(),
         a.featured,
         a.cover.clone(),
@@ -210,8 +221,7 @@ fn update_params(id: i64, a: &ArticleInput, now: DateTime<Utc>) -> Vec<Param> {
         a.unpublish_at,
         now,
     ];
-    p.extend(rendered_params(&a.body));
-    p.push(Param::Text(a.meta_description.clone()));
+    p.extend(rendered_params(a.body.rendered()));
     p
 }
 
@@ -235,9 +245,11 @@ pub async fn refresh_stale_renders(db: &Db) -> Result<usize, DbError> {
             params![markdown::RENDER_VERSION],
         )
         .await?;
-    for s in &stale {
+    for s in stale.iter() {
+        // Stored bodies may predate the limits: rendered as they are, off the async workers.
+        let rendered = markdown::render_off_thread(s.body.clone()).await;
         let mut p = params![s.id];
-        p.extend(rendered_params(&s.body));
+        p.extend(rendered_params(&rendered));
         db.pool()
             .execute(
                 "update articles set body_html = $2, toc = $3, word_count = $4, \
@@ -491,4 +503,39 @@ pub async fn alias_target(db: &Db, slug: &str) -> Result<Option<String>, DbError
         )
         .await?;
     Ok(row.map(|r| r.slug))
+}
+
+/// A page of the sitemap: where it is and when it last changed.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Located {
+    pub slug: String,
+    pub lastmod: DateTime<Utc>,
+}
+
+/// The sitemap's articles: only the two columns it needs, for every published article, newest
+/// first, at most `limit`.
+pub async fn sitemap_articles(db: &Db, limit: i64) -> Result<Vec<Located>, DbError> {
+    db.pool()
+        .fetch_all(
+            "select slug, updated_at as lastmod from articles \
+             where status = 'published' and deleted_at is null \
+             order by publish_at desc, id desc limit $1",
+            params![limit],
+        )
+        .await
+}
+
+/// The latest change of any article, deleted or not (every write sets `updated_at`), or `None`
+/// when there is none: what a feed's `Last-Modified` follows, so that an article leaving the
+/// feed also changes it.
+pub async fn last_change(db: &Db) -> Result<Option<DateTime<Utc>>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct Latest {
+        at: Option<DateTime<Utc>>,
+    }
+    let row: Option<Latest> = db
+        .pool()
+        .fetch_optional("select max(updated_at) as at from articles", vec![])
+        .await?;
+    Ok(row.and_then(|r| r.at))
 }

@@ -24,7 +24,7 @@ pub struct CitizenAck {
 impl CitizenAck {
     /// Whether new confirmations are still taken at `now`.
     pub fn is_open(&self, now: DateTime<Utc>) -> bool {
-        self.closes_at.is_none_or(|c| now < c)
+        super::ack_settings::before_closing(self.closes_at, now)
     }
 }
 
@@ -32,12 +32,13 @@ impl CitizenAck {
 pub async fn for_article(db: &Db, slug: &str) -> Result<Option<CitizenAck>, DbError> {
     db.pool()
         .fetch_optional(
-            "select a.id as article_id, a.slug, a.title, s.closes_at, s.current_version, \
-             v.text_hash from articles a \
-             join ack_settings s on s.article_id = a.id \
-             left join ack_versions v on v.article_id = a.id and v.version = s.current_version \
-             where a.slug = $1 and a.status = 'published' and a.deleted_at is null \
-             and s.citizens = true",
+            concat!(
+                "select a.id as article_id, a.slug, a.title, s.closes_at, s.current_version, \
+                 v.text_hash from ",
+                crate::ack_with_current_version!(),
+                " where a.slug = $1 and a.status = 'published' and a.deleted_at is null \
+                 and s.citizens = true"
+            ),
             params![slug],
         )
         .await

@@ -82,13 +82,13 @@ pub async fn find(db: &Db, id: i64) -> Result<Option<MediaRow>, DbError> {
         .await
 }
 
-pub async fn set_alt(db: &Db, id: i64, alt: &str, now: DateTime<Utc>) -> Result<u64, DbError> {
-    db.pool()
-        .execute(
-            "update media set alt = $1, updated_at = $2 where id = $3",
-            params![alt, now, id],
-        )
-        .await
+/// Sets the alt text, inside the transaction that audits it.
+pub async fn set_alt(tx: &mut Tx, id: i64, alt: &str, now: DateTime<Utc>) -> Result<u64, DbError> {
+    tx.execute(
+        "update media set alt = $1, updated_at = $2 where id = $3",
+        params![alt, now, id],
+    )
+    .await
 }
 
 /// Removes the row; the caller removes the files once the transaction has committed.

@@ -17,6 +17,7 @@ pub mod citizens;
 pub mod evidence;
 pub mod jobs;
 pub mod media;
+pub mod page_generation;
 pub mod places;
 pub mod revisions;
 pub mod search;
@@ -324,6 +325,31 @@ impl Db {
         }
     }
 
+    /// Which database this is (the SQLite file, or PostgreSQL's host, port and database), to
+    /// tell two pools on the same database within one process.
+    pub fn identity(&self) -> String {
+        match self {
+            Db::Sqlite(p) => format!("sqlite:{}", p.connect_options().get_filename().display()),
+            Db::Postgres(p) => {
+                let o = p.connect_options();
+                format!(
+                    "postgres:{}:{}/{}",
+                    o.get_host(),
+                    o.get_port(),
+                    o.get_database().unwrap_or_default()
+                )
+            }
+        }
+    }
+
+    /// True once the pool is closed (the process is stopping).
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Db::Sqlite(p) => p.is_closed(),
+            Db::Postgres(p) => p.is_closed(),
+        }
+    }
+
     /// Runs single statements straight on the pool.
     pub fn pool(&self) -> PoolRef<'_> {
         PoolRef(self)
@@ -332,6 +358,17 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx, DbError> {
         Ok(match self {
             Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// A transaction that holds the database's write lock from its first statement, for a
+    /// check-then-write that must not interleave with another (the last administrator). On
+    /// SQLite that is `begin immediate` (a second one waits for the busy timeout, then reads what
+    /// the first committed); PostgreSQL locks rows instead (`for update` in the check itself).
+    pub async fn begin_write(&self) -> Result<Tx, DbError> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("begin immediate").await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -382,6 +419,14 @@ impl Db {
             Db::Postgres(p) => p.close().await,
         }
     }
+}
+
+/// `$1, $2, …, $n`: the placeholders of an `in (…)` list of `n` values, numbered from 1.
+pub fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// True when the error is a violation of a unique constraint (on either backend).

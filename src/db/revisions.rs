@@ -19,6 +19,26 @@ pub struct NewRevision<'a> {
     pub reason: &'a str,
 }
 
+impl<'a> NewRevision<'a> {
+    /// The revision of a stored article as it now stands (after the change it records).
+    pub fn of(
+        row: &'a super::articles::ArticleRow,
+        author: (Option<i64>, &'a str),
+        reason: &'a str,
+    ) -> NewRevision<'a> {
+        NewRevision {
+            article_id: row.id,
+            article_version: row.version,
+            title: &row.title,
+            summary: &row.summary,
+            body: &row.body,
+            author_id: author.0,
+            author_label: author.1,
+            reason,
+        }
+    }
+}
+
 /// Appends a revision, inside the transaction of the change it records.
 pub async fn record(tx: &mut Tx, r: &NewRevision<'_>, now: DateTime<Utc>) -> Result<i64, DbError> {
     tx.fetch_i64(

@@ -15,6 +15,7 @@ struct InfoRow {
     phone: String,
     email: String,
     website: String,
+    updated_at: DateTime<Utc>,
 }
 
 impl From<InfoRow> for SiteInfo {
@@ -30,13 +31,20 @@ impl From<InfoRow> for SiteInfo {
     }
 }
 
-const INFO_SQL: &str =
-    "select name, short_name, address, phone, email, website from site where id = 1";
+const INFO_SQL: &str = "select name, short_name, address, phone, email, website, updated_at \
+    from site where id = 1";
 
 /// The site's details, or `None` before the first import.
 pub async fn info(db: &Db) -> Result<Option<SiteInfo>, DbError> {
+    Ok(info_changed(db).await?.map(|(info, _)| info))
+}
+
+/// The site's details and when they last changed (for `Last-Modified`: they are on every page).
+pub async fn info_changed(db: &Db) -> Result<Option<(SiteInfo, DateTime<Utc>)>, DbError> {
     let row: Option<InfoRow> = db.pool().fetch_optional(INFO_SQL, vec![]).await?;
-    Ok(row.map(SiteInfo::from))
+    Ok(row
+        .map(|r| (r.updated_at, SiteInfo::from(r)))
+        .map(|(t, i)| (i, t)))
 }
 
 /// What an import of `file` would change, counted as (added, updated, unchanged) entries.

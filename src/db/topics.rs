@@ -1,6 +1,6 @@
 //! Topics (chủ đề) and their links to articles.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -15,12 +15,69 @@ pub struct TopicRow {
     pub name: String,
 }
 
+/// The sitemap's topics: a topic page changes when one of its published articles does.
+pub async fn sitemap_topics(db: &Db, limit: i64) -> Result<Vec<super::articles::Located>, DbError> {
+    db.pool()
+        .fetch_all(
+            "select t.slug, max(a.updated_at) as lastmod from topics t \
+             join article_topics at on at.topic_id = t.id \
+             join articles a on a.id = at.article_id \
+             where a.status = 'published' and a.deleted_at is null \
+             group by t.id, t.slug order by t.slug limit $1",
+            params![limit],
+        )
+        .await
+}
+
+/// A topic as the admin lists it: with the number of live articles in it, published or not.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AdminTopic {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub articles: i64,
+}
+
+/// Every topic, by name, with its live articles counted.
+pub async fn all_for_admin(db: &Db) -> Result<Vec<AdminTopic>, DbError> {
+    db.pool()
+        .fetch_all(
+            "select t.id, t.slug, t.name, count(a.id) as articles from topics t \
+             left join article_topics at on at.topic_id = t.id \
+             left join articles a on a.id = at.article_id and a.deleted_at is null \
+             group by t.id, t.slug, t.name order by t.name, t.id",
+            vec![],
+        )
+        .await
+}
+
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<TopicRow>, DbError> {
+    db.pool()
+        .fetch_optional(
+            "select id, slug, name from topics where id = $1",
+            params![id],
+        )
+        .await
+}
+
 /// A topic with the number of published articles in it.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct TopicCount {
     pub slug: String,
     pub name: String,
     pub articles: i64,
+}
+
+/// The topics `names` stand for, in order: names without a letter or digit name none, and
+/// names that fold to one slug ("Hài lòng", "hai long") are one topic, the first name kept.
+/// A set makes this linear in the number of names.
+pub fn distinct(names: &[String]) -> Vec<(Slug, &str)> {
+    let mut seen = HashSet::new();
+    names
+        .iter()
+        .filter_map(|name| Some((Slug::from_title(name)?, name.as_str())))
+        .filter(|(slug, _)| seen.insert(slug.clone()))
+        .collect()
 }
 
 /// Links an article to exactly these topics (by name, in order), creating missing topics.
@@ -36,30 +93,51 @@ pub async fn set_for_article(
         params![article_id],
     )
     .await?;
-    let mut seen = Vec::new();
-    for name in names {
-        let Some(slug) = Slug::from_title(name) else {
-            continue;
-        };
-        if seen.contains(&slug) {
-            continue;
-        }
+    for (position, (slug, name)) in distinct(names).into_iter().enumerate() {
         let topic_id = tx
             .fetch_i64(
                 // The no-op update makes `returning` yield the id of an existing row too.
                 "insert into topics (slug, name, created_at, updated_at) values ($1, $2, $3, $3) \
                  on conflict (slug) do update set slug = excluded.slug returning id",
-                params![slug.as_str(), name.as_str(), now],
+                params![slug.as_str(), name, now],
             )
             .await?;
         tx.execute(
             "insert into article_topics (article_id, topic_id, position) values ($1, $2, $3)",
-            params![article_id, topic_id, seen.len() as i64],
+            params![article_id, topic_id, position as i64],
         )
         .await?;
-        seen.push(slug);
     }
     Ok(())
+}
+
+/// Renames a topic; its slug stays, so its page and feed keep their addresses. The search index
+/// holds each article's topic names, so the topic's articles are re-indexed in the same
+/// transaction: a search for the new name finds them at once, the old name no more.
+pub async fn rename(tx: &mut Tx, id: i64, name: &str, now: DateTime<Utc>) -> Result<bool, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct Article {
+        article_id: i64,
+    }
+    let changed = tx
+        .execute(
+            "update topics set name = $2, updated_at = $3 where id = $1",
+            params![id, name, now],
+        )
+        .await?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    let articles: Vec<Article> = tx
+        .fetch_all(
+            "select article_id from article_topics where topic_id = $1",
+            params![id],
+        )
+        .await?;
+    for a in articles {
+        super::search::index_article(tx, a.article_id).await?;
+    }
+    Ok(true)
 }
 
 /// The topic names of one article, in order.
@@ -91,10 +169,7 @@ pub async fn for_articles(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Vec<Topic
     if ids.is_empty() {
         return Ok(map);
     }
-    let placeholders = (1..=ids.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let placeholders = super::placeholders(ids.len());
     let sql = format!(
         "select at.article_id, t.id, t.slug, t.name from article_topics at \
          join topics t on t.id = at.topic_id \
@@ -132,4 +207,26 @@ pub async fn with_published_counts(db: &Db) -> Result<Vec<TopicCount>, DbError> 
             vec![],
         )
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distinct_keeps_the_first_name_of_each_slug_in_order() {
+        let names: Vec<String> = ["Hài lòng", "SIPAS", "hai long", "???", "sipas", "Cải cách"]
+            .map(str::to_owned)
+            .into();
+        let found = distinct(&names);
+        let got: Vec<(&str, &str)> = found.iter().map(|(s, n)| (s.as_str(), *n)).collect();
+        assert_eq!(
+            got,
+            [
+                ("hai-long", "Hài lòng"),
+                ("sipas", "SIPAS"),
+                ("cai-cach", "Cải cách")
+            ]
+        );
+    }
 }

@@ -124,9 +124,25 @@ pub async fn count_active_admins(db: &Db) -> Result<i64, DbError> {
     db.pool().fetch_i64(COUNT_ACTIVE_ADMINS, vec![]).await
 }
 
-/// Active admins, counted inside the transaction that is about to remove one.
-pub async fn count_active_admins_tx(tx: &mut Tx) -> Result<i64, DbError> {
-    tx.fetch_i64(COUNT_ACTIVE_ADMINS, vec![]).await
+/// Active admins, counted inside the transaction that is about to remove one, with their rows
+/// locked until it ends: of two admins demoting each other at the same instant, the second waits
+/// and then counts one. PostgreSQL locks the rows (`for update`, which rechecks the condition on
+/// rows changed meanwhile); SQLite needs the transaction opened with [`crate::db::Db::begin_write`].
+pub async fn lock_active_admins(tx: &mut Tx) -> Result<i64, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct Id {
+        #[allow(dead_code)]
+        id: i64,
+    }
+    let sql = match tx {
+        // In id order, so two transactions lock the same rows in the same order (no deadlock).
+        Tx::Postgres(_) => {
+            "select id from users where role = 'admin' and active = true order by id for update"
+        }
+        Tx::Sqlite(_) => "select id from users where role = 'admin' and active = true",
+    };
+    let rows: Vec<Id> = tx.fetch_all(sql, vec![]).await?;
+    Ok(rows.len() as i64)
 }
 
 pub async fn unit_id_by_slug(tx: &mut Tx, slug: &str) -> Result<Option<i64>, DbError> {

@@ -1,26 +1,47 @@
-//! HTTP revalidation: an ETag on every cacheable text response (pages, feeds, the sitemap) and a
-//! bodiless 304 when the client already holds that exact response.
+//! HTTP caching, decided once for every response: who may keep it (`Cache-Control`), its ETag,
+//! a bodiless 304 when the client already holds that exact response, and whether the page cache
+//! keeps it.
 //!
-//! The ETag is a hash of the body itself rather than of database timestamps: it can never be
-//! stale (a publication, an edit, a scheduled job or a changed site name all change the bytes),
-//! and it needs no knowledge of what each page reads. HTML is `Cache-Control: private,
-//! no-cache`: every page embeds the visitor's CSRF token, so no shared cache may keep it, and the
-//! browser must revalidate each time so that a publication is never missed.
+//! A page a visitor without a session gets is the same for everyone (no cookie, no token), so
+//! it is `public` for browsers, proxies and CDNs, for a short while set in the configuration
+//! (`LOA_CACHE_MAX_AGE`, `LOA_CACHE_STALE_WHILE_REVALIDATE`), and the page cache
+//! (`http::page_cache`) keeps it. A signed-in visitor's page shows their name and their pending
+//! items: `private, no-cache`. The ETag is a hash of the body itself rather than of database
+//! timestamps: it can never be stale (a publication, an edit, a scheduled job or a changed site
+//! name all change the bytes), and it needs no knowledge of what each page reads.
+//!
+//! Article pages and feeds also say when they last changed (`Last-Modified`, set by their
+//! handlers from the stored times), for feed readers and crawlers that revalidate with
+//! `If-Modified-Since` alone; when a client sends both, the ETag decides (RFC 9110 §13.2.2).
+
+use std::sync::LazyLock;
 
 use axum::body::{to_bytes, Body, HttpBody};
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
+
+use super::auth::Ctx;
+use super::page_cache::{Fill, Storable, MAX_PAGE};
+use crate::app::AppState;
 
 /// Bodies larger than this are passed through untouched rather than held in memory to hash.
 const MAX_HASHED_BODY: usize = 4 * 1024 * 1024;
 
-/// The middleware: hashes eligible 200 responses and answers 304 to a matching If-None-Match.
-pub async fn conditional(request: Request, next: Next) -> Response {
+/// The middleware: hashes eligible 200 responses, says who may keep them, answers 304 to a
+/// matching If-None-Match, and marks what the page cache keeps.
+pub async fn conditional(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let eligible_method = matches!(*request.method(), Method::GET | Method::HEAD);
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let filling = request.extensions().get::<Fill>().is_some();
+    let if_modified_since = request
+        .headers()
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_http_date);
     let response = next.run(request).await;
     if !eligible_method || !is_cacheable(&response) {
         return response;
@@ -44,26 +65,45 @@ pub async fn conditional(request: Request, next: Next) -> Response {
     let tag = etag(&bytes);
     let tag_value = HeaderValue::from_str(&tag).expect("an ETag is ASCII hex");
     parts.headers.insert(header::ETAG, tag_value);
+    // The session layer leaves the visitor on the response.
+    let signed_in = parts
+        .extensions
+        .get::<Ctx>()
+        .is_some_and(|c| c.user.is_some());
     if !parts.headers.contains_key(header::CACHE_CONTROL) {
-        let policy = if is_html(&parts.headers) {
-            "private, no-cache"
+        if signed_in {
+            let private = HeaderValue::from_static("private, no-cache");
+            parts.headers.insert(header::CACHE_CONTROL, private);
         } else {
-            "no-cache"
-        };
-        parts
-            .headers
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+            parts
+                .headers
+                .insert(header::CACHE_CONTROL, state.pages.policy().clone());
+            // A proxy must not give the anonymous copy to a signed-in visitor (who has a
+            // cookie; anonymous visitors have none).
+            parts
+                .headers
+                .append(header::VARY, HeaderValue::from_static("cookie"));
+        }
+    }
+    if filling && !signed_in && is_public(&parts.headers) && bytes.len() <= MAX_PAGE {
+        parts.extensions.insert(Storable);
+        return Response::from_parts(parts, Body::from(bytes));
     }
 
-    if if_none_match
-        .as_ref()
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| matches_tag(v, &tag))
-    {
+    let unchanged = match if_none_match.as_ref() {
+        Some(v) => v.to_str().is_ok_and(|v| matches_tag(v, &tag)),
+        None => if_modified_since.is_some_and(|since| not_modified_since(&parts.headers, since)),
+    };
+    if unchanged {
         // A 304 carries the validators and caching headers, but no body or its description.
         let mut not_modified = Response::new(Body::empty());
         *not_modified.status_mut() = StatusCode::NOT_MODIFIED;
-        for name in [header::ETAG, header::CACHE_CONTROL, header::VARY] {
+        for name in [
+            header::ETAG,
+            header::CACHE_CONTROL,
+            header::VARY,
+            header::LAST_MODIFIED,
+        ] {
             for value in parts.headers.get_all(&name) {
                 not_modified
                     .headers_mut()
@@ -75,9 +115,42 @@ pub async fn conditional(request: Request, next: Next) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
+/// When this process began serving: a page also changes when a new binary (new styles, new
+/// templates) starts, so no `Last-Modified` is older than that.
+static STARTED: LazyLock<DateTime<Utc>> = LazyLock::new(Utc::now);
+
+/// Starts the clock of [`STARTED`]; called when the application is built.
+pub fn mark_start() {
+    LazyLock::force(&STARTED);
+}
+
+/// The `Last-Modified` value of a page whose stored content last changed at `t`, to the second
+/// (what HTTP dates hold), and never before this process started.
+pub fn last_modified(t: DateTime<Utc>) -> HeaderValue {
+    let t = t.max(*STARTED);
+    let text = t.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    HeaderValue::from_str(&text).expect("an HTTP date is ASCII")
+}
+
+/// An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`, the only form senders may use today).
+fn parse_http_date(v: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc2822(v.trim())
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// True when the response says it last changed no later than `since`.
+fn not_modified_since(headers: &HeaderMap, since: DateTime<Utc>) -> bool {
+    headers
+        .get(header::LAST_MODIFIED)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_http_date)
+        .is_some_and(|changed| changed <= since)
+}
+
 /// Successful text responses that are the same for whoever holds the same cookies. A response
-/// that sets a cookie (an anonymous visitor's first CSRF cookie) is left alone: its body depends
-/// on the cookie being issued, and the next request, with the cookie, gets its ETag.
+/// that sets a cookie (the removal of an expired session's) is left alone: the next request,
+/// without the cookie, gets its ETag.
 fn is_cacheable(response: &Response) -> bool {
     let headers = response.headers();
     response.status() == StatusCode::OK
@@ -99,11 +172,15 @@ fn is_text_type(content_type: &str) -> bool {
     media.starts_with("text/") || media.ends_with("xml") || media.ends_with("json")
 }
 
-fn is_html(headers: &HeaderMap) -> bool {
+/// `Cache-Control` lets anyone keep it (not `private`, not `no-store`).
+fn is_public(headers: &HeaderMap) -> bool {
     headers
-        .get(header::CONTENT_TYPE)
+        .get(header::CACHE_CONTROL)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().starts_with("text/html"))
+        .is_some_and(|v| {
+            let v = v.to_ascii_lowercase();
+            v.contains("public") && !v.contains("private") && !v.contains("no-store")
+        })
 }
 
 /// A weak tag: the same content served gzip- or brotli-compressed is the same resource, and the
@@ -114,7 +191,7 @@ fn etag(body: &[u8]) -> String {
 }
 
 /// Weak comparison of `If-None-Match` (a list of tags, or `*`) against our tag.
-fn matches_tag(if_none_match: &str, tag: &str) -> bool {
+pub fn matches_tag(if_none_match: &str, tag: &str) -> bool {
     let opaque = |t: &str| t.trim().trim_start_matches("W/").to_owned();
     let ours = opaque(tag);
     if_none_match
@@ -136,6 +213,44 @@ mod tests {
         assert!(matches_tag("*", &tag));
         assert!(!matches_tag("\"other\"", &tag));
         assert_ne!(etag(b"hello"), etag(b"hello!"));
+    }
+
+    #[test]
+    fn only_public_responses_are_kept() {
+        let with = |v: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static(v));
+            h
+        };
+        assert!(is_public(&with(
+            "public, max-age=5, stale-while-revalidate=30"
+        )));
+        assert!(is_public(&with("public, max-age=31536000, immutable")));
+        assert!(!is_public(&with("private, no-cache")));
+        assert!(!is_public(&with("private, no-store")));
+        assert!(!is_public(&with("no-store")));
+        assert!(!is_public(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn http_dates_round_trip_to_the_second() {
+        let t = DateTime::parse_from_rfc3339("2118-09-15T08:30:45.750Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let v = last_modified(t);
+        assert_eq!(v.to_str().unwrap(), "Thu, 15 Sep 2118 08:30:45 GMT");
+        // Never before the process started.
+        let old = DateTime::parse_from_rfc3339("2018-09-15T08:30:45Z").unwrap();
+        assert_ne!(
+            last_modified(old.with_timezone(&Utc)),
+            "Sat, 15 Sep 2018 08:30:45 GMT"
+        );
+        let back = parse_http_date(v.to_str().unwrap()).unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(header::LAST_MODIFIED, v);
+        assert!(not_modified_since(&h, back));
+        assert!(!not_modified_since(&h, back - chrono::Duration::seconds(1)));
+        assert_eq!(parse_http_date("hôm qua"), None);
     }
 
     #[test]

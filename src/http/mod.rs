@@ -1,7 +1,7 @@
 //! The web layer: the router, layers every response passes through, and the error pages.
 //!
-//! `public/` holds what citizens see. Later: `staff/` for signed-in employees and `admin/` for
-//! editors and admins, each resource a module with its own `router()`.
+//! `public/` holds what citizens see, `staff/` what signed-in employees do, `admin/` what editors
+//! and admins do; each resource is a module with its own `router()`.
 
 pub mod admin;
 pub mod assets;
@@ -9,17 +9,19 @@ pub mod auth;
 pub mod caching;
 pub mod client;
 pub mod metrics;
+pub mod page_cache;
 pub mod public;
 pub mod staff;
 pub mod views;
 
 use axum::extract::DefaultBodyLimit;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, Extensions, HeaderMap, HeaderValue, StatusCode, Version};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
 use tower::limit::GlobalConcurrencyLimitLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::csrf::{CsrfLayer, ProtectionError};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -39,6 +41,7 @@ const BODY_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    caching::mark_start();
     // What any visitor can post is small; the extractors refuse more (axum's per-route limit,
     // which the upload route raises for itself).
     let small_forms = Router::new()
@@ -64,6 +67,11 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::session_layer,
         ))
+        // Sees what the handler says it changed, and drops the public pages it touched.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            page_cache::track_changes,
+        ))
         // Before any session is looked up or any body read: a cross-site state change is refused
         // on its headers alone.
         .layer(csrf_layer(&state))
@@ -76,12 +84,21 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), error_pages))
         // Outside the session layer, so it sees the cookies it sets; inside compression, so the
         // tag is computed once on the plain body.
-        .layer(middleware::from_fn(caching::conditional))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            caching::conditional,
+        ))
         .layer(middleware::map_response_with_state(
             state.clone(),
             security_headers,
         ))
-        .layer(CompressionLayer::new().gzip(true).br(true))
+        // What the page cache keeps it compresses once itself (`page_cache::Storable`).
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .br(true)
+                .compress_when(DefaultPredicate::new().and(not_for_the_page_cache)),
+        )
         // Spans name the route template, not the path and query, which may carry a phone
         // number or an e-mail typed into a search box.
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
@@ -122,6 +139,11 @@ fn csrf_layer(state: &AppState) -> CsrfLayer<Refusal> {
             CsrfLayer::new()
         });
     layer.with_rejection_response(refuse)
+}
+
+/// The compression layer's test: a response the page cache keeps passes plain.
+fn not_for_the_page_cache(_: StatusCode, _: Version, _: &HeaderMap, ext: &Extensions) -> bool {
+    ext.get::<page_cache::Storable>().is_none()
 }
 
 /// Headers that harden every page. Article HTML is sanitised already; the content security

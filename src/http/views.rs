@@ -27,11 +27,15 @@ pub struct SiteView {
     pub phone: String,
     pub email: String,
     pub website: String,
+    /// When the details last changed (`None`: never imported), for `Last-Modified`.
+    #[serde(skip)]
+    pub changed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl From<SiteInfo> for SiteView {
     fn from(i: SiteInfo) -> Self {
         SiteView {
+            changed_at: None,
             short_name: i.display_short_name().to_owned(),
             name: i.name,
             address: i.address,
@@ -44,8 +48,13 @@ impl From<SiteInfo> for SiteView {
 
 impl SiteView {
     pub async fn load(state: &AppState) -> Result<SiteView> {
-        let info = db::site::info(&state.db).await?;
-        Ok(info.unwrap_or_else(SiteInfo::placeholder).into())
+        Ok(match db::site::info_changed(&state.db).await? {
+            Some((info, changed)) => SiteView {
+                changed_at: Some(changed),
+                ..info.into()
+            },
+            None => SiteInfo::placeholder().into(),
+        })
     }
 
     /// For error pages, which must render even when the database does not answer.

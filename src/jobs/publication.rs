@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::db::revisions::{self, NewRevision};
-use crate::db::{ack_settings, articles, audit, Db, DbError};
+use crate::db::{ack_settings, articles, audit, page_generation, Db, DbError};
 use crate::params;
 
 /// The label of what the scheduler does, in the audit log and revisions.
@@ -68,6 +68,15 @@ pub async fn run_due(db: &Db, now: DateTime<Utc>) -> Result<DueReport, DbError> 
         if claim_expiry(db, id, now).await? {
             crate::metrics::archived();
             report.archived.push(id);
+        }
+    }
+    if report.items() > 0 {
+        // Every instance's page cache drops its pages, this process's before this returns
+        // (`http::page_cache`). The articles changed already; should the announcement fail, the
+        // pages' lifetime still bounds how long they show the old state.
+        let change = page_generation::Change::Everything;
+        if let Err(e) = page_generation::bump_now(db, &change, "scheduler").await {
+            tracing::warn!(error = %crate::error::error_chain(&e), "could not announce a publication to the page caches");
         }
     }
     Ok(report)
@@ -135,16 +144,7 @@ async fn transition(
     let row = articles::by_id_tx(&mut tx, id)
         .await?
         .ok_or(DbError::RowNotFound)?;
-    let revision = NewRevision {
-        article_id: id,
-        article_version: row.version,
-        title: &row.title,
-        summary: &row.summary,
-        body: &row.body,
-        author_id: None,
-        author_label: SYSTEM,
-        reason: change.reason,
-    };
+    let revision = NewRevision::of(&row, (None, SYSTEM), change.reason);
     revisions::record(&mut tx, &revision, now).await?;
     if change.opens_acks {
         ack_settings::ensure_version(&mut tx, id, None, now).await?;

@@ -1,7 +1,8 @@
 //! The daily acknowledgment reminders: at `LOA_REMINDER_TIME` (Vietnam time) every employee with
 //! items due within `LOA_REMINDER_DAYS` days, or overdue, gets one message listing them — in the
 //! application always, by e-mail when `LOA_SMTP_URL` is set — and every unit head with overdue
-//! staff gets one digest of them.
+//! staff gets one digest of them. An item stops being reminded (and leaves the digest) once its
+//! acknowledgment closes or once it is more than `LOA_REMINDER_MAX_OVERDUE_DAYS` overdue.
 //!
 //! "Once a day" is the reminder log's unique index (person, kind, channel, day): a message is
 //! logged *before* it is sent, so a second run, or a second instance, finds the row and sends
@@ -113,6 +114,9 @@ enum MailSide {
 pub async fn run_daily(db: &Db, config: &Config, now: DateTime<Utc>) -> anyhow::Result<Summary> {
     let day = day_slot(now);
     let horizon = now + Duration::days(config.reminder_days);
+    // Past this, an item is a record of the past, not a task: the 2018 notice is not reminded
+    // every morning for years ("quá hạn 2999 ngày"). Closed items are left out by `is_open`.
+    let oldest = now - Duration::days(config.reminder_max_overdue_days);
     let site = db::site::info(db)
         .await?
         .unwrap_or_else(SiteInfo::placeholder);
@@ -133,7 +137,7 @@ pub async fn run_daily(db: &Db, config: &Config, now: DateTime<Utc>) -> anyhow::
             .into_iter()
             .filter(|i| i.confirmed_event.is_none() && i.is_open(now))
             .filter_map(|i| {
-                let due_at = i.due_at.filter(|d| *d <= horizon)?;
+                let due_at = i.due_at.filter(|d| *d <= horizon && *d >= oldest)?;
                 Some(Due {
                     title: i.title,
                     slug: i.slug,
@@ -157,14 +161,13 @@ pub async fn run_daily(db: &Db, config: &Config, now: DateTime<Utc>) -> anyhow::
             });
         }
         let (subject, body) = staff_message(&site, config, &person.name, &due, now);
+        let message = (subject.as_str(), body.as_str());
         deliver(
             db,
             &mail,
-            person,
-            "staff",
+            (person, "staff"),
             &day,
-            &subject,
-            &body,
+            message,
             now,
             &mut summary,
         )
@@ -180,18 +183,8 @@ pub async fn run_daily(db: &Db, config: &Config, now: DateTime<Utc>) -> anyhow::
             continue;
         }
         let (subject, body) = head_message(&site, config, &head.name, &staff, now);
-        deliver(
-            db,
-            &mail,
-            head,
-            "head",
-            &day,
-            &subject,
-            &body,
-            now,
-            &mut summary,
-        )
-        .await?;
+        let message = (subject.as_str(), body.as_str());
+        deliver(db, &mail, (head, "head"), &day, message, now, &mut summary).await?;
     }
     Ok(summary)
 }
@@ -236,14 +229,13 @@ pub async fn remind_now(
         }
         let (subject, body) = staff_message(&site, config, &person.name, &due, now);
         let before = summary.in_app;
+        let message = (subject.as_str(), body.as_str());
         deliver(
             db,
             &mail,
-            &person,
-            "staff",
+            (&person, "staff"),
             &day,
-            &subject,
-            &body,
+            message,
             now,
             &mut summary,
         )
@@ -265,15 +257,12 @@ fn mail_side(config: &Config, site: &SiteInfo) -> MailSide {
 
 /// Logs the in-app reminder, then the e-mail: claimed first, sent after, outcome recorded. A mail
 /// failure is logged on the row and the run goes on with the next person.
-#[allow(clippy::too_many_arguments)]
 async fn deliver(
     db: &Db,
     mail: &MailSide,
-    to: &Person,
-    kind: &str,
+    (to, kind): (&Person, &str),
     day: &str,
-    subject: &str,
-    body: &str,
+    (subject, body): (&str, &str),
     now: DateTime<Utc>,
     summary: &mut Summary,
 ) -> anyhow::Result<()> {

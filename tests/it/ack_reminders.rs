@@ -8,6 +8,7 @@ use loa::db::jobs::Outcome;
 use loa::params;
 
 use crate::db_tests;
+use crate::fixtures;
 use crate::fixtures::smtp::SmtpServer;
 use crate::helpers::{count, texts, Browser, ContentDir, TestApp, TestDb, PASSWORD};
 
@@ -16,9 +17,8 @@ db_tests!(
     without_smtp_only_in_app_through_the_registered_job,
     the_unit_head_gets_a_digest_after_the_due_date,
     a_failing_mail_server_is_logged_and_the_run_goes_on,
+    closed_and_long_overdue_items_are_not_reminded,
 );
-
-const STATEMENT: &str = "Tôi đã đọc và hiểu nội dung tài liệu này.";
 
 /// Units van-phong and thanh-tra; articles quy-che and noi-quy, published.
 fn content() -> ContentDir {
@@ -51,50 +51,11 @@ async fn spawn(db: TestDb, smtp: Option<&SmtpServer>) -> TestApp {
 
 /// Requires acknowledgment of `slug` from the staff of `unit`, due at `due`; version 1 stored.
 async fn require_ack(app: &TestApp, slug: &str, unit: &str, due: DateTime<Utc>) -> i64 {
-    let db = &app.state.db;
-    let id = db
-        .pool()
-        .fetch_i64("select id from articles where slug = $1", params![slug])
-        .await
-        .unwrap();
-    let now = loa::time::now();
-    db.pool()
-        .execute(
-            "insert into ack_settings (article_id, staff_all, citizens, due_at, statement, \
-             current_version, created_at, updated_at) values ($1, false, false, $2, $3, 1, $4, $4)",
-            params![id, due, STATEMENT, now],
-        )
-        .await
-        .unwrap();
-    db.pool()
-        .execute(
-            "insert into ack_units (article_id, unit_id) select $1, id from units where slug = $2",
-            params![id, unit],
-        )
-        .await
-        .unwrap();
-    db.pool()
-        .execute(
-            "insert into ack_versions (article_id, version, title, body, statement, text_hash, \
-             created_at) select id, 1, title, body, $2, 'hash', $3 from articles where id = $1",
-            params![id, STATEMENT, now],
-        )
-        .await
-        .unwrap();
-    id
+    fixtures::require_ack(app, slug, &[unit], Some(due), None).await
 }
 
 async fn confirm(app: &TestApp, article_id: i64, user_id: i64) {
-    app.state
-        .db
-        .pool()
-        .execute(
-            "insert into ack_events (article_id, version, kind, user_id, text_hash, actor_id, \
-             created_at) values ($1, 1, 'confirm', $2, 'hash', $2, $3)",
-            params![article_id, user_id, loa::time::now()],
-        )
-        .await
-        .unwrap();
+    assert!(fixtures::confirm(app, article_id, user_id).await);
 }
 
 async fn staff(app: &TestApp, email: &str, name: &str, unit: &str, head: bool) -> i64 {
@@ -376,4 +337,62 @@ async fn a_failing_mail_server_is_logged_and_the_run_goes_on(db: TestDb) {
     let author = app.signed_in(Role::Author).await;
     author.page("/admin/nhac-nho", 403).await;
     app.page("/admin/nhac-nho", 303).await;
+}
+
+/// Years later, the old notice is not reminded every morning: an item more than
+/// `LOA_REMINDER_MAX_OVERDUE_DAYS` overdue, or whose acknowledgment has closed, leaves both the
+/// staff reminder and the head's digest. The mail goes out from `LOA_MAIL_FROM`.
+async fn closed_and_long_overdue_items_are_not_reminded(db: TestDb) {
+    let smtp = SmtpServer::start(false).await;
+    let content = content();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(db, content.path(), |raw| {
+        raw.smtp_url = Some(url);
+        raw.mail_from = Some("Loa Sở Nội vụ <thong-bao@so.test>".to_owned());
+        raw.reminder_max_overdue_days = Some(30);
+    })
+    .await;
+    let now = loa::time::now();
+    // Quy chế: due 2 999 days ago, as the shipped 2018 notice is today.
+    require_ack(&app, "quy-che", "van-phong", now - Duration::days(2999)).await;
+    let noi_quy = require_ack(&app, "noi-quy", "van-phong", now - Duration::days(2)).await;
+    let head = staff(&app, "truong@so.test", "Phạm Trưởng", "van-phong", true).await;
+    let an = staff(&app, "an@so.test", "Nguyễn Văn An", "van-phong", false).await;
+    confirm(&app, noi_quy, head).await;
+    let config = app.state.config.clone();
+
+    loa::jobs::reminders::run_daily(&app.state.db, &config, now)
+        .await
+        .unwrap();
+    let to_an = smtp.to("an@so.test");
+    assert_eq!(to_an.len(), 1);
+    let body = to_an[0].body();
+    assert!(body.contains("Nội quy cơ quan"), "{body}");
+    assert!(!body.contains("Quy chế"), "{body}");
+    assert!(!body.contains("2999"), "{body}");
+    assert_eq!(to_an[0].from, "<thong-bao@so.test>");
+    assert!(to_an[0].data.contains("thong-bao@so.test"));
+    let digest = smtp.to("truong@so.test");
+    assert_eq!(digest.len(), 1);
+    assert!(!digest[0].body().contains("Quy chế"));
+
+    // Nội quy closes: nothing is left to remind, to An or in the digest.
+    app.state
+        .db
+        .pool()
+        .execute(
+            "update ack_settings set closes_at = $2 where article_id = $1",
+            params![noi_quy, now + Duration::hours(1)],
+        )
+        .await
+        .unwrap();
+    let tomorrow = now + Duration::days(1);
+    let run = loa::jobs::reminders::run_daily(&app.state.db, &config, tomorrow)
+        .await
+        .unwrap();
+    assert_eq!(run.messages(), 0, "{run:?}");
+    assert_eq!(smtp.to("an@so.test").len(), 1);
+    assert_eq!(smtp.to("truong@so.test").len(), 1);
+    let day = loa::jobs::reminders::day_slot(tomorrow);
+    assert!(!log_of(&app, an).await.iter().any(|r| r.0 == day));
 }

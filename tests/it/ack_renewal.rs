@@ -12,8 +12,8 @@ use loa::jobs::renewal;
 use loa::params;
 
 use crate::ack_staff::fixture::{employee, header_count, require_ack, spawn, STATEMENT};
-use crate::admin_articles::{save, sign_in};
 use crate::db_tests;
+use crate::fixtures::articles::{save, sign_in};
 use crate::helpers::{attrs, count, location, texts, TestApp, TestDb};
 use crate::reports::read::{
     check_sheet, csv_column, download, headers, sheet_names, today_name, X,

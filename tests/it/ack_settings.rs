@@ -7,8 +7,8 @@ use loa::article::ArticleStatus;
 use loa::content::{self, ImportError};
 use loa::db::{ack_settings, articles, units, Db};
 
-use crate::admin_articles::{create, row, save, sign_in};
 use crate::db_tests;
+use crate::fixtures::articles::{create, row, save, sign_in};
 use crate::helpers::{count, repo_content, texts, ContentDir, TestApp, TestDb};
 
 db_tests!(
@@ -302,7 +302,8 @@ async fn the_editor_sets_the_audience_and_stores_version_1(db: TestDb) {
         .unwrap()
         .is_some());
 
-    // Authors do not see the fields, and their forms cannot set them.
+    // Authors do not see the fields, and a form that carries them anyway is refused, not saved
+    // without them.
     let (author, _) = sign_in(&app, Role::Author, "Tác Giả").await;
     let mine = create(&author, "Bài của tôi", "x", "luu").await;
     let page = author.page(&format!("/admin/bai-viet/{mine}"), 200).await;
@@ -314,7 +315,11 @@ async fn the_editor_sets_the_audience_and_stores_version_1(db: TestDb) {
         "luu",
     )
     .await;
-    assert_eq!(r.status(), 303);
+    assert_eq!(r.status(), 403);
+    let r = save(&author, mine, &[("ack_unit_1", "on")], "luu").await;
+    assert_eq!(r.status(), 403);
+    // Without them, the author's save goes through.
+    assert_eq!(save(&author, mine, &[], "luu").await.status(), 303);
     assert!(ack_settings::settings(&app.state.db, mine)
         .await
         .unwrap()

@@ -168,6 +168,18 @@ async fn fixture(db: TestDb) -> Fixture {
         )
         .await;
     ids.insert("user", target);
+    let topic = app
+        .state
+        .db
+        .pool()
+        .fetch_i64(
+            "insert into topics (slug, name, created_at, updated_at) \
+             values ('chu-de-thu', 'Chủ đề thử', $1, $1) returning id",
+            loa::params![loa::time::now()],
+        )
+        .await
+        .unwrap();
+    ids.insert("topic", topic);
     ids.insert(
         "place",
         db.pool()
@@ -371,6 +383,7 @@ fn cases(f: &Fixture) -> Vec<Case> {
         ),
         get("/admin/chien-dich/cd/ap-phich".into(), Need::Editor),
         get("/admin/noi-dat".into(), Need::Editor),
+        get("/admin/chu-de".into(), Need::Editor),
         get("/admin/nguoi-dan".into(), Need::Admin),
         get("/admin/tac-vu".into(), Need::Admin),
         // Articles.
@@ -456,6 +469,11 @@ fn cases(f: &Fixture) -> Vec<Case> {
         post(
             format!("/admin/noi-dat/{}", id("place")),
             form(&[("name", "Quầy số 1 (mới)")]),
+            Need::Editor,
+        ),
+        post(
+            format!("/admin/chu-de/{}", id("topic")),
+            form(&[("name", "Chủ đề đã đổi tên")]),
             Need::Editor,
         ),
         // Media.

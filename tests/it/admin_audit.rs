@@ -12,6 +12,7 @@ db_tests!(
     the_log_lists_a_failed_sign_in_and_filters_by_action,
     the_log_filters_by_actor_and_dates_and_pages,
     editors_cannot_read_the_log,
+    the_dashboard_shows_non_admins_only_article_events,
 );
 
 async fn app(db: TestDb) -> (TestApp, ContentDir) {
@@ -167,4 +168,46 @@ async fn editors_cannot_read_the_log(db: TestDb) {
     editor.page("/admin/nhat-ky?hanh_dong=user", 403).await;
     let author = app.signed_in(Role::Author).await;
     author.page("/admin/nhat-ky", 403).await;
+}
+
+/// The dashboard's recent activity: everything for an admin; for an editor or an author only
+/// what happened to articles — no e-mail typed into a failed sign-in, no account event.
+async fn the_dashboard_shows_non_admins_only_article_events(db: TestDb) {
+    let (app, _c) = app(db).await;
+    let (admin_browser, _) = admin(&app).await;
+    app.browser()
+        .sign_in("ai.do@ngoai.test", "sai-mat-khau-roi")
+        .await;
+    let editor = app.signed_in(Role::Editor).await;
+    let r = editor
+        .post(
+            "/admin/bai-viet/moi",
+            &[
+                ("title", "Thông báo lịch họp"),
+                ("body", "Nội dung."),
+                ("action", "luu"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+
+    let seen = |page: &str| texts(page, "#hoat-dong + table tbody tr td:nth-child(4)");
+    let everything = admin_browser.page("/admin", 200).await;
+    assert!(
+        everything.contains("ai.do@ngoai.test"),
+        "the admin sees the failed sign-in"
+    );
+    assert!(seen(&everything).contains(&"Thông báo lịch họp".to_owned()));
+    for role in [Role::Editor, Role::Author] {
+        let b = app.signed_in(role).await;
+        let page = b.page("/admin", 200).await;
+        assert!(!page.contains("ai.do@ngoai.test"), "{role:?}: {page}");
+        let actions = texts(&page, "#hoat-dong + table tbody tr td:nth-child(3)");
+        assert_eq!(
+            actions,
+            ["Tạo bài viết"],
+            "{role:?}: no sign-in or account events"
+        );
+        assert_eq!(seen(&page), ["Thông báo lịch họp"], "{role:?}");
+    }
 }

@@ -366,12 +366,30 @@ async fn alt_text_is_required_and_editable(db: TestDb) {
     let r = b.post(&path, &[("alt", " ")]).await;
     assert_eq!(r.status(), 422);
     assert_eq!(texts(&r.text().await.unwrap(), "#mo-ta-anh-loi").len(), 1);
+    assert_eq!(audit_count(&app, "media.alt").await, 0, "a refused edit");
 
     let r = b.post(&path, &[("alt", "Ảnh [mới]")]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), format!("{path}?da-luu=1"));
     let page = b.page(&location(&r), 200).await;
     assert!(page.contains("Đã lưu mô tả ảnh."));
+    // The edit is audited, old and new text; saving the same text again records nothing.
+    assert_eq!(audit_count(&app, "media.alt").await, 1);
+    let detail = app
+        .state
+        .db
+        .pool()
+        .fetch_optional::<(String,)>(
+            "select detail from audit_log where action = 'media.alt'",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    assert_eq!(detail, "Ảnh cũ → Ảnh [mới]");
+    assert_eq!(b.post(&path, &[("alt", "Ảnh [mới]")]).await.status(), 303);
+    assert_eq!(audit_count(&app, "media.alt").await, 1);
     assert_eq!(
         attrs(&page, &format!("#md-{id}"), "value"),
         [format!("![Ảnh \\[mới\\]](/media/{name})")]

@@ -15,6 +15,7 @@ db_tests!(
     the_list_shows_revisions_newest_first,
     the_comparison_shows_changed_lines_and_words_escaped,
     revisions_of_other_or_deleted_articles_are_not_found,
+    an_import_that_changes_an_article_is_a_revision_and_audited,
 );
 
 const FIRST_BODY: &str = "Mở đầu chiến dịch.\nDòng sẽ bị xoá.\nPhần giữa.\n<b>x</b>\n";
@@ -59,11 +60,11 @@ async fn save(
     who: (Option<i64>, &str),
     reason: &str,
 ) -> i64 {
+    let body = loa::markdown::Body::new(texts.2.to_owned()).unwrap();
     let mut tx = app.state.db.begin().await.unwrap();
     let row = articles::by_id_tx(&mut tx, id).await.unwrap().unwrap();
-    let mut input = row.to_input(topics::names_for_article(&mut tx, id).await.unwrap());
-    (input.title, input.summary, input.body) =
-        (texts.0.to_owned(), texts.1.to_owned(), texts.2.to_owned());
+    let mut input = row.to_input(topics::names_for_article(&mut tx, id).await.unwrap(), body);
+    (input.title, input.summary) = (texts.0.to_owned(), texts.1.to_owned());
     let now = loa::time::now();
     articles::update(&mut tx, id, &input, now).await.unwrap();
     let rev = revisions::record(
@@ -369,4 +370,52 @@ async fn revisions_of_other_or_deleted_articles_are_not_found(db: TestDb) {
         .await;
     assert_eq!(admin.post(&restore_url(one, a1), &[]).await.status(), 403);
     assert_eq!(version_and_body(&app, one).await.1, "Một, sửa.");
+}
+
+/// `loa import` changing an existing article leaves a revision (listed like any other save) and
+/// an audit entry; an import that changes nothing leaves neither.
+async fn an_import_that_changes_an_article_is_a_revision_and_audited(db: TestDb) {
+    let app = app(db).await;
+    let id = article_id(&app, "hai").await;
+    let db = &app.state.db;
+    let revisions_of = |id| async move { revisions::list_for_article(db, id).await.unwrap() };
+    let before = revisions_of(id).await.len();
+
+    let dir = ContentDir::new();
+    dir.article(
+        "hai.md",
+        "title = \"Bài hai\"\nslug = \"hai\"",
+        "Bài thứ hai, sửa từ tệp.",
+    );
+    let report = loa::content::import_dir(db, dir.path()).await.unwrap();
+    assert_eq!(report.updated, vec!["hai".to_owned()]);
+    let after = revisions_of(id).await;
+    assert_eq!(after.len(), before + 1);
+    let last = after.last().unwrap();
+    assert_eq!(last.reason, "Nhập từ tệp");
+    assert_eq!(last.author_label, loa::content::IMPORT_ACTOR);
+    assert_eq!(last.author_id, None);
+    let row = articles::by_id(db, id).await.unwrap().unwrap();
+    assert_eq!(last.article_version, row.version);
+    let audited = db
+        .pool()
+        .fetch_i64(
+            "select count(*) from audit_log where action = 'article.import' and target_id = $1",
+            loa::params![id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+
+    // The same files again: unchanged, nothing recorded.
+    let again = loa::content::import_dir(db, dir.path()).await.unwrap();
+    assert_eq!(again.unchanged, vec!["hai".to_owned()]);
+    assert_eq!(revisions_of(id).await.len(), before + 1);
+
+    // The admin's list shows it like any other revision.
+    let b = app.signed_in(Role::Editor).await;
+    let page = b
+        .page(&format!("/admin/bai-viet/{id}/phien-ban"), 200)
+        .await;
+    assert!(page.contains("Nhập từ tệp"), "{page}");
 }

@@ -203,7 +203,7 @@ fn date_problems(file: &ArticleFile) -> Vec<String> {
         return vec!["không có publish_at".into()];
     };
     let published = publish_at.with_timezone(&loa::time::vietnam()).date_naive();
-    let text = format!("{}\n{}\n{}", a.title, a.summary, a.body);
+    let text = format!("{}\n{}\n{}", a.title, a.summary, a.body.source());
     let mut problems = Vec::new();
     let mut newest: Option<NaiveDate> = None;
     for date in dates(&text) {

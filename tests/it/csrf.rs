@@ -87,6 +87,7 @@ const ROUTES: &[&str] = &[
     "/admin/don-vi/1",
     "/admin/noi-dat",
     "/admin/noi-dat/1",
+    "/admin/chu-de/1",
     "/admin/nguoi-dan/xuat",
     "/admin/nguoi-dan/xoa",
     "/admin/nguoi-dung/moi",

@@ -269,6 +269,44 @@ pub const PASSWORD: &str = "mat-khau-thu-nghiem";
 
 static USER_COUNTER: AtomicUsize = AtomicUsize::new(0);
 
+/// Creates an active account with [`PASSWORD`] straight in `db`; returns its id.
+pub async fn create_user_on(
+    db: &Db,
+    email: &str,
+    name: &str,
+    role: loa::account::Role,
+    unit_slug: Option<&str>,
+    is_head: bool,
+) -> i64 {
+    let email = loa::account::Email::parse(email).unwrap();
+    let password = loa::account::NewPassword::parse(PASSWORD, &email).unwrap();
+    let hash = loa::account::hash_password(&password).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let unit_id = match unit_slug {
+        Some(slug) => Some(
+            loa::db::users::unit_id_by_slug(&mut tx, slug)
+                .await
+                .unwrap()
+                .unwrap_or_else(|| panic!("no unit {slug}")),
+        ),
+        None => None,
+    };
+    let new = loa::db::users::NewUser {
+        email,
+        name: name.to_owned(),
+        unit_id,
+        role,
+        is_head,
+        password_hash: hash,
+        must_change_password: false,
+    };
+    let id = loa::db::users::insert(&mut tx, &new, loa::time::now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
 impl TestApp {
     /// Creates an active account with [`PASSWORD`] straight in the database; returns its id.
     pub async fn create_user(
@@ -279,33 +317,7 @@ impl TestApp {
         unit_slug: Option<&str>,
         is_head: bool,
     ) -> i64 {
-        let email = loa::account::Email::parse(email).unwrap();
-        let password = loa::account::NewPassword::parse(PASSWORD, &email).unwrap();
-        let hash = loa::account::hash_password(&password).await.unwrap();
-        let mut tx = self.state.db.begin().await.unwrap();
-        let unit_id = match unit_slug {
-            Some(slug) => Some(
-                loa::db::users::unit_id_by_slug(&mut tx, slug)
-                    .await
-                    .unwrap()
-                    .unwrap_or_else(|| panic!("no unit {slug}")),
-            ),
-            None => None,
-        };
-        let new = loa::db::users::NewUser {
-            email,
-            name: name.to_owned(),
-            unit_id,
-            role,
-            is_head,
-            password_hash: hash,
-            must_change_password: false,
-        };
-        let id = loa::db::users::insert(&mut tx, &new, loa::time::now())
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        id
+        create_user_on(&self.state.db, email, name, role, unit_slug, is_head).await
     }
 
     /// A new account of `role` with a fresh e-mail; returns the e-mail.
@@ -315,6 +327,13 @@ impl TestApp {
         self.create_user(&email, &format!("Người dùng {n}"), role, None, false)
             .await;
         email
+    }
+
+    /// After a change made straight in the database, as no part of Loa makes one: the page
+    /// cache is told, as `loa import` or another instance would tell it.
+    pub fn changed_behind_its_back(&self) {
+        let everything = loa::db::page_generation::Change::Everything;
+        self.state.pages.drop_pages(&everything);
     }
 
     /// A browser with its own cookies, not signed in.

@@ -25,6 +25,7 @@ mod fixtures;
 mod helpers;
 mod markdown;
 mod ops;
+mod page_cache;
 mod posters;
 mod public_site;
 mod reports;

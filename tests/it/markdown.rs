@@ -436,3 +436,106 @@ fn fixtures_match_snapshots() {
         });
     }
 }
+
+/// Property tests: for any input, built from the hostile corpus, Markdown and HTML syntax and
+/// arbitrary text, the output is safe and the work of rendering grows linearly.
+mod properties {
+    use loa::markdown::render_counting;
+    use proptest::prelude::*;
+
+    use super::{render, unsafe_report, HOSTILE};
+
+    /// Syntax an attacker combines: headings, footnotes, links, raw HTML, schemes, escapes.
+    const SYNTAX: &[&str] = &[
+        "# ",
+        "## ",
+        "### ",
+        "\n",
+        "\n\n",
+        "[^a]",
+        "[^nguồn]",
+        "[^a]: ",
+        "[x](",
+        "](",
+        ")",
+        "[x]: ",
+        "<a href=\"",
+        "<a href=",
+        "\">",
+        ">",
+        "</a>",
+        "<img src=",
+        " onerror=alert(1)",
+        "<svg>",
+        "<script>",
+        "</script>",
+        "javascript:",
+        "jav&#x09;ascript:",
+        "data:text/html,",
+        "//evil.example",
+        "https://example.com",
+        "/\\evil.example",
+        "`",
+        "```\n",
+        "| a |\n|:-:|\n| b |\n",
+        "{#noi-dung}",
+        "{#x onclick=y}",
+        "<!-- more -->",
+        "<!--",
+        "-->",
+        "*",
+        "_",
+        "<",
+        "&",
+        "&#",
+        "\"",
+        "'",
+        "\t",
+        " ",
+        "- [ ] ",
+        "> ",
+        "Ý nghĩa",
+        "Xác nhận",
+    ];
+
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            2 => prop::sample::select(SYNTAX).prop_map(str::to_owned),
+            1 => prop::sample::select(HOSTILE).prop_map(str::to_owned),
+            1 => any::<String>().prop_map(|s| s.chars().take(16).collect()),
+        ]
+    }
+
+    fn source() -> impl Strategy<Value = String> {
+        prop::collection::vec(piece(), 0..32).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        // Each case renders through the whole pipeline: a few dozen keep the suite fast.
+        #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_input_renders_to_safe_html(source in source()) {
+            let html = render(&source).html;
+            if let Some(report) = unsafe_report(&source, &html) {
+                prop_assert!(false, "{}", report);
+            }
+        }
+
+        /// Repeating an input `k` times (equal headings and footnotes included) costs `k` times
+        /// the work, never `k²`: ids are claimed about once each, and the output stays within a
+        /// constant factor of the input.
+        #[test]
+        fn rendering_work_is_linear(source in source(), k in 1usize..64) {
+            let body = source.repeat(k);
+            let (rendered, work) = render_counting(&body);
+            // Each taken id fails at most two probes (one per base it can be numbered from),
+            // the reserved layout ids included.
+            prop_assert!(
+                work.probes <= 3 * work.claims + 16,
+                "{:?} for {} bytes", work, body.len()
+            );
+            prop_assert!(rendered.html.len() <= 64 * body.len() + 4096);
+        }
+    }
+}

@@ -332,10 +332,13 @@ async fn errors_and_health(db: TestDb) {
     let health = app.get("/healthz").await;
     assert_eq!(health.status(), 200);
     assert_eq!(health.text().await.unwrap(), r#"{"status":"ok"}"#);
-    // With the database gone, readiness says so and pages fail politely.
+    // With the database gone, readiness says so; a kept page is still served, and a page that
+    // must be read fails politely.
+    let home = app.page("/", 200).await;
     app.state.db.close().await;
     assert_eq!(app.get("/healthz").await.status(), 200);
     app.not_ready(r#""database":"unreachable""#).await;
-    let broken = app.page("/", 500).await;
+    assert_eq!(app.page("/", 200).await, home);
+    let broken = app.page("/?trang=1", 500).await;
     assert!(broken.contains("Đã có lỗi xảy ra"));
 }

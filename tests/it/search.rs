@@ -5,8 +5,8 @@
 use chrono::{TimeZone, Utc};
 use loa::account::Role;
 
-use crate::admin_articles::save;
 use crate::db_tests;
+use crate::fixtures::articles::save;
 use crate::helpers::{attrs, count, texts, ContentDir, TestApp, TestDb};
 
 db_tests!(
@@ -15,6 +15,7 @@ db_tests!(
     snippets_highlight_the_original_words,
     hostile_queries_are_answered_politely,
     only_published_articles_are_found,
+    a_topic_rename_reindexes_its_articles,
 );
 
 fn url(q: &str) -> String {
@@ -242,4 +243,65 @@ async fn only_published_articles_are_found(db: TestDb) {
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(found(&app, "huou").await, ["cong-khai"]);
+}
+
+/// Renaming a topic in the admin re-indexes its articles in the same transaction: the new name
+/// finds them at once, the old one no more; the slug (the topic's page) stays; a name that would
+/// collide with another topic is refused with nothing changed.
+async fn a_topic_rename_reindexes_its_articles(db: TestDb) {
+    let content = ContentDir::new();
+    content
+        .article(
+            "a.md",
+            "title = \"Lịch tiếp dân\"\nslug = \"lich\"\ntopics = [\"Tin vắn\"]",
+            "Thứ Hai hằng tuần.",
+        )
+        .article(
+            "b.md",
+            "title = \"Quy chế\"\nslug = \"quy-che\"\ntopics = [\"Văn bản\"]",
+            "Điều 1.",
+        );
+    let app = TestApp::spawn(db, content.path()).await;
+    assert_eq!(found(&app, "tin van").await, ["lich"]);
+    assert!(found(&app, "cai cach hanh chinh").await.is_empty());
+    let topic = app
+        .state
+        .db
+        .pool()
+        .fetch_i64("select id from topics where slug = 'tin-van'", vec![])
+        .await
+        .unwrap();
+    let editor = app.signed_in(Role::Editor).await;
+    let page = editor.page("/admin/chu-de", 200).await;
+    assert_eq!(count(&page, "tr[data-slug=tin-van] form"), 1);
+
+    // A name folding to another topic's slug is refused.
+    let path = format!("/admin/chu-de/{topic}");
+    let r = editor.post(&path, &[("name", "Văn Bản")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(texts(&r.text().await.unwrap(), ".error-text")[0].contains("Văn bản"));
+    let r = editor.post(&path, &[("name", "  ")]).await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(found(&app, "tin van").await, ["lich"]);
+
+    let r = editor.post(&path, &[("name", "Cải cách hành chính")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(found(&app, "cai cach hanh chinh").await, ["lich"]);
+    assert!(found(&app, "tin van").await.is_empty());
+    // The topic's page keeps its address and shows the new name.
+    assert!(app
+        .page("/chu-de/tin-van", 200)
+        .await
+        .contains("Cải cách hành chính"));
+    let audited = app
+        .state
+        .db
+        .pool()
+        .fetch_i64(
+            "select count(*) from audit_log where action = 'topic.rename' and target_id = $1",
+            loa::params![topic],
+        )
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
 }

@@ -10,6 +10,7 @@ db_tests!(
     articles_carry_link_previews_and_structured_data,
     pages_revalidate_and_never_go_stale,
     responses_are_compressed,
+    pages_and_feeds_say_when_they_last_changed,
 );
 
 const HOSTILE_TITLE: &str = "Khảo sát </script><script>alert(1)</script> hài lòng";
@@ -104,7 +105,7 @@ async fn etag(browser: &crate::helpers::Browser, path: &str) -> String {
     assert_eq!(r.status(), 200, "GET {path}");
     assert!(r.headers().get("set-cookie").is_none());
     let cache = r.headers()["cache-control"].to_str().unwrap().to_owned();
-    assert!(cache.contains("no-cache"), "{path}: {cache}");
+    assert!(cache.starts_with("public, max-age="), "{path}: {cache}");
     r.headers()["etag"].to_str().unwrap().to_owned()
 }
 
@@ -159,8 +160,8 @@ async fn pages_revalidate_and_never_go_stale(db: TestDb) {
     let r = browser.get("/").await;
     assert_eq!(
         r.headers()["cache-control"],
-        "private, no-cache",
-        "browsers revalidate every page"
+        "public, max-age=5, stale-while-revalidate=30",
+        "an anonymous page is the same for everyone: anyone may keep it, briefly"
     );
 
     // A publication by the scheduler changes the home page, and so its tag.
@@ -186,6 +187,7 @@ async fn pages_revalidate_and_never_go_stale(db: TestDb) {
         )
         .await
         .unwrap();
+    app.changed_behind_its_back();
     let r = conditional(&browser, "/bai-viet/da-dang", &article_tag).await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("Nội dung đã sửa."));
@@ -225,4 +227,106 @@ async fn responses_are_compressed(db: TestDb) {
             "{encoding}: {len} of {plain_len} bytes"
         );
     }
+}
+
+async fn since(
+    browser: &crate::helpers::Browser,
+    path: &str,
+    when: &str,
+    tag: Option<&str>,
+) -> reqwest::Response {
+    let mut r = browser
+        .client
+        .get(format!("{}{path}", browser.base))
+        .header("if-modified-since", when);
+    if let Some(tag) = tag {
+        r = r.header("if-none-match", tag);
+    }
+    r.send().await.unwrap()
+}
+
+/// `Last-Modified` on article pages and feeds, for clients that revalidate by date: a 304 while
+/// nothing changed, the page after an edit or an article leaving the feed; the ETag decides when
+/// both are sent; a signed-in reader's page (their own status box) carries no date.
+async fn pages_and_feeds_say_when_they_last_changed(db: TestDb) {
+    let content = ContentDir::new();
+    content
+        .article(
+            "a.md",
+            "title = \"Đã đăng\"\nslug = \"da-dang\"",
+            "Nội dung.",
+        )
+        .article("b.md", "title = \"Bài khác\"\nslug = \"bai-khac\"", "Khác.");
+    let app = TestApp::spawn(db, content.path()).await;
+    let browser = app.browser();
+    browser.get("/").await;
+    let last_modified = |r: &reqwest::Response| {
+        r.headers()
+            .get("last-modified")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    for path in ["/bai-viet/da-dang", "/feed.xml"] {
+        let r = browser.get(path).await;
+        assert_eq!(r.status(), 200);
+        let when = last_modified(&r).unwrap_or_else(|| panic!("{path}: no Last-Modified"));
+        let tag = r.headers()["etag"].to_str().unwrap().to_owned();
+        let r = since(&browser, path, &when, None).await;
+        assert_eq!(r.status(), 304, "{path}");
+        assert_eq!(last_modified(&r).as_deref(), Some(when.as_str()));
+        assert!(r.bytes().await.unwrap().is_empty());
+        let earlier = "Mon, 03 Sep 2018 08:00:00 GMT";
+        assert_eq!(
+            since(&browser, path, earlier, None).await.status(),
+            200,
+            "{path}"
+        );
+        // Both sent: the ETag decides (a stale tag gets the page, whatever the date).
+        let r = since(&browser, path, &when, Some("W/\"cu\"")).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(since(&browser, path, &when, Some(&tag)).await.status(), 304);
+    }
+
+    // An edit, seconds later: the page and the feed are sent again.
+    let page_date = last_modified(&browser.get("/bai-viet/da-dang").await).unwrap();
+    let feed_date = last_modified(&browser.get("/feed.xml").await).unwrap();
+    let later = Utc::now() + Duration::seconds(5);
+    app.state
+        .db
+        .pool()
+        .execute(
+            "update articles set title = 'Đã sửa', updated_at = $1 where slug = 'da-dang'",
+            loa::params![later],
+        )
+        .await
+        .unwrap();
+    let r = since(&browser, "/bai-viet/da-dang", &page_date, None).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Đã sửa"));
+    assert_eq!(
+        since(&browser, "/feed.xml", &feed_date, None)
+            .await
+            .status(),
+        200
+    );
+
+    // An article leaving the feed changes it too, though no entry left in it changed.
+    let feed_date = last_modified(&browser.get("/feed.xml").await).unwrap();
+    app.state
+        .db
+        .pool()
+        .execute(
+            "update articles set deleted_at = $1, updated_at = $1 where slug = 'bai-khac'",
+            loa::params![later + Duration::seconds(5)],
+        )
+        .await
+        .unwrap();
+    let r = since(&browser, "/feed.xml", &feed_date, None).await;
+    assert_eq!(r.status(), 200);
+    assert!(!r.text().await.unwrap().contains("Bài khác"));
+
+    // A signed-in reader's article page has no date to revalidate by.
+    let staff = app.signed_in(loa::account::Role::Employee).await;
+    let r = staff.get("/bai-viet/da-dang").await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("last-modified").is_none());
 }

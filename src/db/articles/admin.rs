@@ -7,6 +7,27 @@ use crate::article::ArticleStatus;
 use crate::db::{Db, DbError, Param};
 use crate::params;
 
+/// Live articles per status, in one grouped query (the dashboard's counts); a status with no
+/// article is absent.
+pub async fn counts_by_status(db: &Db) -> Result<Vec<(ArticleStatus, i64)>, DbError> {
+    #[derive(sqlx::FromRow)]
+    struct Count {
+        status: String,
+        n: i64,
+    }
+    let rows: Vec<Count> = db
+        .pool()
+        .fetch_all(
+            "select status, count(*) as n from articles where deleted_at is null group by status",
+            vec![],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| Some((r.status.parse::<ArticleStatus>().ok()?, r.n)))
+        .collect())
+}
+
 /// Filters of `/admin/bai-viet`; `None`/empty mean "any".
 #[derive(Clone, Debug, Default)]
 pub struct AdminFilter {
@@ -135,4 +156,42 @@ pub async fn last_change(db: &Db, article_id: i64) -> Result<Option<LastChange>,
             params![article_id],
         )
         .await
+}
+
+/// An article at the time something happens to it (the calendar).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TimedRow {
+    pub id: i64,
+    pub title: String,
+    pub status: String,
+    pub author_id: Option<i64>,
+    pub at: DateTime<Utc>,
+}
+
+/// What the calendar lists: a scheduled publication, or an end (of a published article, and of
+/// a scheduled one: it ends after it goes live).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timing {
+    Publication,
+    End,
+}
+
+/// The articles, not deleted, with a [`Timing`] in `[from, to)`, in time order, at most `limit`.
+pub async fn timed_between(
+    db: &Db,
+    timing: Timing,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<TimedRow>, DbError> {
+    let (column, statuses) = match timing {
+        Timing::Publication => ("publish_at", "'scheduled'"),
+        Timing::End => ("unpublish_at", "'published', 'scheduled'"),
+    };
+    let sql = format!(
+        "select id, title, status, author_id, {column} as at from articles \
+         where status in ({statuses}) and deleted_at is null \
+         and {column} >= $1 and {column} < $2 order by {column}, id limit $3"
+    );
+    db.pool().fetch_all(&sql, params![from, to, limit]).await
 }

@@ -9,12 +9,11 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use crate::account::Role;
 use crate::app::AppState;
 use crate::db::{ack_status, citizens, places};
 use crate::error::{AppError, Result};
 use crate::http::admin::exports::{self, Subject};
-use crate::http::auth::Ctx;
+use crate::http::auth::{Ctx, Editor};
 use crate::report;
 use crate::time;
 
@@ -24,10 +23,10 @@ pub fn router() -> Router<AppState> {
 
 async fn download(
     State(state): State<AppState>,
+    _: Editor,
     ctx: Ctx,
     Path((id, file)): Path<(i64, String)>,
 ) -> Result<Response> {
-    ctx.require(Role::Editor)?;
     let (table, format) = exports::split_file_name(&file).ok_or(AppError::NotFound)?;
     let ack = super::acks::load(&state, id).await?;
     let (suffix, sheets) = match table {

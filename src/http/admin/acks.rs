@@ -9,12 +9,11 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
 
-use crate::account::Role;
 use crate::app::AppState;
 use crate::db::ack_status::{self, AckArticle, NewConfirm};
 use crate::db::{ack_rounds, audit, places};
 use crate::error::{AppError, Result};
-use crate::http::auth::Ctx;
+use crate::http::auth::{Ctx, Editor};
 use crate::http::staff::acknowledge::{check_may_confirm, closed_message, with_version};
 use crate::http::views::{percent, Layout, SiteView};
 use crate::time;
@@ -231,8 +230,12 @@ async fn render(
     Ok((status, Html(html)).into_response())
 }
 
-async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response> {
-    ctx.require(Role::Editor)?;
+async fn show(
+    State(state): State<AppState>,
+    _: Editor,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response> {
     let ack = load(&state, id).await?;
     render(&state, &ctx, ack, FormState::default(), StatusCode::OK).await
 }
@@ -247,11 +250,11 @@ struct BehalfForm {
 
 async fn on_behalf(
     State(state): State<AppState>,
+    Editor(editor): Editor,
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<BehalfForm>,
 ) -> Result<Response> {
-    let editor = ctx.require(Role::Editor)?.clone();
     let ack = with_version(&state, load(&state, id).await?).await?;
     let note = f.note.trim().to_owned();
     let mut form = FormState {
@@ -286,20 +289,8 @@ async fn on_behalf(
         .map(|m| m.name)
         .unwrap_or_default();
     let mut tx = state.db.begin().await?;
-    let recorded = ack_status::record_confirm(
-        &mut tx,
-        &NewConfirm {
-            article_id: ack.article_id,
-            version: ack.current_version,
-            user_id: form.behalf_user,
-            text_hash: ack.text_hash.as_deref().unwrap_or_default(),
-            actor_id: editor.id,
-            note: &note,
-            ip: &ctx.ip,
-        },
-        now,
-    )
-    .await?;
+    let confirm = NewConfirm::of(&ack, (form.behalf_user, editor.id), &note, &ctx.ip);
+    let recorded = ack_status::record_confirm(&mut tx, &confirm, now).await?;
     if recorded {
         audit::record(
             &mut tx,
@@ -334,11 +325,11 @@ struct RevokeForm {
 
 async fn revoke(
     State(state): State<AppState>,
+    Editor(editor): Editor,
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<RevokeForm>,
 ) -> Result<Response> {
-    let editor = ctx.require(Role::Editor)?.clone();
     let ack = load(&state, id).await?;
     let reason = f.reason.trim().to_owned();
     let mut form = FormState {

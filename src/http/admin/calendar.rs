@@ -11,11 +11,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
 use crate::article::ArticleStatus;
+use crate::db::articles::admin::{self, TimedRow, Timing};
 use crate::db::{Db, DbError};
 use crate::error::Result;
 use crate::http::auth::{Ctx, CurrentUser};
 use crate::http::views::{Layout, SiteView};
-use crate::{params, time};
+use crate::policy::{self, Action, ArticleFacts, Target};
+use crate::time;
 
 /// How many days one page of the calendar shows.
 const DAYS: u64 = 60;
@@ -57,43 +59,15 @@ impl Kind {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct EventRow {
-    id: i64,
-    title: String,
-    status: String,
-    author_id: Option<i64>,
-    at: DateTime<Utc>,
-}
-
-/// Scheduled publications and ends in `[from, to)`, of articles that are not deleted. An end
-/// counts for a published article and for a scheduled one (it ends after it goes live).
+/// Scheduled publications and ends in `[from, to)`, in time order.
 async fn events(
     db: &Db,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<Vec<(Kind, EventRow)>, DbError> {
-    let publications: Vec<EventRow> = db
-        .pool()
-        .fetch_all(
-            "select id, title, status, author_id, publish_at as at from articles \
-             where status = 'scheduled' and deleted_at is null \
-             and publish_at >= $1 and publish_at < $2 \
-             order by publish_at, id limit $3",
-            params![from, to, MAX_EVENTS],
-        )
-        .await?;
-    let ends: Vec<EventRow> = db
-        .pool()
-        .fetch_all(
-            "select id, title, status, author_id, unpublish_at as at from articles \
-             where status in ('published', 'scheduled') and deleted_at is null \
-             and unpublish_at >= $1 and unpublish_at < $2 \
-             order by unpublish_at, id limit $3",
-            params![from, to, MAX_EVENTS],
-        )
-        .await?;
-    let mut all: Vec<(Kind, EventRow)> = publications
+) -> Result<Vec<(Kind, TimedRow)>, DbError> {
+    let publications = admin::timed_between(db, Timing::Publication, from, to, MAX_EVENTS).await?;
+    let ends = admin::timed_between(db, Timing::End, from, to, MAX_EVENTS).await?;
+    let mut all: Vec<(Kind, TimedRow)> = publications
         .into_iter()
         .map(|r| (Kind::Publish, r))
         .chain(ends.into_iter().map(|r| (Kind::Unpublish, r)))
@@ -176,9 +150,10 @@ struct CalendarPage {
     total: usize,
 }
 
-fn event_view(user: &CurrentUser, kind: Kind, r: EventRow) -> EventView {
+fn event_view(user: &CurrentUser, kind: Kind, r: TimedRow) -> EventView {
     let status: ArticleStatus = r.status.parse().unwrap_or(ArticleStatus::Draft);
-    let may_open = user.role.can_publish() || r.author_id == Some(user.id);
+    let facts = ArticleFacts::live(r.author_id, status);
+    let may_open = policy::may(user, Action::OpenArticle, Target::Article(facts));
     EventView {
         time: r
             .at
@@ -195,7 +170,7 @@ fn event_view(user: &CurrentUser, kind: Kind, r: EventRow) -> EventView {
 }
 
 /// Events grouped by their day in Vietnam, days in order.
-fn group_by_day(user: &CurrentUser, events: Vec<(Kind, EventRow)>) -> Vec<DayView> {
+fn group_by_day(user: &CurrentUser, events: Vec<(Kind, TimedRow)>) -> Vec<DayView> {
     let mut groups: Vec<(NaiveDate, DayView)> = Vec::new();
     for (kind, r) in events {
         let day = r.at.with_timezone(&time::vietnam()).date_naive();

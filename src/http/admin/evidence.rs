@@ -11,14 +11,13 @@ use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
 
 use super::acks::load;
-use crate::account::Role;
 use crate::app::AppState;
 use crate::db::ack_status::AckArticle;
 use crate::db::evidence::{self, ExportRow, NewExport};
 use crate::db::{ack_settings, audit};
 use crate::error::{AppError, Result};
 use crate::http::admin::exports::{self, Subject};
-use crate::http::auth::Ctx;
+use crate::http::auth::{Ctx, Editor};
 use crate::http::views::{Layout, SiteView};
 use crate::report::{File, Format};
 use crate::time;
@@ -127,18 +126,22 @@ async fn render(
     Ok((status, Html(html)).into_response())
 }
 
-async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response> {
-    ctx.require(Role::Editor)?;
+async fn show(
+    State(state): State<AppState>,
+    _: Editor,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response> {
     let ack = load(&state, id).await?;
     render(&state, &ctx, ack, None, String::new(), StatusCode::OK).await
 }
 
 async fn show_one(
     State(state): State<AppState>,
+    _: Editor,
     ctx: Ctx,
     Path((id, export)): Path<(i64, i64)>,
 ) -> Result<Response> {
-    ctx.require(Role::Editor)?;
     let ack = load(&state, id).await?;
     let row = evidence::export(&state.db, id, export)
         .await?
@@ -154,11 +157,11 @@ struct CreateForm {
 
 async fn create(
     State(state): State<AppState>,
+    Editor(user): Editor,
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(form): Form<CreateForm>,
 ) -> Result<Response> {
-    let user = ctx.require(Role::Editor)?.clone();
     let ack = load(&state, id).await?;
     let Some(format) = Format::from_ext(&form.dinh_dang) else {
         let error = "Hãy chọn định dạng tệp: CSV hoặc Excel.".to_owned();
@@ -222,10 +225,10 @@ async fn create(
 /// The stored file, byte for byte what was hashed; audited like any export.
 async fn download(
     State(state): State<AppState>,
+    _: Editor,
     ctx: Ctx,
     Path((id, export)): Path<(i64, i64)>,
 ) -> Result<Response> {
-    ctx.require(Role::Editor)?;
     let row = evidence::export(&state.db, id, export)
         .await?
         .ok_or(AppError::NotFound)?;

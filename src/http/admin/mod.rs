@@ -26,6 +26,7 @@ mod places;
 mod posters;
 mod reminders;
 mod revisions;
+mod topics;
 mod units;
 
 use axum::{middleware, Router};
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .merge(calendar::router())
         .merge(reminders::router())
         .merge(places::router())
+        .merge(topics::router())
         .merge(posters::router())
         .merge(admin_only)
         .route_layer(middleware::from_fn(auth::require_writer))

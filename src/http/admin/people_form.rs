@@ -344,17 +344,15 @@ async fn update(
     }
 
     let now = time::now();
-    let mut tx = state.db.begin().await?;
+    // The admins are locked first, so two admins demoting each other cannot both pass the check.
+    let mut tx = state.db.begin_write().await?;
+    let admins = users::lock_active_admins(&mut tx).await?;
     // Compared with the row as the transaction sees it, not as the form was drawn.
     let old = users::by_id_tx(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let old_role = old.role();
-    if old_role == Role::Admin
-        && c.role != Role::Admin
-        && old.active
-        && users::count_active_admins_tx(&mut tx).await? <= 1
-    {
+    if old_role == Role::Admin && c.role != Role::Admin && old.active && admins <= 1 {
         drop(tx);
         let errors = FieldErrors {
             role: Some(LAST_ADMIN.to_owned()),

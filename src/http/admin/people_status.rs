@@ -84,12 +84,14 @@ async fn deactivate(
         return refuse(&state, &ctx, &user, OWN_DEACTIVATION).await;
     }
     let now = time::now();
-    let mut tx = state.db.begin().await?;
+    // The admins are locked first, so two admins deactivating each other cannot both pass.
+    let mut tx = state.db.begin_write().await?;
+    let admins = users::lock_active_admins(&mut tx).await?;
     let current = reload(&mut tx, user.id).await?;
     if !current.active {
         return Ok(back_to_account(user.id, "da-khoa"));
     }
-    if current.role() == Role::Admin && users::count_active_admins_tx(&mut tx).await? <= 1 {
+    if current.role() == Role::Admin && admins <= 1 {
         drop(tx);
         return refuse(&state, &ctx, &user, LAST_ADMIN).await;
     }

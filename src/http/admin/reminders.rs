@@ -7,11 +7,10 @@ use axum::routing::get;
 use axum::Router;
 use serde::{Deserialize, Serialize};
 
-use crate::account::Role;
 use crate::app::AppState;
 use crate::db::ack_reminders::{self, LogFilter};
 use crate::error::Result;
-use crate::http::auth::Ctx;
+use crate::http::auth::{Ctx, Editor};
 use crate::http::views::{Layout, SiteView};
 use crate::time;
 
@@ -106,10 +105,10 @@ struct LogPage {
 /// GET `/admin/nhac-nho`.
 async fn reminder_log(
     State(state): State<AppState>,
+    _: Editor,
     ctx: Ctx,
     Query(q): Query<LogQuery>,
 ) -> Result<Html<String>> {
-    ctx.require(Role::Editor)?;
     let filter = LogFilter {
         outcome: known(&OUTCOMES, &q.ket_qua),
         channel: known(&CHANNELS, &q.kenh),

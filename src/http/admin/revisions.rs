@@ -16,14 +16,16 @@ use axum::Router;
 use serde::{Deserialize, Serialize};
 
 use self::diff::{Line, Segment};
+use super::articles::check_open;
 use crate::app::AppState;
-use crate::article::ArticleStatus;
 use crate::db::articles::{self, ArticleRow};
 use crate::db::revisions::{self, NewRevision, RevisionInfo, RevisionRow};
 use crate::db::{audit, topics};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
 use crate::http::views::{Layout, SiteView};
+use crate::markdown::Body;
+use crate::policy::{may_article, Action};
 use crate::time;
 
 pub fn router() -> Router<AppState> {
@@ -41,7 +43,7 @@ fn parse_id(s: &str) -> Result<i64> {
         .ok_or(AppError::NotFound)
 }
 
-/// The article, if this user may open it. (The editor's rule; its helpers are private there.)
+/// The article, if this user may open it.
 async fn open_article(state: &AppState, user: &CurrentUser, id: i64) -> Result<ArticleRow> {
     let row = articles::by_id(&state.db, id)
         .await?
@@ -50,26 +52,9 @@ async fn open_article(state: &AppState, user: &CurrentUser, id: i64) -> Result<A
     Ok(row)
 }
 
-/// 404 for a deleted article (except for an admin), 403 for an author's look at someone
-/// else's.
-fn check_open(user: &CurrentUser, row: &ArticleRow) -> Result<()> {
-    if row.deleted_at.is_some() && !user.role.is_admin() {
-        return Err(AppError::NotFound);
-    }
-    if user.role.can_publish() || row.author_id == Some(user.id) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
-/// The editor's rule for writing: never a deleted article; an author only their own, and only
-/// while it is a draft or in review.
+/// The policy's rule for writing the article (restoring a revision is a write).
 fn may_write(user: &CurrentUser, row: &ArticleRow) -> bool {
-    row.deleted_at.is_none()
-        && (user.role.can_publish()
-            || (row.author_id == Some(user.id)
-                && matches!(row.status(), ArticleStatus::Draft | ArticleStatus::Review)))
+    may_article(user, Action::WriteArticle, row)
 }
 
 /// The article as the pages head it.
@@ -324,6 +309,8 @@ async fn restore(
         .ok_or(AppError::NotFound)?;
     let number = revisions::number(&state.db, id, rev_id).await?;
     let now = time::now();
+    // Rendered before the transaction, so the write lock is never held for it.
+    let body = Body::stored_off_thread(revision.body).await;
 
     let mut tx = state.db.begin().await?;
     // Locked first, so that the article read next is the one the update replaces.
@@ -338,10 +325,9 @@ async fn restore(
         return Err(AppError::Forbidden);
     }
     // Everything but the three texts stays as it is now.
-    let mut input = current.to_input(topics::names_for_article(&mut tx, id).await?);
+    let mut input = current.to_input(topics::names_for_article(&mut tx, id).await?, body);
     input.title = revision.title;
     input.summary = revision.summary;
-    input.body = revision.body;
     articles::update(&mut tx, id, &input, now).await?;
     let version = current.version + 1;
     let reason = format!("Khôi phục phiên bản {number}");

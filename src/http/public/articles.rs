@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::db::{articles, topics};
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
+use crate::http::caching;
 use crate::http::views::{absolute_url, json_ld_script, ArticleView, Layout, SiteView};
 use crate::time;
 
@@ -61,17 +62,28 @@ async fn article(
     } else {
         &row.meta_description
     };
+    let citizen_form = super::confirm::form_for(&state, &row.slug, &site).await?;
+    let site_changed = site.changed_at;
     let mut layout = Layout::new(&state, &ctx, site, &row.title, description, &path);
     sharing(&state, &mut layout, &row, description)?;
     let staff_ack = crate::http::staff::acknowledge::status_box(&state, &ctx, row.id).await?;
-    let citizen_form = super::confirm::form_for(&state, &row.slug).await?;
+    // An anonymous reader's page changes only with the article and the site's details; a
+    // signed-in reader's status box and an open citizen form change with time and other people.
+    let changed = (ctx.user.is_none() && citizen_form.is_none())
+        .then(|| row.updated_at.max(site_changed.unwrap_or(row.updated_at)));
     let view = ArticlePage {
         layout,
         article: ArticleView::new(row, &topic_rows),
         staff_ack,
         citizen_form,
     };
-    Ok(Html(state.templates.render("article.html", &view)?).into_response())
+    let mut response = Html(state.templates.render("article.html", &view)?).into_response();
+    if let Some(t) = changed {
+        response
+            .headers_mut()
+            .insert(header::LAST_MODIFIED, caching::last_modified(t));
+    }
+    Ok(response)
 }
 
 /// Schema.org `NewsArticle`, as search engines read it. The agency is both author and publisher:

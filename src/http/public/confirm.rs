@@ -19,9 +19,11 @@ use serde::{Deserialize, Serialize};
 use crate::account::Email;
 use crate::app::AppState;
 use crate::db::citizens::{self, CitizenAck, LocalityRow, NewConfirmation, Recorded};
+use crate::db::page_generation::Change;
 use crate::db::places;
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
+use crate::http::page_cache::PublicPages;
 use crate::http::views::{Layout, SiteView};
 use crate::phone::Phone;
 use crate::{ack, time};
@@ -100,19 +102,23 @@ pub struct CitizenForm {
 
 /// The form for the article page, or `None` when the article does not take citizens'
 /// confirmations (or its current version has no stored text yet).
-pub async fn form_for(state: &AppState, slug: &str) -> Result<Option<CitizenForm>> {
+/// `site` is the page's own, read once for the whole page.
+pub async fn form_for(
+    state: &AppState,
+    slug: &str,
+    site: &SiteView,
+) -> Result<Option<CitizenForm>> {
     let Some(ack) = citizens::for_article(&state.db, slug).await? else {
         return Ok(None);
     };
     if ack.text_hash.is_none() {
         return Ok(None);
     }
-    let site = SiteView::load(state).await?;
     let localities = citizens::localities(&state.db).await?;
     Ok(Some(blank_form(
         state,
         &ack,
-        &site,
+        site,
         &localities,
         time::now(),
     )))
@@ -171,20 +177,26 @@ struct FormPage {
     citizen_form: CitizenForm,
 }
 
+/// The article behind a citizen's form or thanks page: 404 unless it is published and takes
+/// citizens' confirmations.
+async fn citizen_ack(state: &AppState, slug: &str) -> Result<CitizenAck> {
+    citizens::for_article(&state.db, slug)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 async fn confirm(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(slug): Path<String>,
     Form(raw): Form<RawConfirmation>,
 ) -> Result<Response> {
-    let ack = citizens::for_article(&state.db, &slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let ack = citizen_ack(&state, &slug).await?;
     let text_hash = ack.text_hash.clone().ok_or(AppError::NotFound)?;
     let thanks = format!("/bai-viet/{}/cam-on", ack.slug);
     if !raw.website.trim().is_empty() {
         // A robot: it is told it succeeded, and nothing is stored.
-        return Ok(Redirect::to(&thanks).into_response());
+        return Ok(PublicPages::Unchanged.mark(Redirect::to(&thanks)));
     }
     let now = time::now();
     let site = SiteView::load(&state).await?;
@@ -261,11 +273,14 @@ async fn confirm(
     match citizens::record(&state.db, &new, now).await? {
         Recorded::New => {
             crate::metrics::citizen_confirmation();
-            Ok(Redirect::to(&thanks).into_response())
+            // The counts show on the thank-you page and the campaign pages, nowhere else: the
+            // article page, which a campaign sends everyone to, stays kept.
+            let counts = PublicPages::Changed(Change::Article(ack.slug.clone()));
+            Ok(counts.mark(Redirect::to(&thanks)))
         }
         // The same answer as a first confirmation: anyone may type anyone's phone number, and
         // "you confirmed before" would tell them that this person read the article.
-        Recorded::Repeat => Ok(Redirect::to(&thanks).into_response()),
+        Recorded::Repeat => Ok(PublicPages::Unchanged.mark(Redirect::to(&thanks))),
     }
 }
 
@@ -390,9 +405,7 @@ async fn thanks(
     ctx: Ctx,
     Path(slug): Path<String>,
 ) -> Result<Response> {
-    let ack = citizens::for_article(&state.db, &slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let ack = citizen_ack(&state, &slug).await?;
     let count = citizens::total_for_article(&state.db, ack.article_id).await?;
     let site = SiteView::load(&state).await?;
     let article_path = format!("/bai-viet/{}", ack.slug);

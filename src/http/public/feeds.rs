@@ -12,8 +12,8 @@ use crate::app::AppState;
 use crate::db::articles::{self, ArticleRow};
 use crate::db::topics;
 use crate::error::{AppError, Result};
+use crate::http::caching;
 use crate::http::views::SiteView;
-use crate::params;
 use crate::time::to_rfc3339_utc;
 
 /// Feed readers want the latest few, not the archive.
@@ -71,8 +71,7 @@ async fn site_feed(State(state): State<AppState>) -> Result<Response> {
         subtitle: format!("Tin bài, tài liệu tuyên truyền của {}", site.name),
         title: site.name.clone(),
     };
-    let body = atom(&state, &site, &head, rows).await?;
-    Ok(([(header::CONTENT_TYPE, ATOM)], body).into_response())
+    feed_response(&state, &site, &head, rows).await
 }
 
 async fn topic_feed(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response> {
@@ -91,8 +90,26 @@ async fn topic_feed(State(state): State<AppState>, Path(slug): Path<String>) -> 
         title: format!("{} – Chủ đề: {}", site.name, topic.name),
         subtitle: format!("Các bài viết về {}", topic.name),
     };
-    let body = atom(&state, &site, &head, rows).await?;
-    Ok(([(header::CONTENT_TYPE, ATOM)], body).into_response())
+    feed_response(&state, &site, &head, rows).await
+}
+
+/// The feed with its `Last-Modified`: the latest change of any article (one leaving the feed
+/// changes it too) or of the site's details.
+async fn feed_response(
+    state: &AppState,
+    site: &SiteView,
+    head: &FeedHead,
+    rows: Vec<ArticleRow>,
+) -> Result<Response> {
+    let changed = articles::last_change(&state.db).await?.max(site.changed_at);
+    let body = atom(state, site, head, rows).await?;
+    let mut response = ([(header::CONTENT_TYPE, ATOM)], body).into_response();
+    if let Some(t) = changed {
+        response
+            .headers_mut()
+            .insert(header::LAST_MODIFIED, caching::last_modified(t));
+    }
+    Ok(response)
 }
 
 /// An entry's id must never change, even when its slug does, so it is a `tag:` URI (RFC 4151)
@@ -192,38 +209,9 @@ async fn atom(
     Ok(w.finish())
 }
 
-/// A page of the sitemap: where it is and when it last changed.
-#[derive(sqlx::FromRow)]
-struct Located {
-    slug: String,
-    lastmod: DateTime<Utc>,
-}
-
 async fn sitemap(State(state): State<AppState>) -> Result<Response> {
-    // Only the two columns the sitemap needs, for every published article, newest first.
-    let articles: Vec<Located> = state
-        .db
-        .pool()
-        .fetch_all(
-            "select slug, updated_at as lastmod from articles \
-             where status = 'published' and deleted_at is null \
-             order by publish_at desc, id desc limit $1",
-            params![SITEMAP_URLS],
-        )
-        .await?;
-    // A topic page changes when one of its published articles does.
-    let topics: Vec<Located> = state
-        .db
-        .pool()
-        .fetch_all(
-            "select t.slug, max(a.updated_at) as lastmod from topics t \
-             join article_topics at on at.topic_id = t.id \
-             join articles a on a.id = at.article_id \
-             where a.status = 'published' and a.deleted_at is null \
-             group by t.id, t.slug order by t.slug limit $1",
-            params![SITEMAP_URLS],
-        )
-        .await?;
+    let articles = articles::sitemap_articles(&state.db, SITEMAP_URLS).await?;
+    let topics = topics::sitemap_topics(&state.db, SITEMAP_URLS).await?;
     let newest = articles.iter().map(|a| a.lastmod).max();
 
     let mut w = xml::Writer::new();

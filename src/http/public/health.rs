@@ -7,7 +7,7 @@
 //! is not ready.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -22,8 +22,11 @@ pub fn router() -> Router<AppState> {
         .route("/readyz", get(ready))
 }
 
+/// Health answers describe this instant: no cache, ours or a proxy's, may keep them.
+const NO_STORE: [(header::HeaderName, &str); 1] = [(header::CACHE_CONTROL, "no-store")];
+
 async fn health() -> Response {
-    Json(json!({ "status": "ok" })).into_response()
+    (NO_STORE, Json(json!({ "status": "ok" }))).into_response()
 }
 
 async fn ready(State(state): State<AppState>) -> Response {
@@ -58,5 +61,5 @@ async fn ready(State(state): State<AppState>) -> Response {
         "migrations": migrations,
         "scheduler": scheduler,
     });
-    (status, Json(body)).into_response()
+    (status, NO_STORE, Json(body)).into_response()
 }

@@ -92,10 +92,7 @@ async fn search_page(
         return Err(AppError::NotFound);
     }
     let mut hits = Vec::new();
-    for id in ids {
-        let Some(row) = articles::by_id(&state.db, id).await? else {
-            continue;
-        };
+    for row in articles::by_ids(&state.db, &ids).await? {
         let snippet = search::snippet(&search::plain_text(&row.body), &terms)
             .or_else(|| search::snippet(&row.summary, &terms))
             .unwrap_or_else(|| search::opening(&row.summary));

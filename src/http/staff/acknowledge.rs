@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{middleware, Router};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -19,6 +19,7 @@ use crate::db::articles;
 use crate::db::{ack_rounds, ack_settings, Db, DbError};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
+use crate::http::page_cache;
 use crate::http::views::{Layout, SiteView};
 use crate::time;
 
@@ -26,6 +27,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/bai-viet/{slug}/xac-nhan", post(confirm))
         .route("/can-xac-nhan", get(my_items))
+        // A person's own confirmation shows only on signed-in pages, which are never cached.
+        .route_layer(middleware::map_response(page_cache::unchanged))
 }
 
 /// The staff status box of an article page (templates/ack_status.html).
@@ -284,22 +287,9 @@ async fn confirm(
     if let Some((status, message)) = check_may_confirm(&state, &ack, user.id, now).await? {
         return refused(&state, &ctx, status, message, &back).await;
     }
-    let text_hash = ack.text_hash.as_deref().unwrap_or_default();
     let mut tx = state.db.begin().await?;
-    let recorded = ack_status::record_confirm(
-        &mut tx,
-        &NewConfirm {
-            article_id: ack.article_id,
-            version: ack.current_version,
-            user_id: user.id,
-            text_hash,
-            actor_id: user.id,
-            note: "",
-            ip: &ctx.ip,
-        },
-        now,
-    )
-    .await?;
+    let confirm = NewConfirm::of(&ack, (user.id, user.id), "", &ctx.ip);
+    let recorded = ack_status::record_confirm(&mut tx, &confirm, now).await?;
     tx.commit().await?;
     if recorded {
         crate::metrics::staff_confirmation("self");

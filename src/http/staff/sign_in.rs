@@ -4,7 +4,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::{middleware, Form, Router};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::db::{audit, sessions, users};
 use crate::error::Result;
 use crate::http::auth::{safe_next, set_cookie, Ctx, CurrentUser, SESSION_COOKIE};
+use crate::http::page_cache;
 use crate::http::views::{Layout, SiteView};
 use crate::time;
 
@@ -26,6 +27,8 @@ pub fn router() -> Router<AppState> {
         .route("/dang-nhap", get(show).post(submit))
         .route("/dang-xuat", post(sign_out))
         .route("/doi-mat-khau", get(show_change).post(change))
+        // Signing in and out shows on no public page.
+        .route_layer(middleware::map_response(page_cache::unchanged))
 }
 
 #[derive(Deserialize)]

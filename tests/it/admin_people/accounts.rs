@@ -15,6 +15,7 @@ db_tests!(
     a_duplicate_email_in_another_case_is_a_form_error,
     deactivation_ends_open_sessions_and_reactivation_restores_access,
     role_changes_are_audited_and_the_last_admin_is_kept,
+    two_admins_removing_each_other_at_once_leave_one,
     a_password_reset_ends_sessions_and_forces_a_change,
     the_list_filters_by_role_unit_status_and_name,
 );
@@ -407,4 +408,65 @@ async fn the_list_filters_by_role_unit_status_and_name(db: TestDb) {
     assert_eq!(names(&second).len(), 7);
     b.page("/admin/nguoi-dung?vai_tro=employee&trang=3", 404)
         .await;
+}
+
+/// Two admins demote (then deactivate) each other at the same instant: one wins, the other is
+/// told it would remove the last admin, and one active admin is left. Several rounds, since a
+/// race lost by luck once proves little.
+async fn two_admins_removing_each_other_at_once_leave_one(db: TestDb) {
+    let (app, _c) = app(db).await;
+    let (a, a_id) = admin(&app).await;
+    let (email, name) = ("pho.quan.tri@loa.test", "Phó Quản Trị");
+    let (b, b_id) = crate::fixtures::person(&app, email, name, Role::Admin, None, false).await;
+    let active_admins = "select count(*) from users where role = 'admin' and active = true";
+    let a_form = person("Quản Trị", "quan.tri@loa.test", "", "editor");
+    let b_form = person("Phó Quản Trị", "pho.quan.tri@loa.test", "", "editor");
+    let (edit_b, edit_a) = (
+        format!("/admin/nguoi-dung/{b_id}"),
+        format!("/admin/nguoi-dung/{a_id}"),
+    );
+    for round in 0..4 {
+        let (ra, rb) = tokio::join!(a.post(&edit_b, &b_form), b.post(&edit_a, &a_form));
+        // The loser is told it would remove the last admin (422), or, arriving once the winner
+        // has committed, is no admin any more (403).
+        let mut statuses = [ra.status().as_u16(), rb.status().as_u16()];
+        statuses.sort();
+        assert!(
+            matches!(statuses, [303, 403 | 422]),
+            "round {round}: {statuses:?}"
+        );
+        assert_eq!(
+            scalar(&app, active_admins, vec![]).await,
+            1,
+            "round {round}"
+        );
+        // Both admins again, for the next round.
+        app.state
+            .db
+            .pool()
+            .execute("update users set role = 'admin'", vec![])
+            .await
+            .unwrap();
+    }
+    let (lock_b, lock_a) = (format!("{edit_b}/khoa"), format!("{edit_a}/khoa"));
+    for round in 0..2 {
+        let (ra, rb) = tokio::join!(a.post(&lock_b, &[]), b.post(&lock_a, &[]));
+        // The loser is refused, or finds its session already ended by the winner.
+        assert!(ra.status() != 500 && rb.status() != 500, "round {round}");
+        assert_eq!(
+            scalar(&app, active_admins, vec![]).await,
+            1,
+            "round {round}"
+        );
+        app.state
+            .db
+            .pool()
+            .execute("update users set active = true", vec![])
+            .await
+            .unwrap();
+        // The loser was signed out only if deactivated; sign both in again.
+        for (browser, email) in [(&a, "quan.tri@loa.test"), (&b, "pho.quan.tri@loa.test")] {
+            browser.sign_in(email, PASSWORD).await;
+        }
+    }
 }

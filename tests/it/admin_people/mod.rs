@@ -12,9 +12,7 @@ use loa::params;
 use reqwest::StatusCode;
 
 use crate::db_tests;
-use crate::helpers::{
-    attrs, count, location, texts, Browser, ContentDir, TestApp, TestDb, PASSWORD,
-};
+use crate::helpers::{attrs, count, location, texts, Browser, ContentDir, TestApp, TestDb};
 
 db_tests!(
     units_form_a_tree_and_loops_are_refused,
@@ -36,12 +34,8 @@ async fn app(db: TestDb) -> (TestApp, ContentDir) {
 
 /// A signed-in admin (quan.tri@loa.test) and its id.
 pub(crate) async fn admin(app: &TestApp) -> (Browser, i64) {
-    let id = app
-        .create_user("quan.tri@loa.test", "Quản Trị", Role::Admin, None, false)
-        .await;
-    let b = app.browser();
-    assert_eq!(b.sign_in("quan.tri@loa.test", PASSWORD).await.status(), 303);
-    (b, id)
+    let (email, name) = ("quan.tri@loa.test", "Quản Trị");
+    crate::fixtures::person(app, email, name, Role::Admin, None, false).await
 }
 
 /// One number from the database.

@@ -5,8 +5,8 @@ use chrono::{DateTime, Duration, Utc};
 use loa::account::Role;
 use loa::time::{format_datetime, vietnam};
 
-use crate::admin_articles::{audit_actions, create, row, save, sign_in};
 use crate::db_tests;
+use crate::fixtures::articles::{audit_actions, create, row, save, sign_in};
 use crate::helpers::{attrs, count, texts, ContentDir, TestApp, TestDb};
 
 db_tests!(

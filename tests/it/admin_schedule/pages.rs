@@ -5,8 +5,8 @@ use loa::account::Role;
 use loa::db::jobs::Outcome;
 use loa::time::vietnam;
 
-use crate::admin_articles::{create, save, sign_in};
 use crate::db_tests;
+use crate::fixtures::articles::{create, save, sign_in};
 use crate::helpers::{attrs, count, texts, ContentDir, TestApp, TestDb};
 
 db_tests!(

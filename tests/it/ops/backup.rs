@@ -13,9 +13,9 @@ use loa::account::Role;
 use loa::db::{tables, Db, Param};
 
 use super::site::{confirm_as_citizen, populated};
-use crate::admin_articles::sign_in;
 use crate::admin_media::{png, upload_ok};
 use crate::db_tests;
+use crate::fixtures::articles::sign_in;
 use crate::fixtures::binary::{data_dir, text};
 use crate::helpers::{TestApp, TestDb};
 
@@ -25,7 +25,11 @@ db_tests!(
 );
 
 /// Columns that writes may change in rows that already exist: a counter.
-const COUNTERS: &[(&str, &str)] = &[("ack_citizen_counts", "confirmations")];
+const COUNTERS: &[(&str, &str)] = &[
+    ("ack_citizen_counts", "confirmations"),
+    ("page_generation", "generation"),
+    ("page_generation", "updated_at"),
+];
 
 async fn a_backup_during_writes_restores_every_table_and_file(db: TestDb) {
     let app = populated(db).await;

@@ -26,9 +26,19 @@ fn names(ran: &[(&'static str, Outcome)]) -> Vec<&'static str> {
 }
 
 async fn missed_daily_jobs_run_once_at_the_next_start(db: TestDb) {
-    // The SIPAS notices ask every employee to acknowledge them by 2018: overdue, so an employee
-    // is reminded every day.
+    // The SIPAS notices ask every employee to acknowledge them; due a few days before the test's
+    // day (2030-03-05), so an employee is reminded every day (by 2030 the shipped 2018 dates
+    // are past `LOA_REMINDER_MAX_OVERDUE_DAYS`).
     let app = TestApp::spawn(db, &repo_content()).await;
+    app.state
+        .db
+        .pool()
+        .execute(
+            "update ack_settings set due_at = $1 where due_at is not null",
+            loa::params![vn("2030-03-01T17:00:00")],
+        )
+        .await
+        .unwrap();
     let employee = app
         .create_user("nv@loa.test", "Nhân Viên", Role::Employee, None, false)
         .await;

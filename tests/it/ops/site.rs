@@ -8,8 +8,8 @@ use loa::account::Role;
 use loa::db::tables;
 use loa::params;
 
-use crate::admin_articles::{save, sign_in};
 use crate::admin_media::{png, upload_ok};
+use crate::fixtures::articles::{save, sign_in};
 use crate::fixtures::{article_id, require_ack};
 use crate::helpers::{location, repo_content, Browser, TestApp, TestDb, PASSWORD};
 
@@ -173,7 +173,16 @@ pub async fn populated(db: TestDb) -> TestApp {
 
     upload_ok(&editor, png(40, 30), "bien-bang.png", "Biển bảng SIPAS").await;
 
-    // The daily reminders and the hourly clean-up, as the scheduler runs them.
+    // The daily reminders and the hourly clean-up, as the scheduler runs them. The shipped
+    // notices were due in 2018, long past `LOA_REMINDER_MAX_OVERDUE_DAYS`: due yesterday here, so
+    // that there is something to remind of.
+    db.pool()
+        .execute(
+            "update ack_settings set due_at = $1 where due_at is not null",
+            params![loa::time::now() - chrono::Duration::days(1)],
+        )
+        .await
+        .unwrap();
     let config = app.state.config.clone();
     for spec in loa::jobs::registry(&config) {
         loa::db::jobs::register(&app.state.db, spec.name, &spec.schedule, loa::time::now())

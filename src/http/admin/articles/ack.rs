@@ -54,6 +54,26 @@ impl AckForm {
         self.ack_present == "1"
     }
 
+    /// Whether any acknowledgment field came with the form, filled or not.
+    fn carries_any(&self) -> bool {
+        let named = [
+            &self.ack_present,
+            &self.ack_staff,
+            &self.ack_due,
+            &self.ack_statement,
+            &self.ack_closes,
+            &self.ack_renew,
+            &self.ack_renew_every_days,
+            &self.ack_renew_on,
+            &self.ack_renew_due_days,
+            &self.ack_change,
+            &self.ack_reason,
+        ];
+        named.iter().any(|v| !v.is_empty())
+            || self.ack_citizens.is_some()
+            || self.rest.keys().any(|k| k.starts_with(UNIT_PREFIX))
+    }
+
     fn ticked_units(&self) -> HashSet<i64> {
         self.rest
             .iter()
@@ -156,8 +176,16 @@ pub async fn plan(
     user: &CurrentUser,
     article_id: Option<i64>,
     form: &AckForm,
-) -> Result<Result<AckPlan, AckErrors>, DbError> {
-    if !policy::may(user, Action::EditAcks, Target::Agency) || !form.sent() {
+) -> crate::error::Result<Result<AckPlan, AckErrors>> {
+    if !policy::may(user, Action::EditAcks, Target::Agency) {
+        // The form of an author carries none of these fields: one that does was made by hand,
+        // and is refused rather than saved without them.
+        if form.carries_any() {
+            return Err(crate::error::AppError::Forbidden);
+        }
+        return Ok(Ok(AckPlan::default()));
+    }
+    if !form.sent() {
         return Ok(Ok(AckPlan::default()));
     }
     let mut errors = AckErrors::default();

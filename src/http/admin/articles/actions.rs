@@ -4,6 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{post, MethodRouter};
 use serde::Serialize;
 
 use super::editor::{render_editor, topic_names, Extras};
@@ -14,13 +15,13 @@ use crate::article::ArticleStatus;
 use crate::db::articles::{self, ArticleRow};
 use crate::db::sessions;
 use crate::error::{AppError, Result};
-use crate::http::auth::Ctx;
+use crate::http::auth::{Admin, Ctx};
 use crate::http::views::{Layout, SiteView};
 use crate::time;
 
 /// A status change by an editor: from the states `from` admits to `to`, as a new version with
 /// its revision.
-struct StatusChange {
+pub struct StatusChange {
     from: fn(ArticleStatus) -> bool,
     to: ArticleStatus,
     /// Keep the publication time (archive), or clear it (a cancelled schedule).
@@ -30,7 +31,12 @@ struct StatusChange {
     notice: &'static str,
 }
 
-async fn change_status(state: &AppState, ctx: &Ctx, id: &str, c: StatusChange) -> Result<Response> {
+async fn change_status(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    c: &StatusChange,
+) -> Result<Response> {
     let row = article_for_editor(state, ctx, id).await?;
     if !(c.from)(row.status()) {
         // The page offering this button is out of date: show the article as it is now.
@@ -69,54 +75,42 @@ async fn change_status(state: &AppState, ctx: &Ctx, id: &str, c: StatusChange) -
     Ok(Redirect::to(&editor_url(row.id, c.notice)).into_response())
 }
 
-pub async fn archive(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response> {
-    let c = StatusChange {
-        from: |s| s != ArticleStatus::Archived,
-        to: ArticleStatus::Archived,
-        keep_publish_at: true,
-        action: "article.archive",
-        reason: "Lưu trữ",
-        notice: "da-luu-tru",
-    };
-    change_status(&state, &ctx, &id, c).await
+/// The route of one status change: POST, by an editor, on a live article.
+pub fn status_change(c: &'static StatusChange) -> MethodRouter<AppState> {
+    post(
+        move |State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>| async move {
+            change_status(&state, &ctx, &id, c).await
+        },
+    )
 }
+
+pub const ARCHIVE: StatusChange = StatusChange {
+    from: |s| s != ArticleStatus::Archived,
+    to: ArticleStatus::Archived,
+    keep_publish_at: true,
+    action: "article.archive",
+    reason: "Lưu trữ",
+    notice: "da-luu-tru",
+};
 
 /// Back from the archive as a draft: going public again is a decision of its own ("Xuất bản").
-pub async fn unarchive(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response> {
-    let c = StatusChange {
-        from: |s| s == ArticleStatus::Archived,
-        to: ArticleStatus::Draft,
-        keep_publish_at: true,
-        action: "article.unarchive",
-        reason: "Khôi phục từ lưu trữ",
-        notice: "da-bo-luu-tru",
-    };
-    change_status(&state, &ctx, &id, c).await
-}
+pub const UNARCHIVE: StatusChange = StatusChange {
+    from: |s| s == ArticleStatus::Archived,
+    to: ArticleStatus::Draft,
+    keep_publish_at: true,
+    action: "article.unarchive",
+    reason: "Khôi phục từ lưu trữ",
+    notice: "da-bo-luu-tru",
+};
 
-pub async fn unschedule(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response> {
-    let c = StatusChange {
-        from: |s| s == ArticleStatus::Scheduled,
-        to: ArticleStatus::Draft,
-        keep_publish_at: false,
-        action: "article.unschedule",
-        reason: "Huỷ lịch",
-        notice: "da-huy-lich",
-    };
-    change_status(&state, &ctx, &id, c).await
-}
+pub const UNSCHEDULE: StatusChange = StatusChange {
+    from: |s| s == ArticleStatus::Scheduled,
+    to: ArticleStatus::Draft,
+    keep_publish_at: false,
+    action: "article.unschedule",
+    reason: "Huỷ lịch",
+    notice: "da-huy-lich",
+};
 
 #[derive(Serialize)]
 struct DeletePage {
@@ -183,13 +177,10 @@ pub async fn delete(
 /// POST `/admin/bai-viet/{id}/khoi-phuc` (admins): a deleted article comes back as it was.
 pub async fn restore(
     State(state): State<AppState>,
+    Admin(user): Admin,
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    let user = ctx.user()?;
-    if !user.role.is_admin() {
-        return Err(AppError::Forbidden);
-    }
     let row = open_article(&state, &ctx, &id).await?;
     let now = time::now();
     let mut tx = state.db.begin().await?;
@@ -199,7 +190,7 @@ pub async fn restore(
             reason: None,
             detail: format!("đường dẫn {}, {}", row.slug, row.status().label()),
         };
-        record(&mut tx, user, &ctx.ip, &Snapshot::from(&row), change, now).await?;
+        record(&mut tx, &user, &ctx.ip, &Snapshot::from(&row), change, now).await?;
         tx.commit().await?;
     }
     Ok(Redirect::to(&editor_url(row.id, "da-khoi-phuc")).into_response())

@@ -15,16 +15,17 @@ use super::timing::{
     end_detail, may_set_end, parse_datetime_local, published_cannot_be_scheduled, schedule_detail,
     to_datetime_local, EndChoice, Stored, TwoZones,
 };
-use super::{editor_url, may_write, open_article, record, Change, Snapshot};
+use super::{editor_url, open_article, record, Change, Snapshot};
 use crate::app::AppState;
 use crate::article::ArticleStatus;
 use crate::db::articles::{self, admin, ArticleRow};
 use crate::db::{is_unique_violation, topics, DbError, Tx};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
+use crate::http::page_cache::PublicPages;
 use crate::http::views::{Layout, SiteView};
-use crate::markdown;
-use crate::policy;
+use crate::markdown::Body;
+use crate::policy::{self, may_article, Target};
 use crate::slug::Slug;
 use crate::time;
 
@@ -134,7 +135,7 @@ pub(super) async fn render_editor(
     status: StatusCode,
 ) -> Result<Response> {
     let user = ctx.user()?;
-    let can_publish = user.role.can_publish();
+    let can_publish = policy::may(user, policy::Action::PublishArticle, Target::Agency);
     let (heading, form_action, article, can_write, read_only_reason) = match row {
         None => (
             "Viết bài mới".to_owned(),
@@ -144,7 +145,7 @@ pub(super) async fn render_editor(
             None,
         ),
         Some(r) => {
-            let can_write = may_write(user, r);
+            let can_write = may_article(user, policy::Action::WriteArticle, r);
             let reason = if r.deleted_at.is_some() {
                 Some("Bài viết này đã bị xoá; khôi phục bài để sửa.")
             } else if !can_write {
@@ -213,7 +214,7 @@ async fn article_info(state: &AppState, user: &CurrentUser, r: &ArticleRow) -> R
         None => None,
     };
     let live = r.deleted_at.is_none();
-    let editor = user.role.can_publish() && live;
+    let editor = may_article(user, policy::Action::PublishArticle, r);
     Ok(ArticleInfo {
         id: r.id,
         status: st.as_str(),
@@ -229,17 +230,18 @@ async fn article_info(state: &AppState, user: &CurrentUser, r: &ArticleRow) -> R
             .then(|| format!("/bai-viet/{}", r.slug)),
         poster_url: (st == ArticleStatus::Published
             && live
-            && policy::may(user, policy::Action::PrintPosters, policy::Target::Agency))
+            && policy::may(user, policy::Action::PrintPosters, Target::Agency))
         .then(|| format!("/admin/bai-viet/{}/ap-phich", r.id)),
         revisions_url: format!("/admin/bai-viet/{}/phien-ban", r.id),
         deleted: !live,
         has_preview_link: r.preview_token_hash.is_some(),
-        can_submit: may_write(user, r) && st == ArticleStatus::Draft,
+        can_submit: may_article(user, policy::Action::WriteArticle, r)
+            && st == ArticleStatus::Draft,
         can_archive: editor && st != ArticleStatus::Archived,
         can_unarchive: editor && st == ArticleStatus::Archived,
         can_unschedule: editor && st == ArticleStatus::Scheduled,
         can_delete: editor,
-        can_restore: !live && user.role.is_admin(),
+        can_restore: !live && may_article(user, policy::Action::RestoreArticle, r),
         can_preview_link: live && st != ArticleStatus::Published,
     })
 }
@@ -286,18 +288,39 @@ async fn preview_page(
     row: Option<&ArticleRow>,
     values: ArticleForm,
 ) -> Result<Response> {
-    let html = markdown::render(&super::form::clean(&values.body)).html;
-    let extras = Extras {
-        preview_html: Some(html),
-        ..Extras::default()
+    let (extras, status) = match Body::new_off_thread(super::form::clean(&values.body)).await {
+        Ok(body) => {
+            let extras = Extras {
+                preview_html: Some(body.rendered().html.clone()),
+                ..Extras::default()
+            };
+            (extras, StatusCode::OK)
+        }
+        Err(e) => (
+            invalid(FormErrors::body(&e)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     };
-    render_editor(state, ctx, row, values, extras, StatusCode::OK).await
+    let page = render_editor(state, ctx, row, values, extras, status).await?;
+    Ok(PublicPages::Unchanged.mark(page))
 }
 
 fn invalid(errors: FormErrors) -> Extras {
     Extras {
         errors,
         ..Extras::default()
+    }
+}
+
+/// A checked form with its body rendered, off the async workers and before any transaction: a
+/// long body holds up neither other requests nor the database's write lock.
+async fn with_body<P>(
+    checked: Result<(Valid, P), Box<FormErrors>>,
+) -> Result<(Valid, P, Body), Box<FormErrors>> {
+    let (valid, plan) = checked?;
+    match Body::new_off_thread(valid.body.clone()).await {
+        Ok(body) => Ok((valid, plan, body)),
+        Err(e) => Err(Box::new(FormErrors::body(&e))),
     }
 }
 
@@ -324,7 +347,8 @@ pub async fn create(
 ) -> Result<Response> {
     let user = ctx.user()?;
     let action = form.action();
-    if (action.needs_editor() && !user.role.can_publish()) || !may_set_end(user, &form, None) {
+    let publishes = policy::may(user, policy::Action::PublishArticle, Target::Agency);
+    if (action.needs_editor() && !publishes) || !may_set_end(user, &form, None) {
         return Err(AppError::Forbidden);
     }
     if action == Action::Preview {
@@ -332,21 +356,21 @@ pub async fn create(
     }
     let now = time::now();
     let plan = ack::plan(&state.db, user, None, &form.ack).await?;
-    let (valid, ack_plan): (Valid, _) =
-        match ack::combine(form.validate(action, now, &Stored::default()), plan) {
-            Ok(v) => v,
-            Err(e) => {
-                return render_editor(
-                    &state,
-                    &ctx,
-                    None,
-                    form,
-                    invalid(*e),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-        };
+    let checked = ack::combine(form.validate(action, now, &Stored::default()), plan);
+    let (valid, ack_plan, body) = match with_body(checked).await {
+        Ok(v) => v,
+        Err(e) => {
+            return render_editor(
+                &state,
+                &ctx,
+                None,
+                form,
+                invalid(*e),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    };
     let (status, publish_at) = match action {
         Action::Save | Action::Preview => (ArticleStatus::Draft, None),
         Action::Submit => (ArticleStatus::Review, None),
@@ -355,7 +379,7 @@ pub async fn create(
     };
     let mut tx = state.db.begin().await?;
     let slug = unique_slug(&mut tx, &valid.slug, None).await?;
-    let input = valid.into_input(slug, status, publish_at);
+    let input = valid.into_input(body, slug, status, publish_at);
     let id = match articles::insert_authored(&mut tx, &input, Some(user.id), now).await {
         Err(e) if is_unique_violation(&e) => {
             drop(tx);
@@ -430,8 +454,8 @@ pub async fn save(
         return preview_page(&state, &ctx, Some(&row), form).await;
     }
     let current = row.status();
-    let allowed = may_write(user, &row)
-        && (!action.needs_editor() || user.role.can_publish())
+    let allowed = may_article(user, policy::Action::WriteArticle, &row)
+        && (!action.needs_editor() || may_article(user, policy::Action::PublishArticle, &row))
         && may_set_end(user, &form, row.unpublish_at)
         && (action != Action::Submit
             || matches!(current, ArticleStatus::Draft | ArticleStatus::Review));
@@ -454,7 +478,8 @@ pub async fn save(
     }
     let now = time::now();
     let plan = ack::plan(&state.db, user, Some(row.id), &form.ack).await?;
-    let (valid, ack_plan) = match ack::combine(form.validate(action, now, &stored), plan) {
+    let checked = ack::combine(form.validate(action, now, &stored), plan);
+    let (valid, ack_plan, body) = match with_body(checked).await {
         Ok(v) => v,
         Err(e) => {
             return render_editor(
@@ -477,7 +502,7 @@ pub async fn save(
     };
     let mut tx = state.db.begin().await?;
     let slug = unique_slug(&mut tx, &valid.slug, Some(row.id)).await?;
-    let input = valid.into_input(slug, status, publish_at);
+    let input = valid.into_input(body, slug, status, publish_at);
     let version =
         match articles::update_if_version(&mut tx, row.id, form.version(), &input, now).await {
             Ok(Some(v)) => v,
@@ -540,8 +565,18 @@ pub struct PreviewBody {
 }
 
 /// POST `/admin/bai-viet/xem-truoc` (from static/admin.js, with the `x-csrf-token` header): the
-/// body rendered by the publishing pipeline, as a sanitised HTML fragment.
+/// body rendered by the publishing pipeline (off the async workers), as a sanitised HTML
+/// fragment; a body past the limits gets 422 and the reason as plain text, which the script
+/// shows as text.
 pub async fn live_preview(Form(p): Form<PreviewBody>) -> Response {
-    let html = markdown::render(&super::form::clean(&p.body)).html;
-    ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+    let no_store = [(header::CACHE_CONTROL, "no-store")];
+    // Sent as the editor types: it must not drop the public pages each time.
+    let response = match Body::new_off_thread(super::form::clean(&p.body)).await {
+        Ok(body) => (no_store, Html(body.rendered().html.clone())).into_response(),
+        Err(e) => {
+            let message = FormErrors::body(&e).body.unwrap_or_default();
+            (StatusCode::UNPROCESSABLE_ENTITY, no_store, message).into_response()
+        }
+    };
+    PublicPages::Unchanged.mark(response)
 }

@@ -10,9 +10,9 @@ use super::timing::{
     earliest_schedule, parse_datetime_local, to_datetime_local, EndChoice, Stored,
     SCHEDULE_LEAD_SECONDS,
 };
-use crate::article::{ArticleInput, ArticleStatus};
+use crate::article::{too_many_topics, ArticleInput, ArticleStatus, MAX_TOPICS};
 use crate::db::articles::ArticleRow;
-use crate::markdown;
+use crate::markdown::{Body, BodyError, MAX_HEADINGS};
 use crate::slug::Slug;
 use crate::time;
 
@@ -98,6 +98,7 @@ pub struct FormErrors {
     pub cover: Option<String>,
     pub cover_alt: Option<String>,
     pub meta_description: Option<String>,
+    pub topics: Option<String>,
     pub body: Option<String>,
     pub publish_at: Option<String>,
     pub unpublish_at: Option<String>,
@@ -115,6 +116,7 @@ impl FormErrors {
             &self.cover,
             &self.cover_alt,
             &self.meta_description,
+            &self.topics,
             &self.body,
             &self.publish_at,
             &self.unpublish_at,
@@ -147,9 +149,12 @@ pub struct Valid {
 }
 
 impl Valid {
-    /// The article to store, once the action and the database decided the rest.
+    /// The article to store, once the body is rendered (off the async workers, see
+    /// [`Body::new_off_thread`]) and the action and the database decided the rest. An empty
+    /// summary is taken from the body.
     pub fn into_input(
         self,
+        body: Body,
         slug: Slug,
         status: ArticleStatus,
         publish_at: Option<DateTime<Utc>>,
@@ -157,8 +162,12 @@ impl Valid {
         ArticleInput {
             slug,
             title: self.title,
-            summary: self.summary,
-            body: self.body,
+            summary: if self.summary.is_empty() {
+                body.rendered().summary.clone()
+            } else {
+                self.summary
+            },
+            body,
             topics: self.topics,
             status,
             featured: self.featured,
@@ -169,6 +178,41 @@ impl Valid {
             meta_description: self.meta_description,
         }
     }
+}
+
+impl FormErrors {
+    /// The form's message for a body past the limits, as a sentence, with the line of the
+    /// offending heading.
+    pub fn body(e: &BodyError) -> FormErrors {
+        let message = match e {
+            BodyError::TooLong { .. } => sentence(&e.to_string()),
+            BodyError::TooManyHeadings { line } => {
+                format!(
+                    "{} (tiêu đề thứ {} ở dòng {line}).",
+                    sentence_start(&e.to_string()),
+                    MAX_HEADINGS + 1
+                )
+            }
+        };
+        FormErrors {
+            body: Some(message),
+            ..FormErrors::default()
+        }
+    }
+}
+
+/// `message` with a capital first letter.
+fn sentence_start(message: &str) -> String {
+    let mut chars = message.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// `message` as a sentence: a capital first letter and a full stop.
+fn sentence(message: &str) -> String {
+    format!("{}.", sentence_start(message))
 }
 
 /// NFC and `\n` line ends, as everywhere text enters Loa.
@@ -288,6 +332,15 @@ impl ArticleForm {
         if body.is_empty() && matches!(action, Action::Publish | Action::Schedule) {
             e.body = Some("Bài viết cần có nội dung trước khi xuất bản.".into());
         }
+        let topics: Vec<String> = self
+            .topics
+            .split(',')
+            .map(one_line)
+            .filter(|t| !t.is_empty())
+            .collect();
+        if topics.len() > MAX_TOPICS {
+            e.topics = Some(sentence(&too_many_topics(topics.len())));
+        }
         let mut publish_at = None;
         if action == Action::Schedule {
             match parse_datetime_local(&self.publish_at) {
@@ -332,19 +385,10 @@ impl ArticleForm {
         }
         match slug {
             Some(slug) if !e.any() => Ok(Valid {
-                summary: if summary.is_empty() {
-                    markdown::render(&body).summary
-                } else {
-                    summary
-                },
+                summary,
                 title,
                 slug,
-                topics: self
-                    .topics
-                    .split(',')
-                    .map(one_line)
-                    .filter(|t| !t.is_empty())
-                    .collect(),
+                topics,
                 cover,
                 cover_alt,
                 featured: self.featured.is_some(),
@@ -545,9 +589,36 @@ mod tests {
         assert_eq!(v.title, "Hai dòng tiêu đề");
         assert_eq!(v.body, "a\nb");
         assert_eq!(v.topics, ["SIPAS", "Cải cách hành chính"]);
-        assert!(
-            !v.summary.is_empty(),
+        let body = Body::new(v.body.clone()).unwrap();
+        let slug = v.slug.clone();
+        let input = v.into_input(body, slug, ArticleStatus::Draft, None);
+        assert_eq!(
+            input.summary, "a b",
             "an empty summary is taken from the body"
+        );
+    }
+
+    #[test]
+    fn topics_and_bodies_have_limits() {
+        let now = utc("2026-01-01T00:00:00Z");
+        let mut f = form("Tin", "x");
+        f.topics = (1..=MAX_TOPICS)
+            .map(|i| format!("Chủ đề {i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        assert!(f.validate(Action::Save, now, &Stored::default()).is_ok());
+        f.topics.push_str(", Một chủ đề nữa");
+        let e = f
+            .validate(Action::Save, now, &Stored::default())
+            .unwrap_err();
+        assert_eq!(
+            e.topics.as_deref(),
+            Some("Có 21 chủ đề, nhiều nhất là 20: hãy bớt chủ đề.")
+        );
+        let e = FormErrors::body(&BodyError::TooManyHeadings { line: 7 });
+        assert_eq!(
+            e.body.as_deref(),
+            Some("Nội dung có hơn 1000 tiêu đề mục: hãy gộp bớt hoặc chia thành nhiều bài (tiêu đề thứ 1001 ở dòng 7).")
         );
     }
 }

@@ -13,6 +13,7 @@ use crate::db::topics;
 use crate::error::{url_encode, AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
 use crate::http::views::{Layout, SiteView, TopicLink};
+use crate::policy::{self, Action, ArticleFacts, Target};
 use crate::time;
 
 const PAGE_SIZE: i64 = 20;
@@ -44,7 +45,9 @@ impl ListQuery {
         };
         match self.trang_thai.as_str() {
             "" => {}
-            DELETED if user.role.is_admin() => f.deleted = true,
+            DELETED if policy::may(user, Action::RestoreArticle, Target::Agency) => {
+                f.deleted = true
+            }
             DELETED => return Err(AppError::Forbidden),
             s => f.status = Some(s.parse::<ArticleStatus>().map_err(|_| AppError::NotFound)?),
         }
@@ -166,7 +169,7 @@ pub async fn list(
             label: s.label().to_owned(),
         })
         .collect();
-    if user.role.is_admin() {
+    if policy::may(user, Action::RestoreArticle, Target::Agency) {
         statuses.push(ChoiceView {
             value: DELETED.to_owned(),
             label: "Đã xoá".to_owned(),
@@ -225,8 +228,13 @@ pub async fn list(
 
 fn row_view(user: &CurrentUser, r: AdminListRow, topics: Vec<TopicLink>) -> Row {
     let status = r.status.parse().unwrap_or(ArticleStatus::Draft);
-    let may_open = user.role.can_publish() || r.author_id == Some(user.id);
-    let live = r.deleted_at.is_none();
+    let facts = ArticleFacts {
+        author_id: r.author_id,
+        status,
+        deleted: r.deleted_at.is_some(),
+    };
+    let may_open = policy::may(user, Action::OpenArticle, Target::Article(facts));
+    let live = !facts.deleted;
     Row {
         id: r.id,
         status: status.as_str(),
@@ -237,8 +245,7 @@ fn row_view(user: &CurrentUser, r: AdminListRow, topics: Vec<TopicLink>) -> Row 
         updated: time::format_datetime(r.updated_at),
         published: r.publish_at.map(time::format_datetime),
         deleted: r.deleted_at.map(time::format_datetime),
-        edit_url: (may_open && (live || user.role.is_admin()))
-            .then(|| format!("/admin/bai-viet/{}", r.id)),
+        edit_url: may_open.then(|| format!("/admin/bai-viet/{}", r.id)),
         public_url: (live && status == ArticleStatus::Published)
             .then(|| format!("/bai-viet/{}", r.slug)),
         title: r.title,

@@ -1,12 +1,10 @@
 //! `/admin/bai-viet`: the article admin — the list, the editor with its live preview, the actions
 //! each role may take, scheduling (publication and end), and secret preview links.
 //!
-//! Who may do what is decided here, per article: an author opens only their own articles and
-//! writes them only while they are drafts or in review; editors and admins open and write any,
-//! and alone publish, schedule, set when an article leaves the site, archive and delete; only
-//! an admin sees and restores deleted articles. A published article is archived before it can
-//! be scheduled again. Every change is one transaction with its audit entry and, when the
-//! article's version moves, its revision.
+//! Who may do what is `crate::policy`'s (`OpenArticle`, `WriteArticle`, `PublishArticle`,
+//! `RestoreArticle`); this module loads the article and asks it. A published article is archived
+//! before it can be scheduled again. Every change is one transaction with its audit entry and,
+//! when the article's version moves, its revision.
 
 mod ack;
 mod actions;
@@ -21,12 +19,12 @@ use axum::Router;
 use chrono::{DateTime, Utc};
 
 use crate::app::AppState;
-use crate::article::ArticleStatus;
 use crate::db::articles::{self, ArticleRow};
 use crate::db::revisions::{self, NewRevision};
 use crate::db::{audit, DbError, Tx};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
+use crate::policy::{may_article, Action};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -34,9 +32,18 @@ pub fn router() -> Router<AppState> {
         .route("/bai-viet/moi", get(editor::new_form).post(editor::create))
         .route("/bai-viet/xem-truoc", post(editor::live_preview))
         .route("/bai-viet/{id}", get(editor::edit_form).post(editor::save))
-        .route("/bai-viet/{id}/luu-tru", post(actions::archive))
-        .route("/bai-viet/{id}/bo-luu-tru", post(actions::unarchive))
-        .route("/bai-viet/{id}/huy-lich", post(actions::unschedule))
+        .route(
+            "/bai-viet/{id}/luu-tru",
+            actions::status_change(&actions::ARCHIVE),
+        )
+        .route(
+            "/bai-viet/{id}/bo-luu-tru",
+            actions::status_change(&actions::UNARCHIVE),
+        )
+        .route(
+            "/bai-viet/{id}/huy-lich",
+            actions::status_change(&actions::UNSCHEDULE),
+        )
         .route(
             "/bai-viet/{id}/xoa",
             get(actions::confirm_delete).post(actions::delete),
@@ -59,43 +66,37 @@ fn parse_id(raw: &str) -> Result<i64> {
 
 /// The article the user may open: 404 when missing (or deleted, except for an admin), 403 when
 /// an author asks for someone else's.
-async fn open_article(state: &AppState, ctx: &Ctx, raw_id: &str) -> Result<ArticleRow> {
+pub(crate) async fn open_article(state: &AppState, ctx: &Ctx, raw_id: &str) -> Result<ArticleRow> {
     let user = ctx.user()?;
     let row = articles::by_id(&state.db, parse_id(raw_id)?)
         .await?
         .ok_or(AppError::NotFound)?;
-    if row.deleted_at.is_some() && !user.role.is_admin() {
-        return Err(AppError::NotFound);
-    }
-    if !may_open(user, &row) {
-        return Err(AppError::Forbidden);
-    }
+    check_open(user, &row)?;
     Ok(row)
+}
+
+/// The policy's `OpenArticle` as a response: 404 for a deleted article (it does not exist for
+/// those who may not restore it), 403 for an author's look at someone else's.
+pub(crate) fn check_open(user: &CurrentUser, row: &ArticleRow) -> Result<()> {
+    if may_article(user, Action::OpenArticle, row) {
+        Ok(())
+    } else if row.deleted_at.is_some() {
+        Err(AppError::NotFound)
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 /// [`open_article`] for the actions only editors and admins take, on live articles.
 async fn article_for_editor(state: &AppState, ctx: &Ctx, raw_id: &str) -> Result<ArticleRow> {
     let row = open_article(state, ctx, raw_id).await?;
-    if !ctx.user()?.role.can_publish() {
-        return Err(AppError::Forbidden);
-    }
     if row.deleted_at.is_some() {
         return Err(AppError::NotFound);
     }
+    if !may_article(ctx.user()?, Action::PublishArticle, &row) {
+        return Err(AppError::Forbidden);
+    }
     Ok(row)
-}
-
-fn may_open(user: &CurrentUser, row: &ArticleRow) -> bool {
-    user.role.can_publish() || row.author_id == Some(user.id)
-}
-
-/// An author's own article stays theirs to change until an editor takes it further: once it is
-/// scheduled, published or archived, changing it would be publishing without review.
-fn may_write(user: &CurrentUser, row: &ArticleRow) -> bool {
-    row.deleted_at.is_none()
-        && (user.role.can_publish()
-            || (row.author_id == Some(user.id)
-                && matches!(row.status(), ArticleStatus::Draft | ArticleStatus::Review)))
 }
 
 /// What one change records: the audit action, and the revision's reason when the article's

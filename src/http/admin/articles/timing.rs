@@ -9,6 +9,7 @@ use super::form::{Action, ArticleForm, FormErrors};
 use crate::article::ArticleStatus;
 use crate::db::articles::ArticleRow;
 use crate::http::auth::CurrentUser;
+use crate::policy::{self, Target};
 use crate::time;
 
 /// What the stored article says, for the rules that depend on it: the publication time an end
@@ -139,7 +140,8 @@ pub(super) fn may_set_end(
     form: &ArticleForm,
     stored: Option<DateTime<Utc>>,
 ) -> bool {
-    user.role.can_publish() || form.end_choice(stored) == EndChoice::Unchanged
+    policy::may(user, policy::Action::PublishArticle, Target::Agency)
+        || form.end_choice(stored) == EndChoice::Unchanged
 }
 
 /// The refusal of "Lên lịch" on a published article.

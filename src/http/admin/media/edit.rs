@@ -11,9 +11,10 @@ use crate::app::AppState;
 use crate::db::audit::{self, Entry};
 use crate::db::media::{self as media_db, MediaRow};
 use crate::error::{AppError, Result};
-use crate::http::auth::Ctx;
+use crate::http::auth::{Ctx, Editor};
 use crate::http::views::{Layout, SiteView};
 use crate::media::{self, MediaName};
+use crate::policy::{self, Action, Target};
 use crate::time;
 
 #[derive(Serialize)]
@@ -107,7 +108,7 @@ impl EditPage {
             alt_error: self.alt_error,
             delete_error: self.delete_error,
             used_by,
-            can_delete: user.role.can_publish(),
+            can_delete: policy::may(user, Action::DeleteMedia, Target::Agency),
             saved: self.saved,
         };
         let html = state.templates.render("admin/media_edit.html", &view)?;
@@ -134,7 +135,23 @@ pub(super) async fn save_alt(
     }
     match media::clean_alt(&form.alt) {
         Ok(alt) => {
-            media_db::set_alt(&state.db, row.id, &alt, time::now()).await?;
+            let now = time::now();
+            let mut tx = state.db.begin().await?;
+            media_db::set_alt(&mut tx, row.id, &alt, now).await?;
+            if alt != row.alt {
+                let entry = Entry {
+                    actor_id: Some(user.id),
+                    actor_label: user.email.clone(),
+                    action: "media.alt",
+                    target_type: "media",
+                    target_id: Some(row.id),
+                    target_label: label_of(&row.original_name, &row.stored_name),
+                    detail: format!("{} → {}", row.alt, alt),
+                    ip: ctx.ip.clone(),
+                };
+                audit::record(&mut tx, &entry, now).await?;
+            }
+            tx.commit().await?;
             Ok(Redirect::to(&format!("/admin/anh/{}?da-luu=1", row.id)).into_response())
         }
         Err(message) => {
@@ -148,10 +165,10 @@ pub(super) async fn save_alt(
 
 pub(super) async fn delete(
     State(state): State<AppState>,
+    Editor(user): Editor,
     ctx: Ctx,
     UrlPath(id): UrlPath<String>,
 ) -> Result<Response> {
-    let user = ctx.require(Role::Editor)?.clone();
     let row = find(&state, &id).await?;
     let name = MediaName::parse(&row.stored_name).ok_or_else(|| {
         AppError::Internal(anyhow::anyhow!(

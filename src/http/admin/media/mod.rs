@@ -18,6 +18,7 @@ use serde::Serialize;
 use crate::app::AppState;
 use crate::db::media::MediaRow;
 use crate::http::auth::CurrentUser;
+use crate::policy::{self, Action, Target};
 use crate::{media, time};
 
 /// The body limit of the upload route. LOA_MAX_UPLOAD_MB is at most 100, and the form's other
@@ -72,9 +73,9 @@ impl MediaItem {
     }
 }
 
-/// Authors edit their own images' alt text; editors and admins anyone's.
+/// The policy's `EditMedia` for an image uploaded by `uploaded_by`.
 fn may_edit(user: &CurrentUser, uploaded_by: Option<i64>) -> bool {
-    user.role.can_publish() || uploaded_by == Some(user.id)
+    policy::may(user, Action::EditMedia, Target::Media { uploaded_by })
 }
 
 /// "1,5 MB", "320 KB": sizes as Vietnamese readers write them (decimal comma).

@@ -1,0 +1,130 @@
+//! `/admin/chu-de`: the topics and their names. A rename keeps the slug (the topic's page and feed
+//! keep their addresses) and re-indexes the topic's articles for search in the same transaction.
+//! Editors and admins (`policy::Action::ManageTopics`); every rename is audited.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::{Deserialize, Serialize};
+
+use super::people::{clean_name, parse_id};
+use crate::app::AppState;
+use crate::db::{audit, topics};
+use crate::error::{AppError, Result};
+use crate::http::auth::{Ctx, Editor};
+use crate::http::views::{Layout, SiteView};
+use crate::slug::Slug;
+use crate::time;
+
+/// Longest topic name: it is a tag under every article title.
+const MAX_TOPIC_NAME_CHARS: usize = 80;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/chu-de", get(list))
+        .route("/chu-de/{id}", post(rename))
+}
+
+#[derive(Serialize)]
+struct TopicItem {
+    id: i64,
+    slug: String,
+    name: String,
+    articles: i64,
+}
+
+#[derive(Serialize)]
+struct ListView {
+    #[serde(flatten)]
+    layout: Layout,
+    topics: Vec<TopicItem>,
+    /// The topic whose rename failed, and why.
+    error_id: i64,
+    error: Option<String>,
+}
+
+async fn render(state: &AppState, ctx: &Ctx, error: Option<(i64, String)>) -> Result<Response> {
+    let topics = topics::all_for_admin(&state.db)
+        .await?
+        .into_iter()
+        .map(|t| TopicItem {
+            id: t.id,
+            slug: t.slug,
+            name: t.name,
+            articles: t.articles,
+        })
+        .collect();
+    let site = SiteView::load(state).await?;
+    let status = match error {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
+    };
+    let (error_id, error) = error.map_or((0, None), |(id, e)| (id, Some(e)));
+    let view = ListView {
+        layout: Layout::new(
+            state,
+            ctx,
+            site,
+            "Chủ đề",
+            "Tên các chủ đề bài viết",
+            "/admin/chu-de",
+        ),
+        topics,
+        error_id,
+        error,
+    };
+    let html = state.templates.render("admin/topics.html", &view)?;
+    Ok((status, Html(html)).into_response())
+}
+
+async fn list(State(state): State<AppState>, _: Editor, ctx: Ctx) -> Result<Response> {
+    render(&state, &ctx, None).await
+}
+
+#[derive(Deserialize)]
+struct Rename {
+    #[serde(default)]
+    name: String,
+}
+
+async fn rename(
+    State(state): State<AppState>,
+    Editor(user): Editor,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<Rename>,
+) -> Result<Response> {
+    let id = parse_id(&id)?;
+    let topic = topics::by_id(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let name = clean_name(&f.name);
+    // A name that folds to another topic's slug would send the next save of an article with
+    // that name to the other topic.
+    let problem = match Slug::from_title(&name) {
+        _ if name.is_empty() => Some("Hãy nhập tên chủ đề.".to_owned()),
+        _ if name.chars().count() > MAX_TOPIC_NAME_CHARS => {
+            Some(format!("Tên dài quá {MAX_TOPIC_NAME_CHARS} ký tự."))
+        }
+        None => Some("Tên chủ đề cần có chữ hoặc số.".to_owned()),
+        Some(slug) if slug.as_str() != topic.slug => topics::by_slug(&state.db, slug.as_str())
+            .await?
+            .map(|other| format!("Tên này trùng với chủ đề «{}».", other.name)),
+        Some(_) => None,
+    };
+    if let Some(problem) = problem {
+        return render(&state, &ctx, Some((id, problem))).await;
+    }
+    if name != topic.name {
+        let now = time::now();
+        let mut tx = state.db.begin().await?;
+        topics::rename(&mut tx, id, &name, now).await?;
+        let detail = format!("{} → {name}", topic.name);
+        let entry = ctx.audit_entry(&user, "topic.rename", ("topic", Some(id), &name), detail);
+        audit::record(&mut tx, &entry, now).await?;
+        tx.commit().await?;
+    }
+    Ok(Redirect::to("/admin/chu-de").into_response())
+}

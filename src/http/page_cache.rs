@@ -1,0 +1,657 @@
+//! The rendered-page cache: what visitors without a session see, kept in memory as the bytes of
+//! the response with its ETag and brotli and gzip variants, and served before routing, sessions,
+//! templates, compression or hashing — a hit does none of them.
+//!
+//! [`PageCacheLayer`] wraps the whole router (`app::serve`). A GET or HEAD without a session
+//! cookie is looked up by path and normalised query; a hit is answered from memory (a 304 when
+//! `If-None-Match` matches). A miss goes through the router marked [`Fill`]: `http::caching`,
+//! which decides every response's `Cache-Control` and ETag, marks a public, cookie-less, 200 text
+//! response [`Storable`], the compression layer leaves it plain, and it comes back here to be
+//! compressed once and kept. A request with a session never reads or fills the cache.
+//!
+//! What is kept is right until something changes: each page carries the generation it was
+//! rendered under (read *before* rendering, so a change during the render makes it stale at
+//! once). A change to anything public (a save, a publication by the scheduler, an import, a
+//! topic, the site) moves the generation and drops every page; a citizen's confirmation moves
+//! only the pages where its counts show (its article's thank-you page, the campaign pages). Every page also has a
+//! lifetime (short for search results), which bounds anything that changes with time alone (a
+//! form that closes at a given hour). [`sync`] carries the changes between instances.
+
+pub mod sync;
+
+use std::borrow::Cow;
+use std::convert::Infallible;
+use std::future::{ready, Ready};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::Write;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::body::{to_bytes, Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use futures_util::future::{BoxFuture, Either};
+use tower::{Layer, Service};
+
+use crate::app::AppState;
+use crate::config::Config;
+use crate::db::page_generation::{self, Change, Hears, Notice};
+use crate::db::Db;
+
+/// The largest page kept (larger responses pass through, compressed by the layer inside).
+pub const MAX_PAGE: usize = 1024 * 1024;
+
+/// Path groups with a generation of their own: one for the campaign pages, the rest shared by
+/// articles' slugs through a hash (two articles sharing a slot only drop each other's pages).
+const GROUPS: usize = 1024;
+const CAMPAIGNS: usize = 0;
+
+/// The mark of a request on its way to fill the cache.
+#[derive(Clone, Copy, Debug)]
+pub struct Fill;
+
+/// The mark `http::caching` puts on a response that the cache will keep: the compression layer
+/// leaves it plain.
+#[derive(Clone, Copy, Debug)]
+pub struct Storable;
+
+/// What a successful state change did to the public pages, when its handler knows better than
+/// the default (anything may have changed). Put on the response; see [`track_changes`].
+#[derive(Clone, Debug)]
+pub enum PublicPages {
+    Unchanged,
+    Changed(Change),
+}
+
+impl PublicPages {
+    /// `response`, marked with what it did to the public pages.
+    pub fn mark(self, response: impl IntoResponse) -> Response {
+        let mut response = response.into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// A route layer (`middleware::map_response(page_cache::unchanged)`) for routes whose state
+/// changes show on no public page: signing in, a person's own confirmation.
+pub async fn unchanged(response: Response) -> Response {
+    PublicPages::Unchanged.mark(response)
+}
+
+/// The cache, shared by every request of this instance. Cheap to clone.
+#[derive(Clone)]
+pub struct PageCache(Arc<Inner>);
+
+struct Inner {
+    /// `None` when the cache is switched off (`LOA_PAGE_CACHE_MB=0`).
+    pages: Option<quick_cache::sync::Cache<String, Arc<Page>, Weight>>,
+    generation: AtomicU64,
+    groups: Box<[AtomicU64]>,
+    ttl: Duration,
+    search_ttl: Duration,
+    /// `Cache-Control` of public responses.
+    policy: HeaderValue,
+    /// This process's name in notifications, so that it skips its own.
+    instance: String,
+    /// The database's generation as this instance last saw it ([`sync`]); -1 before the first.
+    seen: AtomicI64,
+}
+
+impl Inner {
+    fn drop_pages(&self, change: &Change) {
+        match change {
+            Change::Everything => {
+                self.generation.fetch_add(1, Ordering::AcqRel);
+                // Stale pages would never be served again; free their memory now.
+                if let Some(pages) = &self.pages {
+                    pages.clear();
+                }
+            }
+            Change::Article(slug) => {
+                self.groups[article_group(slug)].fetch_add(1, Ordering::AcqRel);
+                self.groups[CAMPAIGNS].fetch_add(1, Ordering::AcqRel);
+            }
+        }
+    }
+
+    /// A step of the database's generation we have not seen (nor made) drops everything; a late
+    /// notice of an older step changes nothing.
+    fn observe(&self, generation: i64) {
+        let before = self.seen.fetch_max(generation, Ordering::AcqRel);
+        if before < generation {
+            self.drop_pages(&Change::Everything);
+        }
+    }
+}
+
+impl Hears for Inner {
+    /// A change made elsewhere, dropped here; the notice of one of this cache's own changes is
+    /// skipped (its pages were dropped when the change was made).
+    fn hear(&self, notice: &Notice) {
+        if notice.instance == self.instance {
+            return;
+        }
+        match &notice.change {
+            Change::Everything if notice.generation >= 0 => self.observe(notice.generation),
+            change => self.drop_pages(change),
+        }
+    }
+}
+
+/// The generations a page was rendered under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Stamp {
+    generation: u64,
+    group: Option<(usize, u64)>,
+}
+
+/// One kept response.
+struct Page {
+    stamp: Stamp,
+    expires: Instant,
+    /// The response's headers, ETag and `Vary` included, without length or encoding.
+    headers: HeaderMap,
+    identity: Bytes,
+    gzip: Option<Bytes>,
+    br: Option<Bytes>,
+}
+
+#[derive(Clone)]
+struct Weight;
+
+impl quick_cache::Weighter<String, Arc<Page>> for Weight {
+    fn weight(&self, key: &String, page: &Arc<Page>) -> u64 {
+        // The headers and the bookkeeping, roughly.
+        const OVERHEAD: usize = 512;
+        let variants = [&page.gzip, &page.br]
+            .into_iter()
+            .flatten()
+            .map(Bytes::len)
+            .sum::<usize>();
+        (key.len() + page.identity.len() + variants + OVERHEAD) as u64
+    }
+}
+
+impl PageCache {
+    pub fn new(config: &Config) -> PageCache {
+        let bytes = config.page_cache_bytes as u64;
+        let pages = (bytes > 0).then(|| {
+            // quick_cache sizes its tables from a guess of the number of pages: ~20 kB each.
+            let estimate = (bytes / 20_000).clamp(16, 100_000) as usize;
+            quick_cache::sync::Cache::with_weighter(estimate, bytes, Weight)
+        });
+        let policy = format!(
+            "public, max-age={}, stale-while-revalidate={}",
+            config.cache_max_age.as_secs(),
+            config.cache_stale_while_revalidate.as_secs()
+        );
+        PageCache(Arc::new(Inner {
+            pages,
+            generation: AtomicU64::new(0),
+            groups: (0..GROUPS).map(|_| AtomicU64::new(0)).collect(),
+            ttl: config.page_cache_ttl,
+            search_ttl: config.search_cache_ttl,
+            policy: HeaderValue::from_str(&policy).expect("digits and ASCII"),
+            instance: crate::db::sessions::new_token()[..16].to_owned(),
+            seen: AtomicI64::new(-1),
+        }))
+    }
+
+    /// `Cache-Control` of a public response (what anyone may keep, for how long).
+    pub fn policy(&self) -> &HeaderValue {
+        &self.0.policy
+    }
+
+    /// This process's name in the notifications between instances.
+    pub fn instance(&self) -> &str {
+        &self.0.instance
+    }
+
+    /// Drops, here and now, what `change` touched.
+    pub fn drop_pages(&self, change: &Change) {
+        self.0.drop_pages(change)
+    }
+
+    /// From now on, changes committed to `db` by this process (the scheduler's, a test's) drop
+    /// this cache's pages before the change's `bump_now` returns.
+    pub fn hear_changes(&self, db: &Db) {
+        let weak = Arc::downgrade(&self.0);
+        page_generation::hear_changes(db, weak);
+    }
+
+    /// A change made through this instance: its pages are dropped at once, then the change is
+    /// recorded in the database and announced to the other instances. The change itself is
+    /// committed already, so a failure here is logged, not returned: the other instances still
+    /// catch up through the pages' lifetime.
+    pub async fn changed(&self, db: &Db, change: Change) {
+        self.drop_pages(&change);
+        match page_generation::bump_now(db, &change, &self.0.instance).await {
+            // Our own step need not drop our pages again when `sync` reads it.
+            Ok(g) if change == Change::Everything => {
+                let _ = self
+                    .0
+                    .seen
+                    .compare_exchange(g - 1, g, Ordering::AcqRel, Ordering::Acquire);
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(
+                error = %crate::error::error_chain(&e),
+                "the change of public pages could not be announced to other instances"
+            ),
+        }
+    }
+
+    /// The database's generation, as [`sync`] reads or hears it.
+    pub fn observe(&self, generation: i64) {
+        self.0.observe(generation)
+    }
+
+    /// A notice of a change (from [`sync`], or this process, through [`Hears`]).
+    pub fn hear(&self, notice: &Notice) {
+        self.0.hear(notice)
+    }
+
+    fn enabled(&self) -> bool {
+        self.0.pages.is_some()
+    }
+
+    /// The cache key of a request the cache may answer: a GET or HEAD without a session, by path
+    /// and query with its parameters in order (`?b=2&a=1` is `?a=1&b=2`).
+    fn key<'r>(&self, request: &'r Request) -> Option<Cow<'r, str>> {
+        if !self.enabled()
+            || !matches!(*request.method(), Method::GET | Method::HEAD)
+            || super::auth::cookie(request.headers(), super::auth::SESSION_COOKIE).is_some()
+        {
+            return None;
+        }
+        let uri = request.uri();
+        Some(match uri.query().filter(|q| !q.is_empty()) {
+            None => Cow::Borrowed(uri.path()),
+            Some(query) => {
+                let mut pairs: Vec<(Cow<str>, Cow<str>)> =
+                    url::form_urlencoded::parse(query.as_bytes()).collect();
+                pairs.sort();
+                let query: String = url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(pairs)
+                    .finish();
+                Cow::Owned(format!("{}?{query}", uri.path()))
+            }
+        })
+    }
+
+    /// The generations a page of `key` is rendered under, read before it is rendered.
+    fn stamp(&self, key: &str) -> Stamp {
+        let path = key.split('?').next().unwrap_or_default();
+        Stamp {
+            generation: self.0.generation.load(Ordering::Acquire),
+            group: path_group(path).map(|g| (g, self.0.groups[g].load(Ordering::Acquire))),
+        }
+    }
+
+    /// The kept page of `key`, if still right.
+    fn fresh(&self, key: &str) -> Option<Arc<Page>> {
+        let page = self.0.pages.as_ref()?.get(key)?;
+        let current = page.stamp.generation == self.0.generation.load(Ordering::Acquire)
+            && page
+                .stamp
+                .group
+                .is_none_or(|(g, n)| self.0.groups[g].load(Ordering::Acquire) == n);
+        (current && page.expires > Instant::now()).then_some(page)
+    }
+
+    /// A miss: renders through `inner`, keeps the page if `http::caching` says so, and answers.
+    async fn fill<S>(self, mut inner: S, mut request: Request, key: String) -> Response
+    where
+        S: Service<Request, Response = Response, Error = Infallible>,
+    {
+        let stamp = self.stamp(&key);
+        let wants = request.headers().clone();
+        // The tag is checked here, against the kept page; the layers inside must send the body.
+        request.headers_mut().remove(header::IF_NONE_MATCH);
+        request.extensions_mut().insert(Fill);
+        let Ok(response) = inner.call(request).await;
+        if response.extensions().get::<Storable>().is_none() {
+            return response;
+        }
+        let (parts, body) = response.into_parts();
+        let identity = match to_bytes(body, MAX_PAGE).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(error = %e, "a page could not be read for the page cache");
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
+        };
+        let lifetime = if key.starts_with("/tim-kiem") {
+            self.0.search_ttl
+        } else {
+            self.0.ttl
+        };
+        let page = Arc::new(Page::new(parts.headers, identity, stamp, lifetime).await);
+        if let Some(pages) = &self.0.pages {
+            pages.insert(key, page.clone());
+        }
+        page.answer(&wants)
+    }
+}
+
+impl Page {
+    /// Compresses the body once, on the blocking pool (brotli is CPU work).
+    async fn new(
+        mut headers: HeaderMap,
+        identity: Bytes,
+        stamp: Stamp,
+        lifetime: Duration,
+    ) -> Page {
+        for name in [
+            header::CONTENT_LENGTH,
+            header::CONTENT_ENCODING,
+            header::TRANSFER_ENCODING,
+        ] {
+            headers.remove(name);
+        }
+        // A proxy keeps one copy per encoding, and never gives it to someone with a session
+        // (anonymous visitors send no cookie at all).
+        headers.insert(
+            header::VARY,
+            HeaderValue::from_static("accept-encoding, cookie"),
+        );
+        let body = identity.clone();
+        let (gzip, br) = tokio::task::spawn_blocking(move || (gzip(&body), brotli(&body)))
+            .await
+            .unwrap_or_default();
+        // A variant no smaller than the plain body is not worth sending.
+        let smaller = |v: Option<Vec<u8>>| v.filter(|v| v.len() < identity.len()).map(Bytes::from);
+        Page {
+            stamp,
+            expires: Instant::now() + lifetime,
+            headers,
+            gzip: smaller(gzip),
+            br: smaller(br),
+            identity,
+        }
+    }
+
+    /// The answer to a request with these headers: 304, or the best encoding it accepts.
+    fn answer(&self, request: &HeaderMap) -> Response {
+        if let (Some(tag), Some(wanted)) = (
+            self.headers.get(header::ETAG).and_then(|t| t.to_str().ok()),
+            request
+                .get(header::IF_NONE_MATCH)
+                .and_then(|v| v.to_str().ok()),
+        ) {
+            if super::caching::matches_tag(wanted, tag) {
+                let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
+                for name in [header::ETAG, header::CACHE_CONTROL, header::VARY] {
+                    if let Some(v) = self.headers.get(&name) {
+                        not_modified.headers_mut().insert(name, v.clone());
+                    }
+                }
+                return not_modified;
+            }
+        }
+        let accepted = Accepted::from(request);
+        let (body, encoding) = match (&self.br, &self.gzip) {
+            (Some(br), _) if accepted.br => (br, Some("br")),
+            (_, Some(gz)) if accepted.gzip => (gz, Some("gzip")),
+            _ => (&self.identity, None),
+        };
+        let mut response = Response::new(Body::from(body.clone()));
+        *response.headers_mut() = self.headers.clone();
+        if let Some(e) = encoding {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
+        }
+        response
+    }
+}
+
+fn gzip(body: &[u8]) -> Option<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    encoder.write_all(body).ok()?;
+    encoder.finish().ok()
+}
+
+fn brotli(body: &[u8]) -> Option<Vec<u8>> {
+    // Quality 9 of 11: done once per page and generation, so it may cost more than the 4 the
+    // compression layer uses on every response; window 2^22.
+    let mut out = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 9, 22);
+        writer.write_all(body).ok()?;
+    }
+    Some(out)
+}
+
+/// The encodings a request accepts (`Accept-Encoding`, with `q=0` as a refusal and `*`).
+#[derive(Debug, Default, PartialEq)]
+struct Accepted {
+    br: bool,
+    gzip: bool,
+}
+
+impl From<&HeaderMap> for Accepted {
+    fn from(headers: &HeaderMap) -> Accepted {
+        let (mut br, mut gzip, mut any) = (None, None, None);
+        let items = headers
+            .get_all(header::ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','));
+        for item in items {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or_default().trim();
+            let accepted = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .map(|q| q.trim().parse::<f32>().is_ok_and(|q| q > 0.0))
+                .next()
+                .unwrap_or(true);
+            if name.eq_ignore_ascii_case("br") {
+                br = Some(accepted);
+            } else if name.eq_ignore_ascii_case("gzip") {
+                gzip = Some(accepted);
+            } else if name == "*" {
+                any = Some(accepted);
+            }
+        }
+        Accepted {
+            br: br.or(any).unwrap_or(false),
+            gzip: gzip.or(any).unwrap_or(false),
+        }
+    }
+}
+
+/// The group of a path whose page shows citizens' counts: the pages under an article
+/// (`/bai-viet/{slug}/cam-on`, the thank-you page) and the campaign pages. The article page
+/// itself shows no count, so a surge of confirmations never drops it; other pages change only
+/// with everything.
+fn path_group(path: &str) -> Option<usize> {
+    if let Some(rest) = path.strip_prefix("/bai-viet/") {
+        let (slug, below) = rest.split_once('/')?;
+        return (!slug.is_empty() && !below.is_empty()).then(|| article_group(slug));
+    }
+    path.starts_with("/chien-dich/").then_some(CAMPAIGNS)
+}
+
+fn article_group(slug: &str) -> usize {
+    let mut h = DefaultHasher::new();
+    slug.hash(&mut h);
+    1 + (h.finish() % (GROUPS as u64 - 1)) as usize
+}
+
+/// Wraps the router so that cache hits are answered before it.
+#[derive(Clone)]
+pub struct PageCacheLayer(pub PageCache);
+
+impl<S> Layer<S> for PageCacheLayer {
+    type Service = Cached<S>;
+
+    fn layer(&self, inner: S) -> Cached<S> {
+        Cached {
+            inner,
+            cache: self.0.clone(),
+        }
+    }
+}
+
+/// The router behind the page cache.
+#[derive(Clone)]
+pub struct Cached<S> {
+    inner: S,
+    cache: PageCache,
+}
+
+type Answer = Result<Response, Infallible>;
+
+impl<S> Service<Request> for Cached<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    // A hit is a ready value: no allocation for its future, no task switch.
+    type Future = Either<Ready<Answer>, Either<S::Future, BoxFuture<'static, Answer>>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let Some(key) = self.cache.key(&request) else {
+            return Either::Right(Either::Left(self.inner.call(request)));
+        };
+        if let Some(page) = self.cache.fresh(&key) {
+            crate::metrics::page_cache_hit();
+            return Either::Left(ready(Ok(page.answer(request.headers()))));
+        }
+        crate::metrics::page_cache_miss();
+        if request.method() != Method::GET {
+            return Either::Right(Either::Left(self.inner.call(request)));
+        }
+        let key = key.into_owned();
+        // The service made ready is the one called; its clone waits for the next request.
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        let cache = self.cache.clone();
+        Either::Right(Either::Right(Box::pin(async move {
+            Ok(cache.fill(inner, request, key).await)
+        })))
+    }
+}
+
+/// Records the changes made through this instance: after a successful state change (any method
+/// but GET, HEAD and OPTIONS, answered below 400), the public pages are dropped and the change
+/// announced — all of them unless the handler marked its response with [`PublicPages`].
+pub async fn track_changes(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
+    }
+    let response = next.run(request).await;
+    if response.status().as_u16() >= 400 {
+        return response;
+    }
+    let change = match response.extensions().get::<PublicPages>() {
+        Some(PublicPages::Unchanged) => None,
+        Some(PublicPages::Changed(c)) => Some(c.clone()),
+        None => Some(Change::Everything),
+    };
+    if let Some(change) = change {
+        state.pages.changed(&state.db, change).await;
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(accept: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(accept).unwrap(),
+        );
+        h
+    }
+
+    #[test]
+    fn encodings_are_negotiated() {
+        let yes = |br, gzip| Accepted { br, gzip };
+        assert_eq!(Accepted::from(&HeaderMap::new()), yes(false, false));
+        assert_eq!(
+            Accepted::from(&headers("gzip, deflate, br")),
+            yes(true, true)
+        );
+        assert_eq!(
+            Accepted::from(&headers("gzip;q=1.0, br;q=0")),
+            yes(false, true)
+        );
+        assert_eq!(Accepted::from(&headers("*")), yes(true, true));
+        assert_eq!(Accepted::from(&headers("*;q=0, GZIP")), yes(false, true));
+        assert_eq!(Accepted::from(&headers("identity")), yes(false, false));
+    }
+
+    #[test]
+    fn queries_are_normalised_and_sessions_pass_by() {
+        let cache = PageCache::new(&Config::defaults());
+        let key = |uri: &str, cookie: Option<&str>| {
+            let mut r = Request::builder().uri(uri);
+            if let Some(c) = cookie {
+                r = r.header(header::COOKIE, c);
+            }
+            cache
+                .key(&r.body(Body::empty()).unwrap())
+                .map(Cow::into_owned)
+        };
+        assert_eq!(key("/", None).as_deref(), Some("/"));
+        assert_eq!(key("/?", None).as_deref(), Some("/"));
+        assert_eq!(
+            key("/tim-kiem?q=hai+long&trang=2", None),
+            key("/tim-kiem?trang=2&q=hai%20long", None)
+        );
+        assert_ne!(key("/?trang=2", None), key("/?trang=3", None));
+        assert_eq!(key("/", Some("theme=dark")).as_deref(), Some("/"));
+        assert_eq!(key("/", Some("a=1; loa_session=abc")), None);
+    }
+
+    #[test]
+    fn groups_gather_the_pages_that_show_counts() {
+        let thanks = path_group("/bai-viet/sipas-la-gi/cam-on");
+        assert!(thanks.is_some_and(|g| g != CAMPAIGNS));
+        assert_eq!(thanks, Some(article_group("sipas-la-gi")));
+        assert_eq!(path_group("/bai-viet/sipas-la-gi"), None);
+        assert_eq!(path_group("/chien-dich/sipas"), Some(CAMPAIGNS));
+        assert_eq!(path_group("/"), None);
+        assert_eq!(path_group("/bai-viet/"), None);
+    }
+
+    #[test]
+    fn a_change_makes_kept_pages_stale() {
+        let cache = PageCache::new(&Config::defaults());
+        let stamp = cache.stamp("/bai-viet/a/cam-on?truoc-do=1");
+        let article = cache.stamp("/bai-viet/a");
+        let other = cache.stamp("/bai-viet/b/cam-on");
+        let home = cache.stamp("/");
+        let campaign = cache.stamp("/chien-dich/x");
+        cache.drop_pages(&Change::Article("a".to_owned()));
+        assert_ne!(cache.stamp("/bai-viet/a/cam-on"), stamp);
+        assert_eq!(cache.stamp("/bai-viet/a"), article);
+        assert_ne!(cache.stamp("/chien-dich/x"), campaign);
+        assert_eq!(cache.stamp("/bai-viet/b/cam-on"), other);
+        assert_eq!(cache.stamp("/"), home);
+        cache.drop_pages(&Change::Everything);
+        assert_ne!(cache.stamp("/"), home);
+    }
+}
