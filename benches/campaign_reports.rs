@@ -13,7 +13,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use loa::account::{Email, NewPassword, Role};
+use loa::account::Role;
 use loa::config::RawConfig;
 use loa::db::campaigns::{self, Scope};
 use loa::demo::{self, Options};
@@ -161,25 +161,9 @@ async fn run() -> anyhow::Result<()> {
         state.clone(),
         std::future::pending(),
     ));
-    let email = Email::parse("bientap@loa.bench")?;
-    let hash = loa::account::hash_password(&NewPassword::parse(PASSWORD, &email)?).await?;
-    let mut tx = db.begin().await?;
-    loa::db::users::insert(
-        &mut tx,
-        &loa::db::users::NewUser {
-            email: email.clone(),
-            name: "Biên tập viên".to_owned(),
-            unit_id: None,
-            role: Role::Editor,
-            is_head: false,
-            password_hash: hash,
-            must_change_password: false,
-        },
-        loa::time::now(),
-    )
-    .await?;
-    tx.commit().await?;
-    let editor = sign_in(&base, email.as_str(), PASSWORD).await?;
+    let email = "bientap@loa.bench";
+    common::add_user(&db, email, "Biên tập viên", Role::Editor, PASSWORD).await?;
+    let editor = sign_in(&base, email, PASSWORD).await?;
     let head = sign_in(&base, &seeded.head_email, &seeded.password).await?;
 
     let page = format!("/admin/chien-dich/{}", demo::CAMPAIGN_SLUG);

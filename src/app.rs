@@ -4,9 +4,12 @@ use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::ServiceExt;
+use axum::ServiceExt as _;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tower::Layer;
+use tower::{Layer, Service, ServiceExt};
 
 use crate::config::Config;
 use crate::db::{self, Db};
@@ -171,11 +174,16 @@ struct IdRow {
 
 /// Serves the application on `listener` until `shutdown` completes, then finishes the requests
 /// in flight.
+///
+/// Our own accept loop rather than `axum::serve`, which has no header-read timeout: a client
+/// that sends its request line and headers slowly (or not at all) is cut off after
+/// `LOA_HEADER_TIMEOUT_SECS`, and so is a keep-alive connection left idle that long.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let header_timeout = state.config.header_timeout;
     // Changes made by other instances and processes reach this one's page cache.
     let sync = tokio::spawn(http::page_cache::sync::watch(
         state.pages.clone(),
@@ -184,12 +192,58 @@ pub async fn serve(
     // The page cache answers its hits before the router (and all its layers) sees them.
     let app = PageCacheLayer(state.pages.clone()).layer(http::router(state));
     // The peer address feeds the sign-in lock-out and the audit log.
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let mut make_service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    accept_failed(e).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = match make_service.call(peer).await {
+            Ok(service) => service,
+            Err(never) => match never {},
+        };
+        let service = TowerToHyperService::new(service.map_request(
+            |req: axum::http::Request<hyper::body::Incoming>| req.map(axum::body::Body::new),
+        ));
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout);
+        // No upgrades: Loa has no WebSocket route.
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            // A client that went away or timed out: nothing to report.
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    // New connections are refused from here; idle ones close, and those mid-request close once
+    // answered.
+    drop(listener);
+    graceful.shutdown().await;
     sync.abort();
-    served
+    Ok(())
+}
+
+/// After a failed accept. A peer that gave up is routine; anything else (out of file
+/// descriptors, mostly) is logged and followed by a pause, so that connections can close first.
+async fn accept_failed(e: std::io::Error) {
+    use std::io::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::ConnectionRefused | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(error = %e, "accepting a connection failed");
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
 }

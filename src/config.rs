@@ -139,6 +139,9 @@ pub struct Config {
     pub session_hours: i64,
     /// Longest time a request may take, body included (a slow client is cut off).
     pub request_timeout: std::time::Duration,
+    /// Longest time a client may take to send a request's line and headers, and longest a
+    /// keep-alive connection may stay idle (a slow-loris client is cut off).
+    pub header_timeout: std::time::Duration,
     /// Requests handled at once; others wait for a slot (within the request timeout).
     pub max_concurrent_requests: usize,
 }
@@ -189,6 +192,7 @@ pub struct RawConfig {
     pub preview_link_days: Option<i64>,
     pub session_hours: Option<i64>,
     pub request_timeout_secs: Option<u64>,
+    pub header_timeout_secs: Option<u64>,
     pub max_concurrent_requests: Option<usize>,
 }
 
@@ -223,6 +227,8 @@ impl RawConfig {
         let session_hours = integer(get("LOA_SESSION_HOURS"), "LOA_SESSION_HOURS")?;
         let request_timeout_secs =
             integer(get("LOA_REQUEST_TIMEOUT_SECS"), "LOA_REQUEST_TIMEOUT_SECS")?;
+        let header_timeout_secs =
+            integer(get("LOA_HEADER_TIMEOUT_SECS"), "LOA_HEADER_TIMEOUT_SECS")?;
         let max_concurrent_requests = integer(
             get("LOA_MAX_CONCURRENT_REQUESTS"),
             "LOA_MAX_CONCURRENT_REQUESTS",
@@ -236,6 +242,7 @@ impl RawConfig {
             preview_link_days,
             session_hours,
             request_timeout_secs,
+            header_timeout_secs,
             max_concurrent_requests,
             reminder_time: get("LOA_REMINDER_TIME"),
             metrics_addr: get("LOA_METRICS_ADDR"),
@@ -310,6 +317,7 @@ impl RawConfig {
             preview_link_days: over.preview_link_days.or(self.preview_link_days),
             session_hours: over.session_hours.or(self.session_hours),
             request_timeout_secs: over.request_timeout_secs.or(self.request_timeout_secs),
+            header_timeout_secs: over.header_timeout_secs.or(self.header_timeout_secs),
             max_concurrent_requests: over
                 .max_concurrent_requests
                 .or(self.max_concurrent_requests),
@@ -439,6 +447,13 @@ impl RawConfig {
                 "phải từ 1 đến 3600 (giây)",
             ));
         }
+        let header_timeout_secs = self.header_timeout_secs.unwrap_or(10);
+        if !(1..=600).contains(&header_timeout_secs) {
+            return Err(ConfigError::new(
+                "LOA_HEADER_TIMEOUT_SECS",
+                "phải từ 1 đến 600 (giây)",
+            ));
+        }
         let max_concurrent_requests = self.max_concurrent_requests.unwrap_or(256);
         if !(1..=100_000).contains(&max_concurrent_requests) {
             return Err(ConfigError::new(
@@ -459,6 +474,7 @@ impl RawConfig {
             )?,
             session_hours,
             request_timeout: std::time::Duration::from_secs(request_timeout_secs),
+            header_timeout: std::time::Duration::from_secs(header_timeout_secs),
             max_concurrent_requests,
             trusted_proxies,
             preview_link_days,
@@ -640,6 +656,11 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(bad(timeout), "LOA_REQUEST_TIMEOUT_SECS");
+        let header = RawConfig {
+            header_timeout_secs: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(bad(header), "LOA_HEADER_TIMEOUT_SECS");
         let concurrent = RawConfig {
             max_concurrent_requests: Some(0),
             ..Default::default()

@@ -5,6 +5,7 @@
 // Compiled into each benchmark; not every benchmark uses every part.
 #![allow(dead_code)]
 
+use loa::account::{Email, NewPassword, Role};
 use loa::config::DatabaseUrl;
 use loa::db::Db;
 use sqlx::Connection;
@@ -21,10 +22,15 @@ pub struct BenchDb {
 impl BenchDb {
     /// A migrated, empty database.
     pub async fn open() -> anyhow::Result<BenchDb> {
+        BenchDb::open_named("bench").await
+    }
+
+    /// A migrated, empty database; `name` tells apart several databases of one run.
+    pub async fn open_named(name: &str) -> anyhow::Result<BenchDb> {
         let dir = tempfile::tempdir()?;
         let (url, postgres) = match std::env::var("LOA_BENCH_DATABASE_URL") {
             Ok(admin) => {
-                let name = format!("loa_bench_{}", std::process::id());
+                let name = format!("loa_{name}_{}", std::process::id());
                 let mut conn = sqlx::PgConnection::connect(&admin).await?;
                 // A run killed half-way may have left its database behind under a reused pid.
                 sqlx::query(&format!("drop database if exists {name} with (force)"))
@@ -63,4 +69,33 @@ impl BenchDb {
         }
         Ok(())
     }
+}
+
+/// Adds an account (no unit) with this password; returns its id.
+pub async fn add_user(
+    db: &Db,
+    email: &str,
+    name: &str,
+    role: Role,
+    password: &str,
+) -> anyhow::Result<i64> {
+    let email = Email::parse(email)?;
+    let hash = loa::account::hash_password(&NewPassword::parse(password, &email)?).await?;
+    let mut tx = db.begin().await?;
+    let id = loa::db::users::insert(
+        &mut tx,
+        &loa::db::users::NewUser {
+            email,
+            name: name.to_owned(),
+            unit_id: None,
+            role,
+            is_head: false,
+            password_hash: hash,
+            must_change_password: false,
+        },
+        loa::time::now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }

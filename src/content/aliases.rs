@@ -93,6 +93,9 @@ pub async fn missing(
     article_id: i64,
     file: &ArticleFile,
 ) -> Result<Vec<String>, DbError> {
+    if file.aliases.is_empty() {
+        return Ok(Vec::new());
+    }
     let stored = articles::aliases_of(tx, article_id).await?;
     Ok(file
         .aliases

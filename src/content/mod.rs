@@ -280,7 +280,10 @@ pub async fn apply(db: &Db, set: &ContentSet, now: DateTime<Utc>) -> Result<Impo
                     input.publish_at = Some(now);
                 }
                 let id = articles::insert(&mut tx, &input, now).await?;
-                apply_ack(&mut tx, id, file.ack.as_ref().map(|a| &a.settings), now).await?;
+                // A new article has no settings to remove.
+                if let Some(ack) = &file.ack {
+                    apply_ack(&mut tx, id, Some(&ack.settings), now).await?;
+                }
                 let new_aliases = aliases::missing(&mut tx, id, file).await?;
                 aliases::add(&mut tx, id, &new_aliases, now).await?;
                 report.added.push(slug);

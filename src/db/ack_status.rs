@@ -103,16 +103,20 @@ pub async fn audience(db: &Db, article_id: i64) -> Result<Vec<Member>, DbError> 
     db.pool().fetch_all(&sql, params![article_id]).await
 }
 
-/// Whether this account is, right now, an active member of the article's audience.
-pub async fn in_audience(db: &Db, article_id: i64, user_id: i64) -> Result<bool, DbError> {
-    let sql = format!(
+/// The statement of [`in_audience`]: `$1` article, `$2` account. Every confirmation asks it.
+pub fn in_audience_sql() -> String {
+    format!(
         "{AUDIENCE_UNITS} select count(*) from users u where u.id = $2 and u.active \
          and exists (select 1 from ack_settings s where s.article_id = $1 \
          and (s.staff_all or u.unit_id in (select id from aud)))"
-    );
+    )
+}
+
+/// Whether this account is, right now, an active member of the article's audience.
+pub async fn in_audience(db: &Db, article_id: i64, user_id: i64) -> Result<bool, DbError> {
     Ok(db
         .pool()
-        .fetch_i64(&sql, params![article_id, user_id])
+        .fetch_i64(&in_audience_sql(), params![article_id, user_id])
         .await?
         > 0)
 }
@@ -218,6 +222,15 @@ pub async fn latest_of(
         .next())
 }
 
+/// The statement of [`history_of`]: `$1` article, `$2` person. The status box of every article
+/// page a signed-in person opens asks it.
+pub fn history_sql() -> String {
+    format!(
+        "{CONFIRMATIONS} where e.article_id = $1 and e.user_id = $2 and {VALID} \
+         order by e.id desc"
+    )
+}
+
 /// Every valid confirmation one person gave of the article, in every version and round, newest
 /// first: their history, and the evidence that earlier rounds were confirmed.
 pub async fn history_of(
@@ -225,12 +238,8 @@ pub async fn history_of(
     article_id: i64,
     user_id: i64,
 ) -> Result<Vec<Confirmation>, DbError> {
-    let sql = format!(
-        "{CONFIRMATIONS} where e.article_id = $1 and e.user_id = $2 and {VALID} \
-         order by e.id desc"
-    );
     db.pool()
-        .fetch_all(&sql, params![article_id, user_id])
+        .fetch_all(&history_sql(), params![article_id, user_id])
         .await
 }
 
@@ -286,6 +295,22 @@ impl<'a> NewConfirm<'a> {
     }
 }
 
+/// The statement of [`record_confirm`]: `$1` article, `$2` version, `$3` person, `$4` text hash,
+/// `$5` actor, `$6` note, `$7` address, `$8` now.
+pub fn record_confirm_sql() -> String {
+    format!(
+        "insert into ack_events (article_id, version, kind, user_id, text_hash, actor_id, note, \
+         seq, ip, created_at, round) \
+         select $1, $2, 'confirm', $3, $4, $5, $6, \
+         (select count(*) from ack_events c where c.article_id = $1 and c.version = $2 \
+          and c.user_id = $3 and c.kind = 'confirm'), $7, $8, \
+         (select s.current_round from ack_settings s where s.article_id = $1) \
+         where not exists (select 1 from ack_events e where e.article_id = $1 \
+          and e.version = $2 and e.user_id = $3 and {STANDING}) \
+         on conflict do nothing"
+    )
+}
+
 /// Records a confirmation unless one already stands; true when this call recorded it.
 ///
 /// One statement, so the check and the insert cannot be split by a second click: `seq` counts the
@@ -296,17 +321,7 @@ pub async fn record_confirm(
     c: &NewConfirm<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
-    let sql = format!(
-        "insert into ack_events (article_id, version, kind, user_id, text_hash, actor_id, note, \
-         seq, ip, created_at, round) \
-         select $1, $2, 'confirm', $3, $4, $5, $6, \
-         (select count(*) from ack_events c where c.article_id = $1 and c.version = $2 \
-          and c.user_id = $3 and c.kind = 'confirm'), $7, $8, \
-         (select s.current_round from ack_settings s where s.article_id = $1) \
-         where not exists (select 1 from ack_events e where e.article_id = $1 \
-          and e.version = $2 and e.user_id = $3 and {STANDING}) \
-         on conflict do nothing"
-    );
+    let sql = record_confirm_sql();
     let n = tx
         .execute(
             &sql,
@@ -372,36 +387,58 @@ impl UserItem {
     }
 }
 
+/// The units a person belongs to: their unit and every unit above it, as a recursive CTE named
+/// `anc` (`$1`: the account).
+const MY_UNITS: &str = "with recursive anc(id) as ( \
+    select unit_id from users where id = $1 and unit_id is not null \
+    union \
+    select un.parent_id from units un join anc on un.id = anc.id \
+    where un.parent_id is not null)";
+
+/// The acknowledgment settings `s` of published articles `a` whose audience includes the active
+/// account `$1`. `cross join` keeps the settings as the outer loop on SQLite (its planner would
+/// otherwise walk every live article and probe the settings of each); PostgreSQL treats it as
+/// the inner join it is.
+const MINE: &str = "from ack_settings s cross join articles a \
+    where a.id = s.article_id \
+    and a.status = 'published' and a.deleted_at is null \
+    and exists (select 1 from users me where me.id = $1 and me.active) \
+    and (s.staff_all or exists (select 1 from ack_units au \
+         where au.article_id = s.article_id and au.unit_id in (select id from anc)))";
+
 /// Every published article whose audience includes this active account: their pending and
 /// confirmed items, soonest due first.
 pub async fn items_for_user(db: &Db, user_id: i64) -> Result<Vec<UserItem>, DbError> {
     let sql = format!(
-        "with recursive anc(id) as ( \
-           select unit_id from users where id = $1 and unit_id is not null \
-           union \
-           select un.parent_id from units un join anc on un.id = anc.id \
-           where un.parent_id is not null) \
-         select a.id as article_id, a.slug, a.title, s.due_at, s.closes_at, s.current_version, \
+        "{MY_UNITS} select a.id as article_id, a.slug, a.title, s.due_at, s.closes_at, \
+         s.current_version, \
          (select max(e.id) from ack_events e where e.article_id = a.id \
           and e.version = s.current_version and e.user_id = $1 and {STANDING}) \
           as confirmed_event \
-         from ack_settings s join articles a on a.id = s.article_id \
-         where a.status = 'published' and a.deleted_at is null \
-         and exists (select 1 from users me where me.id = $1 and me.active) \
-         and (s.staff_all or exists (select 1 from ack_units au \
-              where au.article_id = s.article_id and au.unit_id in (select id from anc))) \
-         order by s.due_at is null, s.due_at, a.title, a.id"
+         {MINE} order by s.due_at is null, s.due_at, a.title, a.id"
     );
     db.pool().fetch_all(&sql, params![user_id]).await
 }
 
+/// The header's count, asked on every signed-in request: open items (`$2`: now) of account `$1`
+/// with no standing confirmation of their current version. One statement whose every step is an
+/// index lookup (the person's events of one article and version through
+/// `ack_events_staff_once`, revocations through `ack_events_by_revoked`); it reads the settings
+/// of the articles that take acknowledgments, never the events of other people.
+pub fn pending_count_sql() -> String {
+    format!(
+        "{MY_UNITS} select count(*) {MINE} \
+         and (s.closes_at is null or s.closes_at > $2) \
+         and not exists (select 1 from ack_events e where e.article_id = s.article_id \
+              and e.version = s.current_version and e.user_id = $1 and {STANDING})"
+    )
+}
+
 /// The number of open items this person has yet to confirm (the header's count).
 pub async fn pending_count(db: &Db, user_id: i64, now: DateTime<Utc>) -> Result<i64, DbError> {
-    let items = items_for_user(db, user_id).await?;
-    Ok(items
-        .iter()
-        .filter(|i| i.confirmed_event.is_none() && i.is_open(now))
-        .count() as i64)
+    db.pool()
+        .fetch_i64(&pending_count_sql(), params![user_id, now])
+        .await
 }
 
 /// Anonymous citizen confirmations of one day and locality.

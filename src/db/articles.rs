@@ -230,6 +230,11 @@ struct Version {
     version: i64,
 }
 
+/// The articles rendered by another pipeline version than `$1`, asked at every start: `<` or `>`
+/// rather than `<>`, so that both databases answer from `articles_by_render_version`.
+pub const STALE_RENDERS: &str =
+    "select id, body from articles where render_version < $1 or render_version > $1";
+
 /// Re-renders every article stored by an older pipeline. The source did not change, so neither
 /// do `version` nor `updated_at`.
 pub async fn refresh_stale_renders(db: &Db) -> Result<usize, DbError> {
@@ -240,10 +245,7 @@ pub async fn refresh_stale_renders(db: &Db) -> Result<usize, DbError> {
     }
     let stale: Vec<Source> = db
         .pool()
-        .fetch_all(
-            "select id, body from articles where render_version <> $1",
-            params![markdown::RENDER_VERSION],
-        )
+        .fetch_all(STALE_RENDERS, params![markdown::RENDER_VERSION])
         .await?;
     for s in stale.iter() {
         // Stored bodies may predate the limits: rendered as they are, off the async workers.
@@ -274,45 +276,98 @@ pub async fn all(db: &Db) -> Result<Vec<ArticleRow>, DbError> {
     db.pool().fetch_all(&sql, vec![]).await
 }
 
-// The public site sees only published articles, newest first.
+// The public site sees only published articles, newest first. Each list reads the columns its
+// page shows (`Card`), through the indexes of migration 0008: the count and the order come from
+// the index, and only the rows of the page are read. The SQL is public so that
+// tests/it/query_plans.rs checks the plans of exactly what runs.
 
 pub async fn published_by_slug(db: &Db, slug: &str) -> Result<Option<ArticleRow>, DbError> {
     let sql = format!("select {COLUMNS} from articles where slug = $1 and status = 'published' and deleted_at is null");
     db.pool().fetch_optional(&sql, params![slug]).await
 }
 
+/// What a list of articles shows (a card on the home and topic pages, an entry of a feed):
+/// never the body.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Card {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub meta_description: String,
+    pub reading_minutes: i64,
+    pub cover: Option<String>,
+    pub cover_alt: Option<String>,
+    pub publish_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The columns of [`Card`], for a query whose articles table is `a`.
+const CARD: &str = "a.id, a.slug, a.title, a.summary, a.meta_description, a.reading_minutes, \
+    a.cover, a.cover_alt, a.publish_at, a.created_at, a.updated_at";
+
+/// The live articles: published and not deleted. Written the same way everywhere, so that the
+/// planners match it against the indexes (a partial index on PostgreSQL).
+const LIVE: &str = "a.status = 'published' and a.deleted_at is null";
+
+/// The home page's count (`$1`: nothing).
+pub const COUNT_PUBLISHED: &str =
+    "select count(*) from articles a where a.status = 'published' and a.deleted_at is null";
+
+/// The home page's list: `$1` limit, `$2` offset.
+pub fn list_published_sql() -> String {
+    format!(
+        "select {CARD} from articles a where {LIVE} \
+         order by a.publish_at desc, a.id desc limit $1 offset $2"
+    )
+}
+
+/// The home page's featured articles: `$1` limit.
+pub fn list_featured_sql() -> String {
+    format!(
+        "select {CARD} from articles a where {LIVE} and a.featured = true \
+         order by a.publish_at desc, a.id desc limit $1"
+    )
+}
+
+/// Articles of topic `$1`, as a membership test: the live articles are read in page order from
+/// the index and each is probed in `article_topics`, so no article row is read to be counted
+/// or sorted.
+const IN_TOPIC: &str = "a.id in (select t.article_id from article_topics t where t.topic_id = $1)";
+
+/// A topic page's count: `$1` topic id.
+pub fn count_in_topic_sql() -> String {
+    format!("select count(*) from articles a where {LIVE} and {IN_TOPIC}")
+}
+
+/// A topic page's list: `$1` topic id, `$2` limit, `$3` offset.
+pub fn list_in_topic_sql() -> String {
+    format!(
+        "select {CARD} from articles a where {LIVE} and {IN_TOPIC} \
+         order by a.publish_at desc, a.id desc limit $2 offset $3"
+    )
+}
+
 pub async fn count_published(db: &Db) -> Result<i64, DbError> {
+    db.pool().fetch_i64(COUNT_PUBLISHED, vec![]).await
+}
+
+pub async fn list_published(db: &Db, limit: i64, offset: i64) -> Result<Vec<Card>, DbError> {
     db.pool()
-        .fetch_i64(
-            "select count(*) from articles where status = 'published' and deleted_at is null",
-            vec![],
-        )
+        .fetch_all(&list_published_sql(), params![limit, offset])
         .await
 }
 
-pub async fn list_published(db: &Db, limit: i64, offset: i64) -> Result<Vec<ArticleRow>, DbError> {
-    let sql = format!(
-        "select {COLUMNS} from articles where status = 'published' and deleted_at is null \
-         order by publish_at desc, id desc limit $1 offset $2"
-    );
-    db.pool().fetch_all(&sql, params![limit, offset]).await
-}
-
-pub async fn list_featured(db: &Db, limit: i64) -> Result<Vec<ArticleRow>, DbError> {
-    let sql = format!(
-        "select {COLUMNS} from articles where status = 'published' and deleted_at is null and featured = true \
-         order by publish_at desc, id desc limit $1"
-    );
-    db.pool().fetch_all(&sql, params![limit]).await
+pub async fn list_featured(db: &Db, limit: i64) -> Result<Vec<Card>, DbError> {
+    db.pool()
+        .fetch_all(&list_featured_sql(), params![limit])
+        .await
 }
 
 pub async fn count_published_in_topic(db: &Db, topic_id: i64) -> Result<i64, DbError> {
     db.pool()
-        .fetch_i64(
-            "select count(*) from articles a join article_topics t on t.article_id = a.id \
-             where t.topic_id = $1 and a.status = 'published' and a.deleted_at is null",
-            params![topic_id],
-        )
+        .fetch_i64(&count_in_topic_sql(), params![topic_id])
         .await
 }
 
@@ -321,20 +376,39 @@ pub async fn list_published_in_topic(
     topic_id: i64,
     limit: i64,
     offset: i64,
-) -> Result<Vec<ArticleRow>, DbError> {
-    let columns = COLUMNS
-        .split(", ")
-        .map(|c| format!("a.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "select {columns} from articles a join article_topics t on t.article_id = a.id \
-         where t.topic_id = $1 and a.status = 'published' and a.deleted_at is null \
-         order by a.publish_at desc, a.id desc limit $2 offset $3"
-    );
+) -> Result<Vec<Card>, DbError> {
     db.pool()
-        .fetch_all(&sql, params![topic_id, limit, offset])
+        .fetch_all(&list_in_topic_sql(), params![topic_id, limit, offset])
         .await
+}
+
+/// A page of the sitemap: where it is and when it last changed.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Located {
+    pub slug: String,
+    pub lastmod: DateTime<Utc>,
+}
+
+/// The sitemap's articles, two columns read from the index: `$1` limit.
+pub const SITEMAP_ARTICLES: &str = "select a.slug, a.updated_at as lastmod from articles a \
+    where a.status = 'published' and a.deleted_at is null \
+    order by a.publish_at desc, a.id desc limit $1";
+
+/// The sitemap's topics with their newest change: `$1` limit.
+pub const SITEMAP_TOPICS: &str = "select t.slug, max(a.updated_at) as lastmod from topics t \
+    join article_topics at on at.topic_id = t.id \
+    join articles a on a.id = at.article_id \
+    where a.status = 'published' and a.deleted_at is null \
+    group by t.id, t.slug order by t.slug limit $1";
+
+/// Every live article's address and last change, newest first, at most `limit`.
+pub async fn sitemap_articles(db: &Db, limit: i64) -> Result<Vec<Located>, DbError> {
+    db.pool().fetch_all(SITEMAP_ARTICLES, params![limit]).await
+}
+
+/// Every topic with a live article, with its newest change, at most `limit`.
+pub async fn sitemap_topics(db: &Db, limit: i64) -> Result<Vec<Located>, DbError> {
+    db.pool().fetch_all(SITEMAP_TOPICS, params![limit]).await
 }
 
 // The admin's reads and the writes of single actions.
@@ -503,26 +577,6 @@ pub async fn alias_target(db: &Db, slug: &str) -> Result<Option<String>, DbError
         )
         .await?;
     Ok(row.map(|r| r.slug))
-}
-
-/// A page of the sitemap: where it is and when it last changed.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct Located {
-    pub slug: String,
-    pub lastmod: DateTime<Utc>,
-}
-
-/// The sitemap's articles: only the two columns it needs, for every published article, newest
-/// first, at most `limit`.
-pub async fn sitemap_articles(db: &Db, limit: i64) -> Result<Vec<Located>, DbError> {
-    db.pool()
-        .fetch_all(
-            "select slug, updated_at as lastmod from articles \
-             where status = 'published' and deleted_at is null \
-             order by publish_at desc, id desc limit $1",
-            params![limit],
-        )
-        .await
 }
 
 /// The latest change of any article, deleted or not (every write sets `updated_at`), or `None`

@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod media;
 pub mod page_generation;
 pub mod places;
+pub mod plans;
 pub mod revisions;
 pub mod search;
 pub mod sessions;

@@ -5,7 +5,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::users::{UserRow, SELECT};
-use super::{Db, DbError};
+use super::{Db, DbError, Param};
 use crate::params;
 
 /// How long a session lives without use. Besides this, every session ends `LOA_SESSION_HOURS`
@@ -50,20 +50,50 @@ pub async fn create(
 ) -> Result<String, DbError> {
     let token = new_token();
     db.pool()
-        .execute(
-            "insert into sessions (id_hash, user_id, csrf_token, ip, created_at, last_seen_at, \
-                 expires_at) values ($1, $2, $3, $4, $5, $5, $6)",
-            params![
-                hash_token(&token),
-                user_id,
-                new_token(),
-                ip,
-                now,
-                expiry(now, now, lifetime)
-            ],
-        )
+        .execute(INSERT, insert_params(&token, user_id, ip, now, lifetime))
         .await?;
     Ok(token)
+}
+
+const INSERT: &str = "insert into sessions (id_hash, user_id, csrf_token, ip, created_at, \
+    last_seen_at, expires_at) values ($1, $2, $3, $4, $5, $5, $6)";
+
+fn insert_params(
+    token: &str,
+    user_id: i64,
+    ip: &str,
+    now: DateTime<Utc>,
+    lifetime: Duration,
+) -> Vec<Param> {
+    params![
+        hash_token(token),
+        user_id,
+        new_token(),
+        ip,
+        now,
+        expiry(now, now, lifetime)
+    ]
+}
+
+/// Starts a session for each account in one transaction (one sync instead of one per account);
+/// returns the tokens in the same order. For the benchmark's thousands of signed-in employees.
+pub async fn create_many(
+    db: &Db,
+    user_ids: &[i64],
+    ip: &str,
+    now: DateTime<Utc>,
+    lifetime: Duration,
+) -> Result<Vec<String>, DbError> {
+    let mut tx = db.begin().await?;
+    let mut tokens = Vec::with_capacity(user_ids.len());
+    for &user_id in user_ids {
+        let token = new_token();
+        tx.execute(INSERT, insert_params(&token, user_id, ip, now, lifetime))
+            .await?;
+        tokens.push(token);
+    }
+    tx.commit().await?;
+    Ok(tokens)
 }
 
 /// The session of a cookie token, if it is live (used within [`IDLE`], begun within `lifetime`)

@@ -15,20 +15,6 @@ pub struct TopicRow {
     pub name: String,
 }
 
-/// The sitemap's topics: a topic page changes when one of its published articles does.
-pub async fn sitemap_topics(db: &Db, limit: i64) -> Result<Vec<super::articles::Located>, DbError> {
-    db.pool()
-        .fetch_all(
-            "select t.slug, max(a.updated_at) as lastmod from topics t \
-             join article_topics at on at.topic_id = t.id \
-             join articles a on a.id = at.article_id \
-             where a.status = 'published' and a.deleted_at is null \
-             group by t.id, t.slug order by t.slug limit $1",
-            params![limit],
-        )
-        .await
-}
-
 /// A topic as the admin lists it: with the number of live articles in it, published or not.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct AdminTopic {

@@ -35,13 +35,8 @@ const MAX_HASHED_BODY: usize = 4 * 1024 * 1024;
 /// matching If-None-Match, and marks what the page cache keeps.
 pub async fn conditional(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let eligible_method = matches!(*request.method(), Method::GET | Method::HEAD);
-    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let validators = Validators::of(request.headers());
     let filling = request.extensions().get::<Fill>().is_some();
-    let if_modified_since = request
-        .headers()
-        .get(header::IF_MODIFIED_SINCE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(parse_http_date);
     let response = next.run(request).await;
     if !eligible_method || !is_cacheable(&response) {
         return response;
@@ -90,29 +85,64 @@ pub async fn conditional(State(state): State<AppState>, request: Request, next: 
         return Response::from_parts(parts, Body::from(bytes));
     }
 
-    let unchanged = match if_none_match.as_ref() {
-        Some(v) => v.to_str().is_ok_and(|v| matches_tag(v, &tag)),
-        None => if_modified_since.is_some_and(|since| not_modified_since(&parts.headers, since)),
-    };
-    if unchanged {
-        // A 304 carries the validators and caching headers, but no body or its description.
-        let mut not_modified = Response::new(Body::empty());
-        *not_modified.status_mut() = StatusCode::NOT_MODIFIED;
-        for name in [
-            header::ETAG,
-            header::CACHE_CONTROL,
-            header::VARY,
-            header::LAST_MODIFIED,
-        ] {
-            for value in parts.headers.get_all(&name) {
-                not_modified
-                    .headers_mut()
-                    .append(name.clone(), value.clone());
-            }
-        }
-        return not_modified;
+    if validators.unchanged(&parts.headers) {
+        return not_modified(&parts.headers);
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// A request's validators, taken before the request moves on to the handler.
+pub struct Validators {
+    if_none_match: Option<HeaderValue>,
+    if_modified_since: Option<DateTime<Utc>>,
+}
+
+impl Validators {
+    pub fn of(request: &HeaderMap) -> Validators {
+        Validators {
+            if_none_match: request.get(header::IF_NONE_MATCH).cloned(),
+            if_modified_since: request
+                .get(header::IF_MODIFIED_SINCE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_http_date),
+        }
+    }
+
+    /// True when the client already holds the response with these headers: its tag matches, or,
+    /// when no tag was sent, it is not older than the client's copy (the tag decides when both
+    /// are sent, RFC 9110 §13.2.2).
+    pub fn unchanged(&self, response: &HeaderMap) -> bool {
+        match &self.if_none_match {
+            Some(wanted) => {
+                let tag = response.get(header::ETAG).and_then(|t| t.to_str().ok());
+                let wanted = wanted.to_str().ok();
+                tag.zip(wanted).is_some_and(|(tag, w)| matches_tag(w, tag))
+            }
+            None => self
+                .if_modified_since
+                .is_some_and(|since| not_modified_since(response, since)),
+        }
+    }
+}
+
+/// The 304 for a response with these headers: the validators and caching headers, but no body
+/// or its description.
+pub fn not_modified(headers: &HeaderMap) -> Response {
+    let mut not_modified = Response::new(Body::empty());
+    *not_modified.status_mut() = StatusCode::NOT_MODIFIED;
+    for name in [
+        header::ETAG,
+        header::CACHE_CONTROL,
+        header::VARY,
+        header::LAST_MODIFIED,
+    ] {
+        for value in headers.get_all(&name) {
+            not_modified
+                .headers_mut()
+                .append(name.clone(), value.clone());
+        }
+    }
+    not_modified
 }
 
 /// When this process began serving: a page also changes when a new binary (new styles, new

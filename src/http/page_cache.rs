@@ -310,8 +310,10 @@ impl PageCache {
     {
         let stamp = self.stamp(&key);
         let wants = request.headers().clone();
-        // The tag is checked here, against the kept page; the layers inside must send the body.
+        // The validators are checked here, against the kept page; the layers inside must send
+        // the body.
         request.headers_mut().remove(header::IF_NONE_MATCH);
+        request.headers_mut().remove(header::IF_MODIFIED_SINCE);
         request.extensions_mut().insert(Fill);
         let Ok(response) = inner.call(request).await;
         if response.extensions().get::<Storable>().is_none() {
@@ -377,21 +379,8 @@ impl Page {
 
     /// The answer to a request with these headers: 304, or the best encoding it accepts.
     fn answer(&self, request: &HeaderMap) -> Response {
-        if let (Some(tag), Some(wanted)) = (
-            self.headers.get(header::ETAG).and_then(|t| t.to_str().ok()),
-            request
-                .get(header::IF_NONE_MATCH)
-                .and_then(|v| v.to_str().ok()),
-        ) {
-            if super::caching::matches_tag(wanted, tag) {
-                let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
-                for name in [header::ETAG, header::CACHE_CONTROL, header::VARY] {
-                    if let Some(v) = self.headers.get(&name) {
-                        not_modified.headers_mut().insert(name, v.clone());
-                    }
-                }
-                return not_modified;
-            }
+        if super::caching::Validators::of(request).unchanged(&self.headers) {
+            return super::caching::not_modified(&self.headers);
         }
         let accepted = Accepted::from(request);
         let (body, encoding) = match (&self.br, &self.gzip) {

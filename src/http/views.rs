@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
-use crate::db::articles::ArticleRow;
+use crate::db::articles::{ArticleRow, Card};
 use crate::db::topics::TopicRow;
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
@@ -209,7 +209,7 @@ pub struct ArticleCard {
 }
 
 impl ArticleCard {
-    pub fn new(row: ArticleRow, topics: &[TopicRow]) -> ArticleCard {
+    pub fn new(row: Card, topics: &[TopicRow]) -> ArticleCard {
         let when = row.publish_at.unwrap_or(row.created_at);
         ArticleCard {
             slug: row.slug,
@@ -225,7 +225,7 @@ impl ArticleCard {
     }
 
     /// Cards for a list of rows, with their topics fetched in one query.
-    pub async fn many(state: &AppState, rows: Vec<ArticleRow>) -> Result<Vec<ArticleCard>> {
+    pub async fn many(state: &AppState, rows: Vec<Card>) -> Result<Vec<ArticleCard>> {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let mut topics: HashMap<i64, Vec<TopicRow>> =
             db::topics::for_articles(&state.db, &ids).await?;

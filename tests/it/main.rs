@@ -28,6 +28,7 @@ mod ops;
 mod page_cache;
 mod posters;
 mod public_site;
+mod query_plans;
 mod reports;
 mod scheduler;
 mod search;

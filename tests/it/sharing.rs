@@ -299,6 +299,7 @@ async fn pages_and_feeds_say_when_they_last_changed(db: TestDb) {
         )
         .await
         .unwrap();
+    app.changed_behind_its_back();
     let r = since(&browser, "/bai-viet/da-dang", &page_date, None).await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("Đã sửa"));

@@ -9,7 +9,7 @@ use axum::Router;
 use chrono::{DateTime, Utc};
 
 use crate::app::AppState;
-use crate::db::articles::{self, ArticleRow};
+use crate::db::articles::{self, Card};
 use crate::db::topics;
 use crate::error::{AppError, Result};
 use crate::http::caching;
@@ -99,7 +99,7 @@ async fn feed_response(
     state: &AppState,
     site: &SiteView,
     head: &FeedHead,
-    rows: Vec<ArticleRow>,
+    rows: Vec<Card>,
 ) -> Result<Response> {
     let changed = articles::last_change(&state.db).await?.max(site.changed_at);
     let body = atom(state, site, head, rows).await?;
@@ -114,7 +114,7 @@ async fn feed_response(
 
 /// An entry's id must never change, even when its slug does, so it is a `tag:` URI (RFC 4151)
 /// built from the site's host, the day the article was created and its database id.
-fn entry_id(state: &AppState, a: &ArticleRow) -> String {
+fn entry_id(state: &AppState, a: &Card) -> String {
     let host = state.config.base_url.host_str().unwrap_or("localhost");
     format!(
         "tag:{host},{}:loa/article/{}",
@@ -128,7 +128,7 @@ async fn atom(
     state: &AppState,
     site: &SiteView,
     head: &FeedHead,
-    rows: Vec<ArticleRow>,
+    rows: Vec<Card>,
 ) -> Result<String> {
     let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
     let mut topics_of = topics::for_articles(&state.db, &ids).await?;
@@ -211,7 +211,8 @@ async fn atom(
 
 async fn sitemap(State(state): State<AppState>) -> Result<Response> {
     let articles = articles::sitemap_articles(&state.db, SITEMAP_URLS).await?;
-    let topics = topics::sitemap_topics(&state.db, SITEMAP_URLS).await?;
+    // A topic page changes when one of its published articles does.
+    let topics = articles::sitemap_topics(&state.db, SITEMAP_URLS).await?;
     let newest = articles.iter().map(|a| a.lastmod).max();
 
     let mut w = xml::Writer::new();
