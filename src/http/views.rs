@@ -250,12 +250,24 @@ pub struct ArticleView {
 }
 
 impl ArticleView {
-    pub fn new(mut row: ArticleRow, topics: &[TopicRow]) -> ArticleView {
+    pub fn new(row: ArticleRow, topics: &[TopicRow]) -> ArticleView {
         let toc = row.toc();
-        let html = std::mem::take(&mut row.body_html);
+        let card = Card {
+            id: row.id,
+            slug: row.slug,
+            title: row.title,
+            summary: row.summary,
+            meta_description: row.meta_description,
+            reading_minutes: row.reading_minutes,
+            cover: row.cover,
+            cover_alt: row.cover_alt,
+            publish_at: row.publish_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        };
         ArticleView {
-            card: ArticleCard::new(row, topics),
-            html,
+            card: ArticleCard::new(card, topics),
+            html: row.body_html,
             toc,
         }
     }
