@@ -321,6 +321,7 @@ async fn pages_and_feeds_say_when_they_last_changed(db: TestDb) {
         )
         .await
         .unwrap();
+    app.changed_behind_its_back();
     let r = since(&browser, "/feed.xml", &feed_date, None).await;
     assert_eq!(r.status(), 200);
     assert!(!r.text().await.unwrap().contains("Bài khác"));
