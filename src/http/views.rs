@@ -239,39 +239,36 @@ impl ArticleCard {
     }
 }
 
-/// A whole article.
+/// A whole article: its card, with the body and the table of contents.
 #[derive(Debug, Serialize)]
 pub struct ArticleView {
-    pub slug: String,
-    pub title: String,
-    pub summary: String,
+    #[serde(flatten)]
+    pub card: ArticleCard,
     /// Sanitised by the Markdown pipeline when it was stored.
     pub html: String,
     pub toc: Vec<TocEntry>,
-    pub date: String,
-    pub date_iso: String,
-    pub reading_minutes: i64,
-    pub topics: Vec<TopicLink>,
-    pub cover: Option<String>,
-    pub cover_alt: Option<String>,
 }
 
 impl ArticleView {
     pub fn new(row: ArticleRow, topics: &[TopicRow]) -> ArticleView {
-        let when = row.publish_at.unwrap_or(row.created_at);
         let toc = row.toc();
-        ArticleView {
+        let card = Card {
+            id: row.id,
             slug: row.slug,
             title: row.title,
             summary: row.summary,
-            html: row.body_html,
-            toc,
-            date: time::format_date(when),
-            date_iso: time::to_rfc3339_utc(when),
+            meta_description: row.meta_description,
             reading_minutes: row.reading_minutes,
-            topics: topics.iter().map(TopicLink::from).collect(),
             cover: row.cover,
             cover_alt: row.cover_alt,
+            publish_at: row.publish_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        };
+        ArticleView {
+            card: ArticleCard::new(card, topics),
+            html: row.body_html,
+            toc,
         }
     }
 }

@@ -444,21 +444,13 @@ mod tests {
     #[test]
     fn due_dates_read_in_days() {
         let now = utc("2018-09-15T01:00:00Z");
-        assert_eq!(
-            due_phrase(utc("2018-09-12T10:00:00Z"), now),
-            "hạn 12/09/2018 (quá hạn 3 ngày)"
-        );
-        assert_eq!(
-            due_phrase(utc("2018-09-17T10:00:00Z"), now),
-            "hạn 17/09/2018 (còn 2 ngày)"
-        );
-        assert_eq!(
-            due_phrase(utc("2018-09-15T10:00:00Z"), now),
-            "hạn 15/09/2018 (hôm nay)"
-        );
-        assert_eq!(
-            due_phrase(utc("2018-09-15T00:30:00Z"), now),
-            "hạn 15/09/2018 (đã quá hạn)"
-        );
+        for (due, phrase) in [
+            ("2018-09-12T10:00:00Z", "hạn 12/09/2018 (quá hạn 3 ngày)"),
+            ("2018-09-17T10:00:00Z", "hạn 17/09/2018 (còn 2 ngày)"),
+            ("2018-09-15T10:00:00Z", "hạn 15/09/2018 (hôm nay)"),
+            ("2018-09-15T00:30:00Z", "hạn 15/09/2018 (đã quá hạn)"),
+        ] {
+            assert_eq!(due_phrase(utc(due), now), phrase, "due {due}");
+        }
     }
 }

@@ -46,14 +46,11 @@ struct PendingPair {
     unit: String,
 }
 
+/// A (person, article) pair with when it was confirmed, for the matrix.
 #[derive(sqlx::FromRow)]
 struct PersonStatus {
-    article_id: i64,
-    user_id: i64,
-    name: String,
-    email: String,
-    unit_id: Option<i64>,
-    unit: String,
+    #[sqlx(flatten)]
+    pair: PendingPair,
     confirmed_at: Option<DateTime<Utc>>,
 }
 
@@ -250,7 +247,11 @@ async fn build_matrix(
             params![campaign.id, scope.unit_id(), user],
         )
         .await?;
-    for s in statuses {
+    for PersonStatus {
+        pair: s,
+        confirmed_at,
+    } in statuses
+    {
         let Some(&col) = column_of.get(&s.article_id) else {
             continue;
         };
@@ -262,7 +263,7 @@ async fn build_matrix(
             unit: s.unit,
             cells: vec![Cell::NotRequired; columns.len()],
         });
-        row.cells[col] = match s.confirmed_at {
+        row.cells[col] = match confirmed_at {
             Some(at) => Cell::Confirmed(at),
             None => match days_overdue(columns[col].due_at, now) {
                 0 => Cell::Pending,

@@ -50,16 +50,42 @@ fn duration_label(started: DateTime<Utc>, finished: DateTime<Utc>) -> String {
     }
 }
 
+/// How a run went: shown for a job's last run and in the list of recent runs.
 #[derive(Serialize)]
-struct LastRunView {
-    at: String,
-    at_iso: String,
+struct Outcome {
     outcome: String,
     outcome_label: &'static str,
     failed: bool,
     items: i64,
     instance: String,
     duration: String,
+}
+
+impl Outcome {
+    fn new(
+        outcome: String,
+        items: i64,
+        instance: String,
+        started: DateTime<Utc>,
+        finished: DateTime<Utc>,
+    ) -> Outcome {
+        Outcome {
+            outcome_label: outcome_label(&outcome),
+            failed: outcome == "error",
+            outcome,
+            items,
+            instance,
+            duration: duration_label(started, finished),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct LastRunView {
+    at: String,
+    at_iso: String,
+    #[serde(flatten)]
+    outcome: Outcome,
 }
 
 #[derive(Serialize)]
@@ -85,12 +111,8 @@ struct RunView {
     started_iso: String,
     job: String,
     job_label: String,
-    outcome: String,
-    outcome_label: &'static str,
-    failed: bool,
-    items: i64,
-    instance: String,
-    duration: String,
+    #[serde(flatten)]
+    outcome: Outcome,
     error: String,
 }
 
@@ -110,12 +132,13 @@ fn last_run(row: &JobRow) -> Option<LastRunView> {
     Some(LastRunView {
         at: precise(started),
         at_iso: time::to_rfc3339_utc(started),
-        outcome_label: outcome_label(&outcome),
-        failed: outcome == "error",
-        outcome,
-        items: row.last_items,
-        instance: row.last_instance.clone(),
-        duration: duration_label(started, finished),
+        outcome: Outcome::new(
+            outcome,
+            row.last_items,
+            row.last_instance.clone(),
+            started,
+            finished,
+        ),
     })
 }
 
@@ -170,13 +193,8 @@ async fn jobs_page(State(state): State<AppState>, ctx: Ctx) -> Result<Html<Strin
                 .get(r.job.as_str())
                 .unwrap_or(&r.job.as_str())
                 .to_string(),
-            outcome_label: outcome_label(&r.outcome),
-            failed: r.outcome == "error",
-            duration: duration_label(r.started_at, r.finished_at),
+            outcome: Outcome::new(r.outcome, r.items, r.instance, r.started_at, r.finished_at),
             job: r.job,
-            outcome: r.outcome,
-            items: r.items,
-            instance: r.instance,
             error: r.error,
         })
         .collect();

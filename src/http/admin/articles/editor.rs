@@ -305,6 +305,18 @@ async fn preview_page(
     Ok(PublicPages::Unchanged.mark(page))
 }
 
+/// The form again, with what was wrong with it: 422, nothing stored.
+async fn refuse(
+    state: &AppState,
+    ctx: &Ctx,
+    row: Option<&ArticleRow>,
+    form: ArticleForm,
+    errors: FormErrors,
+) -> Result<Response> {
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    render_editor(state, ctx, row, form, invalid(errors), status).await
+}
+
 fn invalid(errors: FormErrors) -> Extras {
     Extras {
         errors,
@@ -359,17 +371,7 @@ pub async fn create(
     let checked = ack::combine(form.validate(action, now, &Stored::default()), plan);
     let (valid, ack_plan, body) = match with_body(checked).await {
         Ok(v) => v,
-        Err(e) => {
-            return render_editor(
-                &state,
-                &ctx,
-                None,
-                form,
-                invalid(*e),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+        Err(e) => return refuse(&state, &ctx, None, form, *e).await,
     };
     let (status, publish_at) = match action {
         Action::Save | Action::Preview => (ArticleStatus::Draft, None),
@@ -383,16 +385,7 @@ pub async fn create(
     let id = match articles::insert_authored(&mut tx, &input, Some(user.id), now).await {
         Err(e) if is_unique_violation(&e) => {
             drop(tx);
-            let extras = invalid(slug_race());
-            return render_editor(
-                &state,
-                &ctx,
-                None,
-                form,
-                extras,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            return refuse(&state, &ctx, None, form, slug_race()).await;
         }
         other => other?,
     };
@@ -465,14 +458,12 @@ pub async fn save(
     if action == Action::Schedule && current == ArticleStatus::Published {
         // Scheduling would take a live article off the site until the new time: that is an
         // archival, and must be one, on purpose.
-        let extras = invalid(published_cannot_be_scheduled());
-        return render_editor(
+        return refuse(
             &state,
             &ctx,
             Some(&row),
             form,
-            extras,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            published_cannot_be_scheduled(),
         )
         .await;
     }
@@ -481,17 +472,7 @@ pub async fn save(
     let checked = ack::combine(form.validate(action, now, &stored), plan);
     let (valid, ack_plan, body) = match with_body(checked).await {
         Ok(v) => v,
-        Err(e) => {
-            return render_editor(
-                &state,
-                &ctx,
-                Some(&row),
-                form,
-                invalid(*e),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+        Err(e) => return refuse(&state, &ctx, Some(&row), form, *e).await,
     };
     let (status, publish_at) = match action {
         Action::Save | Action::Preview => (current, row.publish_at),
@@ -512,16 +493,7 @@ pub async fn save(
             }
             Err(e) if is_unique_violation(&e) => {
                 drop(tx);
-                let extras = invalid(slug_race());
-                return render_editor(
-                    &state,
-                    &ctx,
-                    Some(&row),
-                    form,
-                    extras,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await;
+                return refuse(&state, &ctx, Some(&row), form, slug_race()).await;
             }
             Err(e) => return Err(e.into()),
         };
