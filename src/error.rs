@@ -36,7 +36,7 @@ pub enum AppError {
     #[error("lỗi dựng trang")]
     Template(#[from] tera::Error),
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
 }
 
 /// Marks a response whose body the error-page layer must draw (see `http::error_pages`).
@@ -87,8 +87,36 @@ pub fn url_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
+impl From<anyhow::Error> for AppError {
+    /// A saturated argon2 pool stays a 429 when it comes wrapped (`account::hash_password`
+    /// returns `anyhow`): the password change, a reset and the staff import answer "busy", not 500.
+    fn from(e: anyhow::Error) -> Self {
+        if e.is::<crate::account::Busy>() {
+            AppError::Busy
+        } else {
+            AppError::Internal(e)
+        }
+    }
+}
+
 impl From<crate::account::Busy> for AppError {
     fn from(_: crate::account::Busy) -> Self {
         AppError::Busy
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wrapped_busy_argon2_pool_is_429_and_other_failures_500() {
+        let busy = AppError::from(anyhow::Error::from(crate::account::Busy));
+        assert_eq!(busy.into_response().status(), StatusCode::TOO_MANY_REQUESTS);
+        let other = AppError::from(anyhow::anyhow!("đĩa đầy"));
+        assert_eq!(
+            other.into_response().status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
     }
 }
