@@ -5,10 +5,9 @@ use chrono::{DateTime, Utc};
 use super::{Db, DbError, Tx};
 use crate::params;
 
-/// One image, with the uploader's current name.
+/// The stored file of one image and what describes it: what an upload writes and a row reads back.
 #[derive(Clone, Debug, sqlx::FromRow)]
-pub struct MediaRow {
-    pub id: i64,
+pub struct MediaFile {
     pub stored_name: String,
     pub original_name: String,
     pub content_type: String,
@@ -16,6 +15,14 @@ pub struct MediaRow {
     pub height: i64,
     pub size_bytes: i64,
     pub alt: String,
+}
+
+/// One image, with the uploader's current name.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct MediaRow {
+    pub id: i64,
+    #[sqlx(flatten)]
+    pub file: MediaFile,
     pub uploaded_by: Option<i64>,
     pub uploader_name: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -25,13 +32,7 @@ pub struct MediaRow {
 /// What an upload adds.
 #[derive(Clone, Debug)]
 pub struct NewMedia {
-    pub stored_name: String,
-    pub original_name: String,
-    pub content_type: String,
-    pub width: i64,
-    pub height: i64,
-    pub size_bytes: i64,
-    pub alt: String,
+    pub file: MediaFile,
     pub uploaded_by: i64,
 }
 
@@ -41,18 +42,19 @@ const SELECT: &str = "select m.id, m.stored_name, m.original_name, m.content_typ
 
 /// Inserts the row of an image whose files are already written; returns its id.
 pub async fn insert(tx: &mut Tx, m: &NewMedia, now: DateTime<Utc>) -> Result<i64, DbError> {
+    let f = &m.file;
     tx.fetch_i64(
         "insert into media (stored_name, original_name, content_type, width, height, size_bytes, \
          alt, uploaded_by, created_at, updated_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) returning id",
         params![
-            m.stored_name.as_str(),
-            m.original_name.as_str(),
-            m.content_type.as_str(),
-            m.width,
-            m.height,
-            m.size_bytes,
-            m.alt.as_str(),
+            f.stored_name.as_str(),
+            f.original_name.as_str(),
+            f.content_type.as_str(),
+            f.width,
+            f.height,
+            f.size_bytes,
+            f.alt.as_str(),
             m.uploaded_by,
             now
         ],

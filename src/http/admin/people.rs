@@ -51,6 +51,33 @@ pub fn clean_name(s: &str) -> String {
         .join(" ")
 }
 
+/// The form that renames a named row (a place, a topic).
+#[derive(Deserialize)]
+pub struct RenameForm {
+    #[serde(default)]
+    pub name: String,
+}
+
+/// The audit entry of renaming `kind` row `id` from `old` to `new`, or `None` when the name is
+/// unchanged, so that nothing is written or audited for a save that changes nothing.
+pub fn rename_entry(
+    ctx: &Ctx,
+    user: &CurrentUser,
+    action: &'static str,
+    (kind, id): (&'static str, i64),
+    old: &str,
+    new: &str,
+) -> Option<audit::Entry> {
+    (new != old).then(|| {
+        ctx.audit_entry(
+            user,
+            action,
+            (kind, Some(id), new),
+            format!("{old} → {new}"),
+        )
+    })
+}
+
 /// An error message of a validated type as a sentence: capitalised, with a full stop.
 pub fn sentence(message: &str) -> String {
     let mut chars = message.chars();

@@ -53,6 +53,21 @@ async fn reload(tx: &mut Tx, id: i64) -> Result<UserRow> {
 }
 
 /// Ends the account's sessions; returns the audit detail saying how many.
+/// The actor and the account they act on, or the page refusing `own` when that account is their
+/// own (deactivating or resetting oneself goes through other pages, or not at all).
+async fn load_other(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    own: &str,
+) -> Result<std::result::Result<(CurrentUser, UserRow), Response>> {
+    let (actor, user) = load(state, ctx, id).await?;
+    if user.id == actor.id {
+        return refuse(state, ctx, &user, own).await.map(Err);
+    }
+    Ok(Ok((actor, user)))
+}
+
 async fn end_sessions(tx: &mut Tx, id: i64) -> Result<String> {
     let ended = users::end_sessions(tx, id).await?;
     Ok(format!("kết thúc {ended} phiên đăng nhập"))
@@ -79,10 +94,10 @@ async fn deactivate(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    let (actor, user) = load(&state, &ctx, &id).await?;
-    if user.id == actor.id {
-        return refuse(&state, &ctx, &user, OWN_DEACTIVATION).await;
-    }
+    let (actor, user) = match load_other(&state, &ctx, &id, OWN_DEACTIVATION).await? {
+        Ok(pair) => pair,
+        Err(refusal) => return Ok(refusal),
+    };
     let now = time::now();
     // The admins are locked first, so two admins deactivating each other cannot both pass.
     let mut tx = state.db.begin_write().await?;
@@ -123,10 +138,10 @@ async fn reset_password(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    let (actor, user) = load(&state, &ctx, &id).await?;
-    if user.id == actor.id {
-        return refuse(&state, &ctx, &user, OWN_RESET).await;
-    }
+    let (actor, user) = match load_other(&state, &ctx, &id, OWN_RESET).await? {
+        Ok(pair) => pair,
+        Err(refusal) => return Ok(refusal),
+    };
     let password = NewPassword::random();
     let hash = account::hash_password(&password).await?;
     let now = time::now();

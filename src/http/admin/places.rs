@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
 
-use super::people::{clean_name, parse_id, sentence};
+use super::people::{clean_name, parse_id, rename_entry, sentence, RenameForm};
 use crate::app::AppState;
 use crate::db::{is_unique_violation, places};
 use crate::error::{AppError, Result};
@@ -171,17 +171,11 @@ async fn create(
     }
 }
 
-#[derive(Deserialize)]
-struct Rename {
-    #[serde(default)]
-    name: String,
-}
-
 async fn rename(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(f): Form<Rename>,
+    Form(f): Form<RenameForm>,
 ) -> Result<Response> {
     let user = require(&ctx)?.clone();
     let id = parse_id(&id)?;
@@ -206,9 +200,14 @@ async fn rename(
             .await;
         }
     };
-    if name != place.name {
-        let detail = format!("{} → {name}", place.name);
-        let audit = ctx.audit_entry(&user, "place.rename", ("place", Some(id), &name), detail);
+    if let Some(audit) = rename_entry(
+        &ctx,
+        &user,
+        "place.rename",
+        ("place", id),
+        &place.name,
+        &name,
+    ) {
         places::rename(&state.db, id, &name, &audit, time::now()).await?;
     }
     Ok(Redirect::to("/admin/noi-dat").into_response())

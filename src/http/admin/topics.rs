@@ -7,9 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::people::{clean_name, parse_id};
+use super::people::{clean_name, parse_id, rename_entry, RenameForm};
 use crate::app::AppState;
 use crate::db::{audit, topics};
 use crate::error::{AppError, Result};
@@ -83,18 +83,12 @@ async fn list(State(state): State<AppState>, _: Editor, ctx: Ctx) -> Result<Resp
     render(&state, &ctx, None).await
 }
 
-#[derive(Deserialize)]
-struct Rename {
-    #[serde(default)]
-    name: String,
-}
-
 async fn rename(
     State(state): State<AppState>,
     Editor(user): Editor,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(f): Form<Rename>,
+    Form(f): Form<RenameForm>,
 ) -> Result<Response> {
     let id = parse_id(&id)?;
     let topic = topics::by_id(&state.db, id)
@@ -117,12 +111,17 @@ async fn rename(
     if let Some(problem) = problem {
         return render(&state, &ctx, Some((id, problem))).await;
     }
-    if name != topic.name {
+    if let Some(entry) = rename_entry(
+        &ctx,
+        &user,
+        "topic.rename",
+        ("topic", id),
+        &topic.name,
+        &name,
+    ) {
         let now = time::now();
         let mut tx = state.db.begin().await?;
         topics::rename(&mut tx, id, &name, now).await?;
-        let detail = format!("{} → {name}", topic.name);
-        let entry = ctx.audit_entry(&user, "topic.rename", ("topic", Some(id), &name), detail);
         audit::record(&mut tx, &entry, now).await?;
         tx.commit().await?;
     }

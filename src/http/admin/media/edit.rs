@@ -57,7 +57,7 @@ pub(super) async fn edit_page(
     Query(q): Query<EditQuery>,
 ) -> Result<Response> {
     let row = find(&state, &id).await?;
-    let alt = row.alt.clone();
+    let alt = row.file.alt.clone();
     let mut page = EditPage::new(row, alt);
     page.saved = q.saved.is_some();
     page.render(&state, &ctx, StatusCode::OK).await
@@ -91,7 +91,7 @@ impl EditPage {
 
     async fn render(self, state: &AppState, ctx: &Ctx, status: StatusCode) -> Result<Response> {
         let user = ctx.require(Role::Author)?;
-        let used_by = media_db::used_by(&state.db, &self.row.stored_name)
+        let used_by = media_db::used_by(&state.db, &self.row.file.stored_name)
             .await?
             .into_iter()
             .map(|a| UsingArticleView {
@@ -138,15 +138,15 @@ pub(super) async fn save_alt(
             let now = time::now();
             let mut tx = state.db.begin().await?;
             media_db::set_alt(&mut tx, row.id, &alt, now).await?;
-            if alt != row.alt {
+            if alt != row.file.alt {
                 let entry = Entry {
                     actor_id: Some(user.id),
                     actor_label: user.email.clone(),
                     action: "media.alt",
                     target_type: "media",
                     target_id: Some(row.id),
-                    target_label: label_of(&row.original_name, &row.stored_name),
-                    detail: format!("{} → {}", row.alt, alt),
+                    target_label: label_of(&row.file.original_name, &row.file.stored_name),
+                    detail: format!("{} → {}", row.file.alt, alt),
                     ip: ctx.ip.clone(),
                 };
                 audit::record(&mut tx, &entry, now).await?;
@@ -170,17 +170,17 @@ pub(super) async fn delete(
     UrlPath(id): UrlPath<String>,
 ) -> Result<Response> {
     let row = find(&state, &id).await?;
-    let name = MediaName::parse(&row.stored_name).ok_or_else(|| {
+    let name = MediaName::parse(&row.file.stored_name).ok_or_else(|| {
         AppError::Internal(anyhow::anyhow!(
             "media {} has a malformed stored name",
             row.id
         ))
     })?;
-    if !media_db::used_by(&state.db, &row.stored_name)
+    if !media_db::used_by(&state.db, &row.file.stored_name)
         .await?
         .is_empty()
     {
-        let alt = row.alt.clone();
+        let alt = row.file.alt.clone();
         let mut page = EditPage::new(row, alt);
         page.delete_error = Some(
             "Ảnh đang được dùng trong các bài viết dưới đây. Hãy gỡ ảnh khỏi các bài đó trước khi xoá."
@@ -201,8 +201,8 @@ pub(super) async fn delete(
         action: "media.delete",
         target_type: "media",
         target_id: Some(row.id),
-        target_label: label_of(&row.original_name, &row.stored_name),
-        detail: row.stored_name.clone(),
+        target_label: label_of(&row.file.original_name, &row.file.stored_name),
+        detail: row.file.stored_name.clone(),
         ip: ctx.ip.clone(),
     };
     audit::record(&mut tx, &entry, now).await?;

@@ -10,7 +10,7 @@ use super::{files, label_of, MediaItem};
 use crate::account::Role;
 use crate::app::AppState;
 use crate::db::audit::{self, Entry};
-use crate::db::media::{self as media_db, NewMedia};
+use crate::db::media::{self as media_db, MediaFile, NewMedia};
 use crate::error::{AppError, Result};
 use crate::http::auth::{self, Ctx, CurrentUser};
 use crate::http::views::{Layout, PageQuery, Pagination, SiteView};
@@ -234,13 +234,15 @@ pub(super) async fn upload(
     files::store(&dir, &name, &processed).await?;
     let original_name = up.file_name.unwrap_or_default();
     let new = NewMedia {
-        stored_name: name.file_name(),
-        original_name: original_name.clone(),
-        content_type: processed.format.content_type().to_owned(),
-        width: i64::from(processed.width),
-        height: i64::from(processed.height),
-        size_bytes: processed.display.len() as i64,
-        alt,
+        file: MediaFile {
+            stored_name: name.file_name(),
+            original_name: original_name.clone(),
+            content_type: processed.format.content_type().to_owned(),
+            width: i64::from(processed.width),
+            height: i64::from(processed.height),
+            size_bytes: processed.display.len() as i64,
+            alt,
+        },
         uploaded_by: user.id,
     };
     let id = match insert_with_audit(&state, &ctx, &user, &new, &processed).await {
@@ -270,10 +272,10 @@ async fn insert_with_audit(
         action: "media.upload",
         target_type: "media",
         target_id: Some(id),
-        target_label: label_of(&new.original_name, &new.stored_name),
+        target_label: label_of(&new.file.original_name, &new.file.stored_name),
         detail: format!(
             "{} ({:?} → {} × {})",
-            new.stored_name, processed.source, processed.width, processed.height
+            new.file.stored_name, processed.source, processed.width, processed.height
         ),
         ip: ctx.ip.clone(),
     };

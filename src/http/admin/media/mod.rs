@@ -55,20 +55,21 @@ struct MediaItem {
 
 impl MediaItem {
     fn new(row: MediaRow, user: &CurrentUser) -> MediaItem {
+        let file = row.file;
         MediaItem {
-            url: format!("/media/{}", row.stored_name),
-            thumb_url: format!("/media/{}?kich-thuoc=nho", row.stored_name),
-            markdown: media::markdown(&row.alt, &row.stored_name),
-            dimensions: format!("{} × {}", row.width, row.height),
-            size: human_size(row.size_bytes),
+            url: format!("/media/{}", file.stored_name),
+            thumb_url: format!("/media/{}?kich-thuoc=nho", file.stored_name),
+            markdown: media::markdown(&file.alt, &file.stored_name),
+            dimensions: format!("{} × {}", file.width, file.height),
+            size: human_size(file.size_bytes),
             uploader: row
                 .uploader_name
                 .unwrap_or_else(|| "(tài khoản đã xoá)".to_owned()),
             date: time::format_datetime(row.created_at),
             can_edit: may_edit(user, row.uploaded_by),
             id: row.id,
-            alt: row.alt,
-            original_name: row.original_name,
+            alt: file.alt,
+            original_name: file.original_name,
         }
     }
 }
