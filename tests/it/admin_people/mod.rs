@@ -3,6 +3,7 @@
 
 mod accounts;
 mod import;
+mod own_account;
 
 use loa::account::Role;
 use loa::db::audit::{self, AuditRow, Filter};
