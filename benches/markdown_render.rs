@@ -12,30 +12,18 @@
 
 use std::time::{Duration, Instant};
 
-use loa::markdown::{render_counting, MAX_BODY_BYTES, MAX_HEADINGS};
+use loa::markdown::{render_counting, MAX_BODY_BYTES};
+
+#[path = "common/long_article.rs"]
+mod long_article;
 
 const RUNS: usize = 5;
-
-fn article() -> String {
-    let mut body = String::new();
-    let mut i = 0;
-    while body.len() < MAX_BODY_BYTES - 600 {
-        i += 1;
-        if i <= MAX_HEADINGS {
-            body.push_str(&format!("## Mục {i}\n\n"));
-        }
-        body.push_str(&format!(
-            "Đoạn *{i}* có [liên kết](https://vi.wikipedia.org/{i}) và **chữ đậm** `mã`[^{i}].\n\n[^{i}]: Chú thích {i}.\n\n"
-        ));
-    }
-    body
-}
 
 fn main() {
     let cases = [
         ("2 MB of `## a`", "## a\n".repeat(2 * 1024 * 1024 / 5)),
         ("512 kB of `## a`", "## a\n".repeat(MAX_BODY_BYTES / 5)),
-        ("512 kB article", article()),
+        ("512 kB article", long_article::long_article()),
     ];
     println!("| body | bytes | headings | probes | median | slowest |");
     println!("|---|---|---|---|---|---|");

@@ -10,7 +10,7 @@
 //! linear in the source (ids are handed out from a map of next numbers, never by re-probing).
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ops::Deref;
 use std::sync::LazyLock;
 
@@ -18,7 +18,9 @@ use ammonia::{Builder, UrlRelative};
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::{Deserialize, Serialize};
 
-use crate::slug::slugify;
+use ids::{heading_ids, Anchors, Footnotes, RESERVED_IDS};
+
+mod ids;
 
 /// Bump when the output of [`render`] changes for the same source.
 pub const RENDER_VERSION: i64 = 3;
@@ -127,17 +129,6 @@ const WORDS_PER_MINUTE: usize = 220;
 
 /// Longest summary derived from the first paragraph, in characters.
 const SUMMARY_CHARS: usize = 240;
-
-/// Element ids the page layout uses; headings never take them.
-const RESERVED_IDS: &[&str] = &[
-    "noi-dung",
-    "muc-luc",
-    "dau-trang",
-    "chan-trang",
-    "menu",
-    "xac-nhan",
-    "nguoi-dan-xac-nhan",
-];
 
 const EXTERNAL_REL: &str = "noopener noreferrer";
 
@@ -303,26 +294,6 @@ fn render_events<'a>(source: &str, events: Vec<Event<'a>>) -> (Rendered, Work) {
     (rendered, ids.work)
 }
 
-/// Every heading's (id, plain text), in order.
-fn heading_ids(events: &[Event], ids: &mut Anchors) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < events.len() {
-        if let Event::Start(Tag::Heading { id, .. }) = &events[i] {
-            let end = heading_end(events, i);
-            let text = plain_text(&events[i + 1..end]);
-            let mut base = slugify(id.as_deref().unwrap_or(&text));
-            if base.is_empty() {
-                base = "muc".to_owned();
-            }
-            out.push((ids.claim(base), text));
-            i = end;
-        }
-        i += 1;
-    }
-    out
-}
-
 /// The plain text of a Markdown fragment, whitespace collapsed.
 pub fn plain_text_of(source: &str) -> String {
     let events: Vec<Event> = Parser::new_ext(source, options()).collect();
@@ -360,67 +331,6 @@ fn add_to_toc(toc: &mut Vec<TocEntry>, level: HeadingLevel, id: &str, title: &st
             None => toc.push(entry),
         },
         _ => {}
-    }
-}
-
-/// The element ids of one page: each given once (`y-nghia`, `y-nghia-2`, …), never one the
-/// layout owns. `next` remembers, per base, the number to try next, so `n` equal headings cost
-/// `n` claims rather than `1 + 2 + … + n` probes.
-struct Anchors {
-    taken: HashSet<String>,
-    next: HashMap<String, usize>,
-    work: Work,
-}
-
-impl Anchors {
-    fn new() -> Anchors {
-        Anchors {
-            taken: RESERVED_IDS.iter().map(|&id| id.to_owned()).collect(),
-            next: HashMap::new(),
-            work: Work::default(),
-        }
-    }
-
-    /// The first free id of `base`, `base-2`, `base-3`, … after those this base already took.
-    /// A probe fails only on an id taken by another base (or reserved), and each such id can
-    /// fail one probe of its own base and one of the base it looks numbered from: the total stays
-    /// linear.
-    fn claim(&mut self, base: String) -> String {
-        self.work.claims += 1;
-        let next = self.next.entry(base.clone()).or_insert(1);
-        loop {
-            let id = match *next {
-                1 => base.clone(),
-                n => format!("{base}-{n}"),
-            };
-            *next += 1;
-            self.work.probes += 1;
-            if self.taken.insert(id.clone()) {
-                return id;
-            }
-        }
-    }
-}
-
-/// Footnote ids: the label folded like a heading (`[^nguồn]` → `fn-nguon`), in the page's one
-/// set of ids, so a footnote can neither lose its anchor to the sanitiser (which keeps only
-/// ASCII ids) nor take a heading's. Labels match case-insensitively, as pulldown-cmark matches a
-/// reference to its definition.
-#[derive(Default)]
-struct Footnotes {
-    ids: HashMap<String, String>,
-}
-
-impl Footnotes {
-    fn id<'a>(&mut self, label: &str, anchors: &mut Anchors) -> CowStr<'a> {
-        let id =
-            self.ids
-                .entry(label.to_lowercase())
-                .or_insert_with(|| match slugify(label).as_str() {
-                    "" => anchors.claim("fn".to_owned()),
-                    slug => anchors.claim(format!("fn-{slug}")),
-                });
-        CowStr::from(id.clone())
     }
 }
 

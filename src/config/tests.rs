@@ -1,5 +1,7 @@
 //! Unit tests of the parent module.
 
+use std::collections::HashMap;
+
 use super::*;
 
 #[test]

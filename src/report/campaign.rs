@@ -14,6 +14,49 @@ use crate::db::campaigns::{
 };
 use crate::db::places::PlaceCount;
 
+/// The per-article table's columns. These lists are public so that the tests reading the files
+/// back compare against them and cannot drift from them.
+pub const ARTICLE_HEADERS: [&str; 9] = [
+    "STT",
+    "Bài viết",
+    "Hạn xác nhận",
+    "Lượt phải xác nhận",
+    "Lượt đã xác nhận",
+    "Tỷ lệ",
+    "Chỉ tiêu (lượt)",
+    "Lượt quá hạn",
+    "Ghi chú",
+];
+
+/// The unit roll-up's columns, before those of a previous round.
+pub const UNIT_HEADERS: [&str; 10] = [
+    "Đơn vị",
+    "Cấp",
+    "Thuộc đơn vị",
+    "Lượt phải xác nhận",
+    "Lượt đã xác nhận",
+    "Tỷ lệ",
+    "Chỉ tiêu (lượt)",
+    "Đạt chỉ tiêu",
+    "Lượt chưa xác nhận",
+    "Lượt quá hạn",
+];
+
+/// The pending list's columns.
+pub const PENDING_HEADERS: [&str; 7] = [
+    "Họ tên",
+    "Thư điện tử",
+    "Đơn vị",
+    "Bài viết",
+    "Hạn xác nhận",
+    "Trạng thái",
+    "Số ngày quá hạn",
+];
+
+/// The matrix's columns before the articles' (the person) and after them (their counts).
+pub const MATRIX_PERSON_HEADERS: [&str; 3] = ["Họ tên", "Thư điện tử", "Đơn vị"];
+pub const MATRIX_COUNT_HEADERS: [&str; 3] = ["Đã xác nhận", "Phải xác nhận", "Quá hạn"];
+
 /// Confirmed over audience; empty when nobody must confirm.
 fn share(f: &Figures) -> Cell {
     Cell::ratio(f.confirmed, f.audience)
@@ -59,20 +102,7 @@ pub fn overview(
 
 /// One row per article of the campaign, in order, with its figures when it counts.
 pub fn articles(progress: &StaffProgress) -> Sheet {
-    let mut sheet = Sheet::new(
-        "Theo bài viết",
-        &[
-            "STT",
-            "Bài viết",
-            "Hạn xác nhận",
-            "Lượt phải xác nhận",
-            "Lượt đã xác nhận",
-            "Tỷ lệ",
-            "Chỉ tiêu (lượt)",
-            "Lượt quá hạn",
-            "Ghi chú",
-        ],
-    );
+    let mut sheet = Sheet::new("Theo bài viết", &ARTICLE_HEADERS);
     for a in &progress.articles {
         let art = &a.article;
         let mut row = vec![
@@ -117,18 +147,7 @@ pub fn units(progress: &StaffProgress, previous: Option<&PreviousRound>) -> Shee
             ]
         })
         .collect();
-    let mut headers = vec![
-        "Đơn vị",
-        "Cấp",
-        "Thuộc đơn vị",
-        "Lượt phải xác nhận",
-        "Lượt đã xác nhận",
-        "Tỷ lệ",
-        "Chỉ tiêu (lượt)",
-        "Đạt chỉ tiêu",
-        "Lượt chưa xác nhận",
-        "Lượt quá hạn",
-    ];
+    let mut headers = UNIT_HEADERS.to_vec();
     headers.extend(previous_headers.iter().map(String::as_str));
     let mut sheet = Sheet::new("Theo đơn vị", &headers);
     let before: HashMap<Option<i64>, Figures> = previous
@@ -190,18 +209,7 @@ pub fn units(progress: &StaffProgress, previous: Option<&PreviousRound>) -> Shee
 
 /// Every (person, article) pair still to confirm, with the due date and days overdue.
 pub fn pending(items: &[PendingItem]) -> Sheet {
-    let mut sheet = Sheet::new(
-        "Chưa xác nhận",
-        &[
-            "Họ tên",
-            "Thư điện tử",
-            "Đơn vị",
-            "Bài viết",
-            "Hạn xác nhận",
-            "Trạng thái",
-            "Số ngày quá hạn",
-        ],
-    );
+    let mut sheet = Sheet::new("Chưa xác nhận", &PENDING_HEADERS);
     for p in items {
         sheet.push(vec![
             Cell::text(&p.name),
@@ -233,9 +241,9 @@ pub fn matrix(m: &Matrix) -> Sheet {
         .iter()
         .map(|a| format!("{}. {}", a.position + 1, a.title))
         .collect();
-    let mut headers: Vec<&str> = vec!["Họ tên", "Thư điện tử", "Đơn vị"];
+    let mut headers: Vec<&str> = MATRIX_PERSON_HEADERS.to_vec();
     headers.extend(titles.iter().map(String::as_str));
-    headers.extend(["Đã xác nhận", "Phải xác nhận", "Quá hạn"]);
+    headers.extend(MATRIX_COUNT_HEADERS);
     let mut sheet = Sheet::new("Ma trận", &headers);
     for r in &m.rows {
         let mut row = Vec::with_capacity(headers.len());

@@ -5,10 +5,11 @@ use loa::account::Role;
 use loa::ack::{confirmed_text, text_hash, StaffAudience, DEFAULT_STATEMENT};
 use loa::article::ArticleStatus;
 use loa::content::{self, ImportError};
-use loa::db::{ack_settings, articles, units, Db};
+use loa::db::{ack_settings, articles, Db};
 
 use crate::db_tests;
 use crate::fixtures::articles::{create, row, save, sign_in};
+use crate::fixtures::unit_id;
 use crate::helpers::{count, repo_content, texts, ContentDir, TestApp, TestDb};
 
 db_tests!(
@@ -164,14 +165,16 @@ async fn import_is_idempotent_and_export_round_trips(db: TestDb) {
     assert_eq!(left.to_settings(), right.to_settings());
 }
 
-async fn unit_id(app: &TestApp, slug: &str) -> i64 {
-    units::all(&app.state.db)
+/// The article's acknowledgment settings as stored now.
+async fn settings_of(app: &TestApp, id: i64) -> Option<ack_settings::SettingsRow> {
+    ack_settings::settings(&app.state.db, id).await.unwrap()
+}
+
+/// The version people confirm now, as stored.
+async fn version_of(app: &TestApp, id: i64) -> Option<ack_settings::VersionRow> {
+    ack_settings::current_version(&app.state.db, id)
         .await
         .unwrap()
-        .into_iter()
-        .find(|u| u.slug == slug)
-        .unwrap()
-        .id
 }
 
 async fn the_editor_sets_the_audience_and_stores_version_1(db: TestDb) {
@@ -200,10 +203,7 @@ async fn the_editor_sets_the_audience_and_stores_version_1(db: TestDb) {
         texts(&html, "#ack_units-error"),
         ["Hãy chọn ít nhất một đơn vị."]
     );
-    assert!(ack_settings::settings(&app.state.db, id)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(settings_of(&app, id).await.is_none());
 
     let r = save(
         &editor,
@@ -220,10 +220,7 @@ async fn the_editor_sets_the_audience_and_stores_version_1(db: TestDb) {
     )
     .await;
     assert_eq!(r.status(), 303);
-    let s = ack_settings::settings(&app.state.db, id)
-        .await
-        .unwrap()
-        .unwrap();
+    let s = settings_of(&app, id).await.unwrap();
     assert_eq!(s.unit_ids(), [vp]);
     assert!(s.citizens);
     assert_eq!(s.statement, "Tôi đã đọc nội quy.");
@@ -232,10 +229,7 @@ async fn the_editor_sets_the_audience_and_stores_version_1(db: TestDb) {
         "2030-09-15T23:59:59+07:00"
     );
     // A draft: no version yet. Publishing stores version 1 with the exact text.
-    assert!(ack_settings::current_version(&app.state.db, id)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(version_of(&app, id).await.is_none());
     let page = editor.page(&format!("/admin/bai-viet/{id}"), 200).await;
     assert_eq!(
         crate::helpers::attrs(&page, &format!("input[name={unit_field}]"), "checked").len(),
@@ -247,10 +241,7 @@ async fn the_editor_sets_the_audience_and_stores_version_1(db: TestDb) {
     );
     // The editor's own save without the ack fields (as an author's form) keeps the settings.
     assert_eq!(save(&editor, id, &[], "xuat-ban").await.status(), 303);
-    let v = ack_settings::current_version(&app.state.db, id)
-        .await
-        .unwrap()
-        .unwrap();
+    let v = version_of(&app, id).await.unwrap();
     assert_eq!(v.version, 1);
     assert_eq!(
         v.text_hash,
@@ -260,14 +251,7 @@ async fn the_editor_sets_the_audience_and_stores_version_1(db: TestDb) {
             "Tôi đã đọc nội quy."
         ))
     );
-    assert_eq!(
-        ack_settings::settings(&app.state.db, id)
-            .await
-            .unwrap()
-            .unwrap()
-            .unit_ids(),
-        [vp]
-    );
+    assert_eq!(settings_of(&app, id).await.unwrap().unit_ids(), [vp]);
 
     // Staff audience "all", then none and no citizens: the article takes none any more.
     let r = save(
@@ -278,10 +262,7 @@ async fn the_editor_sets_the_audience_and_stores_version_1(db: TestDb) {
     )
     .await;
     assert_eq!(r.status(), 303);
-    let s = ack_settings::settings(&app.state.db, id)
-        .await
-        .unwrap()
-        .unwrap();
+    let s = settings_of(&app, id).await.unwrap();
     assert!(s.staff_all && !s.citizens && s.units.is_empty());
     assert_eq!(s.to_settings().staff, StaffAudience::All);
     let r = save(
@@ -292,10 +273,7 @@ async fn the_editor_sets_the_audience_and_stores_version_1(db: TestDb) {
     )
     .await;
     assert_eq!(r.status(), 303);
-    assert!(ack_settings::settings(&app.state.db, id)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(settings_of(&app, id).await.is_none());
     // The confirmed text stays.
     assert!(ack_settings::version(&app.state.db, id, 1)
         .await
@@ -320,10 +298,7 @@ async fn the_editor_sets_the_audience_and_stores_version_1(db: TestDb) {
     assert_eq!(r.status(), 403);
     // Without them, the author's save goes through.
     assert_eq!(save(&author, mine, &[], "luu").await.status(), 303);
-    assert!(ack_settings::settings(&app.state.db, mine)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(settings_of(&app, mine).await.is_none());
 }
 
 async fn minor_keeps_the_version_and_major_needs_a_reason(db: TestDb) {
@@ -338,10 +313,7 @@ async fn minor_keeps_the_version_and_major_needs_a_reason(db: TestDb) {
     )
     .await;
     assert_eq!(r.status(), 303);
-    let v1 = ack_settings::current_version(&app.state.db, id)
-        .await
-        .unwrap()
-        .unwrap();
+    let v1 = version_of(&app, id).await.unwrap();
     assert_eq!(v1.version, 1);
     assert_eq!(v1.created_by, Some(editor_id));
     let page = editor.page(&format!("/admin/bai-viet/{id}"), 200).await;
@@ -355,10 +327,7 @@ async fn minor_keeps_the_version_and_major_needs_a_reason(db: TestDb) {
     ]
     .concat();
     assert_eq!(save(&editor, id, &minor, "luu").await.status(), 303);
-    let v = ack_settings::current_version(&app.state.db, id)
-        .await
-        .unwrap()
-        .unwrap();
+    let v = version_of(&app, id).await.unwrap();
     assert_eq!(v, v1);
 
     // Major without a reason: refused, nothing written.
@@ -372,14 +341,7 @@ async fn minor_keeps_the_version_and_major_needs_a_reason(db: TestDb) {
     let html = r.text().await.unwrap();
     assert_eq!(texts(&html, "#ack_reason-error").len(), 1);
     assert_eq!(row(&app, id).await.body, "Bước 1 (sửa chính tả).");
-    assert_eq!(
-        ack_settings::settings(&app.state.db, id)
-            .await
-            .unwrap()
-            .unwrap()
-            .current_version,
-        1
-    );
+    assert_eq!(settings_of(&app, id).await.unwrap().current_version, 1);
 
     // With a reason: version 2, with the new text and its own hash.
     let with_reason = [
@@ -388,10 +350,7 @@ async fn minor_keeps_the_version_and_major_needs_a_reason(db: TestDb) {
     ]
     .concat();
     assert_eq!(save(&editor, id, &with_reason, "luu").await.status(), 303);
-    let v2 = ack_settings::current_version(&app.state.db, id)
-        .await
-        .unwrap()
-        .unwrap();
+    let v2 = version_of(&app, id).await.unwrap();
     assert_eq!(v2.version, 2);
     assert_eq!(v2.body, "Bước 1, bước 2.");
     assert_eq!(v2.reason, "Thêm bước 2 theo quy định mới.");

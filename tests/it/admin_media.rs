@@ -8,6 +8,7 @@ use loa::account::Role;
 use reqwest::multipart::{Form, Part};
 
 use crate::db_tests;
+use crate::fixtures::audited;
 use crate::helpers::{attrs, location, texts, Browser, ContentDir, TestApp, TestDb};
 
 db_tests!(
@@ -153,18 +154,6 @@ fn media_files(app: &TestApp) -> Vec<String> {
     names
 }
 
-async fn audit_count(app: &TestApp, action: &str) -> i64 {
-    app.state
-        .db
-        .pool()
-        .fetch_i64(
-            "select count(*) from audit_log where action = $1",
-            loa::params![action],
-        )
-        .await
-        .unwrap()
-}
-
 async fn served(app: &TestApp, path: &str) -> (reqwest::header::HeaderMap, DynamicImage) {
     let r = app.get(path).await;
     assert_eq!(r.status(), 200, "GET {path}");
@@ -217,7 +206,7 @@ async fn a_large_png_is_resized_listed_and_served(db: TestDb) {
         media_files(&app),
         [format!("{hex}-thumb.png"), name.clone()]
     );
-    assert_eq!(audit_count(&app, "media.upload").await, 1);
+    assert_eq!(audited(&app, "media.upload").await, 1);
 }
 
 async fn jpeg_and_webp_are_accepted(db: TestDb) {
@@ -297,7 +286,7 @@ async fn disguised_and_broken_files_are_refused(db: TestDb) {
 
     assert_eq!(media_rows(&app).await, 0);
     assert_eq!(media_files(&app), Vec::<String>::new());
-    assert_eq!(audit_count(&app, "media.upload").await, 0);
+    assert_eq!(audited(&app, "media.upload").await, 0);
 }
 
 async fn big_files_up_to_the_limit_pass_and_larger_ones_are_refused(db: TestDb) {
@@ -366,7 +355,7 @@ async fn alt_text_is_required_and_editable(db: TestDb) {
     let r = b.post(&path, &[("alt", " ")]).await;
     assert_eq!(r.status(), 422);
     assert_eq!(texts(&r.text().await.unwrap(), "#mo-ta-anh-loi").len(), 1);
-    assert_eq!(audit_count(&app, "media.alt").await, 0, "a refused edit");
+    assert_eq!(audited(&app, "media.alt").await, 0, "a refused edit");
 
     let r = b.post(&path, &[("alt", "Ảnh [mới]")]).await;
     assert_eq!(r.status(), 303);
@@ -374,7 +363,7 @@ async fn alt_text_is_required_and_editable(db: TestDb) {
     let page = b.page(&location(&r), 200).await;
     assert!(page.contains("Đã lưu mô tả ảnh."));
     // The edit is audited, old and new text; saving the same text again records nothing.
-    assert_eq!(audit_count(&app, "media.alt").await, 1);
+    assert_eq!(audited(&app, "media.alt").await, 1);
     let detail = app
         .state
         .db
@@ -389,7 +378,7 @@ async fn alt_text_is_required_and_editable(db: TestDb) {
         .0;
     assert_eq!(detail, "Ảnh cũ → Ảnh [mới]");
     assert_eq!(b.post(&path, &[("alt", "Ảnh [mới]")]).await.status(), 303);
-    assert_eq!(audit_count(&app, "media.alt").await, 1);
+    assert_eq!(audited(&app, "media.alt").await, 1);
     assert_eq!(
         attrs(&page, &format!("#md-{id}"), "value"),
         [format!("![Ảnh \\[mới\\]](/media/{name})")]
@@ -449,7 +438,7 @@ async fn only_writers_upload_and_only_editors_delete(db: TestDb) {
     assert_eq!(location(&r), "/admin/anh");
     assert_eq!(media_rows(&app).await, 0);
     assert_eq!(media_files(&app), Vec::<String>::new());
-    assert_eq!(audit_count(&app, "media.delete").await, 1);
+    assert_eq!(audited(&app, "media.delete").await, 1);
     app.page(&format!("/media/{name}"), 404).await;
     editor.page(&path, 404).await;
     assert_eq!(editor.post(&format!("{path}/xoa"), &[]).await.status(), 404);

@@ -5,6 +5,7 @@ use loa::db::revisions::{self, NewRevision};
 use loa::db::{articles, topics};
 
 use crate::db_tests;
+use crate::fixtures::article_id;
 use crate::helpers::{
     attrs, count, location, texts, Browser, ContentDir, TestApp, TestDb, PASSWORD,
 };
@@ -39,16 +40,10 @@ async fn app(db: TestDb) -> TestApp {
     TestApp::spawn(db, content.path()).await
 }
 
-async fn article_id(app: &TestApp, slug: &str) -> i64 {
-    app.state
-        .db
-        .pool()
-        .fetch_i64(
-            "select id from articles where slug = $1",
-            loa::params![slug],
-        )
-        .await
-        .unwrap()
+/// The texts of one column (`revision-number`, `revision-author`, …) of the revisions table,
+/// newest first.
+fn column(page: &str, class: &str) -> Vec<String> {
+    texts(page, &format!("table.revisions tbody tr .{class}"))
 }
 
 /// Changes an article's texts as the editor does (a new version and its revision, in one
@@ -158,26 +153,20 @@ async fn the_list_shows_revisions_newest_first(db: TestDb) {
 
     let page = editor.page(&list_url(id), 200).await;
     let rows = "table.revisions tbody tr";
+    assert_eq!(column(&page, "revision-number"), ["3", "2", "1"]);
     assert_eq!(
-        texts(&page, &format!("{rows} .revision-number")),
-        ["3", "2", "1"]
-    );
-    assert_eq!(
-        texts(&page, &format!("{rows} .revision-author")),
+        column(&page, "revision-author"),
         ["Trần Biên Tập", "Nguyễn <Thị> Hà", "Trần Biên Tập"]
     );
     assert!(page.contains("Nguyễn &lt;Thị&gt; Hà"), "labels are escaped");
     assert_eq!(
-        texts(&page, &format!("{rows} .revision-reason")),
+        column(&page, "revision-reason"),
         ["Lưu trữ", "Xuất bản", "Lưu"]
     );
     // Each saved version of the article is recorded: 1 at import, then 2, 3, 4.
-    assert_eq!(
-        texts(&page, &format!("{rows} .revision-version")),
-        ["4", "3", "2"]
-    );
+    assert_eq!(column(&page, "revision-version"), ["4", "3", "2"]);
     // Vietnam time, `08:00 31/08/2018`.
-    for at in texts(&page, &format!("{rows} .revision-time")) {
+    for at in column(&page, "revision-time") {
         let b = at.as_bytes();
         assert!(
             at.len() == 16 && b[2] == b':' && b[8] == b'/' && b[11] == b'/',

@@ -241,16 +241,7 @@ async fn changing_the_password_ends_other_sessions(db: TestDb) {
     assert!(text.contains("Mật khẩu hiện tại không đúng") && text.contains("ít nhất 10 ký tự"));
 
     let new = "mat-khau-moi-an-toan";
-    let r = laptop
-        .post(
-            "/doi-mat-khau",
-            &[
-                ("current", PASSWORD),
-                ("new_password", new),
-                ("confirm", new),
-            ],
-        )
-        .await;
+    let r = laptop.change_password(PASSWORD, new).await;
     assert_eq!(r.status(), 303);
     assert_eq!(
         laptop.get("/admin").await.status(),
@@ -307,16 +298,7 @@ async fn the_first_admin_must_change_the_one_time_password(db: TestDb) {
         .await
         .contains("mật khẩu tạm thời"));
     let new = "mat-khau-quan-tri-moi";
-    let r = b
-        .post(
-            "/doi-mat-khau",
-            &[
-                ("current", &password),
-                ("new_password", new),
-                ("confirm", new),
-            ],
-        )
-        .await;
+    let r = b.change_password(&password, new).await;
     assert_eq!(location(&r), "/admin");
     let r = app.browser().sign_in(&email, new).await;
     assert_eq!(location(&r), "/admin", "no longer forced to change");

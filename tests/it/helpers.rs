@@ -180,19 +180,21 @@ impl TestApp {
         }
     }
 
+    /// The app's own client, which keeps no cookies: each request as from a fresh visitor.
+    fn visitor(&self) -> Browser {
+        Browser {
+            client: self.client.clone(),
+            base: self.base.clone(),
+        }
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .expect("the server answers")
+        self.visitor().get(path).await
     }
 
     /// GET, expecting `status`; returns the body.
     pub async fn page(&self, path: &str, status: u16) -> String {
-        let response = self.get(path).await;
-        assert_eq!(response.status().as_u16(), status, "GET {path}");
-        response.text().await.unwrap()
+        self.visitor().page(path, status).await
     }
 }
 
@@ -503,6 +505,16 @@ impl Browser {
     pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
         self.post("/dang-nhap", &[("email", email), ("password", password)])
             .await
+    }
+
+    /// The password page's form: `current`, then `new` typed twice.
+    pub async fn change_password(&self, current: &str, new: &str) -> reqwest::Response {
+        let fields = [
+            ("current", current),
+            ("new_password", new),
+            ("confirm", new),
+        ];
+        self.post("/doi-mat-khau", &fields).await
     }
 }
 

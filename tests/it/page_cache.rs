@@ -10,6 +10,7 @@ use loa::params;
 
 use crate::admin_articles::{create, save};
 use crate::db_tests;
+use crate::fixtures::articles::act;
 use crate::fixtures::binary::Server;
 use crate::fixtures::{article_id, campaign};
 use crate::helpers::{
@@ -261,7 +262,7 @@ async fn every_change_shows_on_the_next_anonymous_request(db: TestDb) {
     }
 
     // A deletion.
-    let r = editor.post(&format!("/admin/bai-viet/{id}/xoa"), &[]).await;
+    let r = act(&editor, id, "xoa").await;
     assert_eq!(r.status(), 303);
     app.page("/bai-viet/bai-mot", 404).await;
     for path in PAGES.iter().skip(1) {

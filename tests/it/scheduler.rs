@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use loa::jobs::publication::{self, claim_publication, run_due};
 
 use crate::db_tests;
+use crate::fixtures::article_id;
 use crate::helpers::{ContentDir, TestApp, TestDb};
 
 db_tests!(
@@ -22,18 +23,6 @@ db_tests!(
 
 fn rfc(t: DateTime<Utc>) -> String {
     loa::time::to_rfc3339_vietnam(t)
-}
-
-async fn id_of(app: &TestApp, slug: &str) -> i64 {
-    app.state
-        .db
-        .pool()
-        .fetch_i64(
-            "select id from articles where slug = $1",
-            loa::params![slug],
-        )
-        .await
-        .unwrap()
 }
 
 async fn status_of(app: &TestApp, slug: &str) -> String {
@@ -102,10 +91,17 @@ async fn the_due_work_follows_the_injected_clock(db: TestDb) {
     let report = run_due(db, t).await.unwrap();
     let mut published = report.published.clone();
     published.sort();
-    let mut expected = vec![id_of(&app, "den-han").await, id_of(&app, "qua-han").await];
+    let mut expected = vec![
+        article_id(&app, "den-han").await,
+        article_id(&app, "qua-han").await,
+    ];
     expected.sort();
     assert_eq!(published, expected, "due and overdue");
-    assert_eq!(report.archived, [id_of(&app, "het-han").await], "expired");
+    assert_eq!(
+        report.archived,
+        [article_id(&app, "het-han").await],
+        "expired"
+    );
     for (slug, status) in [
         ("chua-den", "scheduled"),
         ("doi-lich", "scheduled"),
@@ -122,11 +118,11 @@ async fn the_due_work_follows_the_injected_clock(db: TestDb) {
         publication::DueReport::default()
     );
     assert_eq!(
-        audit_count(db, "article.publish", id_of(&app, "den-han").await).await,
+        audit_count(db, "article.publish", article_id(&app, "den-han").await).await,
         1
     );
     assert_eq!(
-        audit_count(db, "article.archive", id_of(&app, "het-han").await).await,
+        audit_count(db, "article.archive", article_id(&app, "het-han").await).await,
         1
     );
     // An hour later the rescheduled one and the not-yet-due one go live.
@@ -153,7 +149,7 @@ async fn concurrent_claims_publish_once(db: TestDb) {
     }
     let app = TestApp::spawn(db, content.path()).await;
     let db = app.state.db.clone();
-    let id = id_of(&app, "bai-0").await;
+    let id = article_id(&app, "bai-0").await;
 
     // Eight claims of one article at once: exactly one wins.
     let claims: Vec<_> = (0..8)

@@ -6,7 +6,7 @@ use chrono::{TimeZone, Utc};
 use loa::account::Role;
 
 use crate::db_tests;
-use crate::fixtures::articles::save;
+use crate::fixtures::articles::{act, save};
 use crate::helpers::{attrs, count, texts, ContentDir, TestApp, TestDb};
 
 db_tests!(
@@ -235,12 +235,10 @@ async fn only_published_articles_are_found(db: TestDb) {
     assert_eq!(found(&app, "ngua van").await, ["hen-gio"]);
 
     // Deleted: gone; restored: back.
-    let r = editor.post(&format!("/admin/bai-viet/{id}/xoa"), &[]).await;
+    let r = act(&editor, id, "xoa").await;
     assert_eq!(r.status(), 303);
     assert!(found(&app, "huou cao co").await.is_empty());
-    let r = editor
-        .post(&format!("/admin/bai-viet/{id}/khoi-phuc"), &[])
-        .await;
+    let r = act(&editor, id, "khoi-phuc").await;
     assert_eq!(r.status(), 303);
     assert_eq!(found(&app, "huou").await, ["cong-khai"]);
 }

@@ -16,16 +16,3 @@ async fn app_with(db: TestDb, configure: impl FnOnce(&mut loa::config::RawConfig
     content.article("a.md", "title = \"Bài\"", "Nội dung.");
     TestApp::spawn_with(db, content.path(), configure).await
 }
-
-/// The number of audit entries of `action`.
-async fn audited(app: &TestApp, action: &str) -> i64 {
-    app.state
-        .db
-        .pool()
-        .fetch_i64(
-            "select count(*) from audit_log where action = $1",
-            loa::params![action],
-        )
-        .await
-        .unwrap()
-}

@@ -5,11 +5,14 @@
 
 use std::time::{Duration, Instant};
 
-use loa::account::Role;
 use loa::db::articles;
 use loa::markdown::{MAX_BODY_BYTES, MAX_HEADINGS};
 
 use super::*;
+
+/// The rendering benchmark's long article.
+#[path = "../../../benches/common/long_article.rs"]
+mod long_article;
 use crate::db_tests;
 use crate::helpers::{attrs, count, texts, ContentDir, TestApp, TestDb};
 
@@ -26,8 +29,7 @@ fn headings(n: usize) -> String {
 }
 
 async fn bodies_and_topics_past_the_limits_are_refused_and_nothing_is_saved(db: TestDb) {
-    let app = TestApp::spawn(db, ContentDir::new().path()).await;
-    let (editor, _) = sign_in(&app, Role::Editor, "Biên Tập").await;
+    let (app, editor) = editor_on_empty_site(db).await;
     let before = articles::count_all(&app.state.db).await.unwrap();
 
     // A new article: too long, then too many headings, then too many topics.
@@ -119,8 +121,7 @@ async fn bodies_and_topics_past_the_limits_are_refused_and_nothing_is_saved(db: 
 /// refused before any parsing; a body under the byte limit made of nothing but `## a` is refused
 /// at its 1001st heading. Each answers, and nothing is written.
 async fn a_two_megabyte_body_of_headings_is_answered_at_once(db: TestDb) {
-    let app = TestApp::spawn(db, ContentDir::new().path()).await;
-    let (editor, _) = sign_in(&app, Role::Editor, "Biên Tập").await;
+    let (app, editor) = editor_on_empty_site(db).await;
     let id = create(&editor, "Đã có", "Cũ.", "luu").await;
     let mut fields = edit_fields(&editor, id).await;
     let token = editor.csrf().await;
@@ -190,8 +191,7 @@ async fn a_two_megabyte_body_of_headings_is_answered_at_once(db: TestDb) {
 }
 
 async fn footnotes_and_raw_links_reach_the_public_page(db: TestDb) {
-    let app = TestApp::spawn(db, ContentDir::new().path()).await;
-    let (editor, _) = sign_in(&app, Role::Editor, "Biên Tập").await;
+    let (app, editor) = editor_on_empty_site(db).await;
     let body = "## Nguồn\n\nTheo Sở[^nguồn], xem <a href=\"https://vnexpress.net/x\">bài báo</a> \
                 và <a href=\"/chu-de\" rel=\"nofollow\">chủ đề</a>.\n\n[^nguồn]: Sở TT&TT.\n";
     let id = create(&editor, "Chú thích", body, "xuat-ban").await;
@@ -277,21 +277,9 @@ async fn other_requests_are_answered_while_a_body_renders_postgres() {
 }
 
 async fn others_answered_while_rendering(db: TestDb) {
-    let app = TestApp::spawn(db, ContentDir::new().path()).await;
-    let (editor, _) = sign_in(&app, Role::Editor, "Biên Tập").await;
-    // Near the byte limit, cheap to send and parse, slow to render: every line a heading and a
-    // paragraph with emphasis, links and a footnote reference.
-    let mut body = String::new();
-    let mut i = 0;
-    while body.len() < MAX_BODY_BYTES - 600 {
-        i += 1;
-        if i <= MAX_HEADINGS {
-            body.push_str(&format!("## Mục {i}\n\n"));
-        }
-        body.push_str(&format!(
-            "Đoạn *{i}* có [liên kết](https://vi.wikipedia.org/{i}) và **chữ đậm** `mã`[^{i}].\n\n[^{i}]: Chú thích {i}.\n\n"
-        ));
-    }
+    let (app, editor) = editor_on_empty_site(db).await;
+    // Near the byte limit, cheap to send and parse, slow to render.
+    let body = long_article::long_article();
     let token = editor.csrf().await;
     let started = Instant::now();
     let request = editor

@@ -13,8 +13,7 @@ db_tests!(
 );
 
 async fn a_renamed_article_redirects_from_its_old_slug(db: TestDb) {
-    let app = TestApp::spawn(db, ContentDir::new().path()).await;
-    let (editor, _) = sign_in(&app, Role::Editor, "Biên Tập").await;
+    let (app, editor) = editor_on_empty_site(db).await;
     let id = create(&editor, "Tin cũ", "Nội dung.", "xuat-ban").await;
     app.page("/bai-viet/tin-cu", 200).await;
 
@@ -58,13 +57,7 @@ async fn a_renamed_article_redirects_from_its_old_slug(db: TestDb) {
         .unwrap();
     assert_eq!(aliases, 0);
     // An alias of an unpublished article is a 404 like the article.
-    assert_eq!(
-        editor
-            .post(&format!("/admin/bai-viet/{id}/luu-tru"), &[])
-            .await
-            .status(),
-        303
-    );
+    assert_eq!(act(&editor, id, "luu-tru").await.status(), 303);
     app.page("/bai-viet/tin-moi-day", 404).await;
 }
 
@@ -80,9 +73,7 @@ async fn a_secret_preview_link_works_until_revoked(db: TestDb) {
     .await;
     app.page("/bai-viet/ban-nhap-bi-mat", 404).await;
 
-    let r = author
-        .post(&format!("/admin/bai-viet/{id}/lien-ket-xem-truoc"), &[])
-        .await;
+    let r = act(&author, id, "lien-ket-xem-truoc").await;
     assert_eq!(r.status(), 200);
     let page = r.text().await.unwrap();
     let link = attrs(&page, "input.preview-link", "value")
@@ -121,9 +112,7 @@ async fn a_secret_preview_link_works_until_revoked(db: TestDb) {
         .await;
     app.page("/xem-truoc/khong-phai-ma", 404).await;
 
-    let r = author
-        .post(&format!("/admin/bai-viet/{id}/thu-hoi-xem-truoc"), &[])
-        .await;
+    let r = act(&author, id, "thu-hoi-xem-truoc").await;
     assert_eq!(r.status(), 303);
     assert_eq!(row(&app, id).await.preview_token_hash, None);
     app.page(&path, 404).await;
@@ -135,9 +124,7 @@ async fn a_secret_preview_link_works_until_revoked(db: TestDb) {
 
 /// Makes a preview link for article `id` as `who`; returns its path.
 async fn preview_link(app: &TestApp, who: &crate::helpers::Browser, id: i64) -> String {
-    let r = who
-        .post(&format!("/admin/bai-viet/{id}/lien-ket-xem-truoc"), &[])
-        .await;
+    let r = act(who, id, "lien-ket-xem-truoc").await;
     assert_eq!(r.status(), 200);
     let link = attrs(&r.text().await.unwrap(), "input.preview-link", "value")
         .pop()
@@ -184,14 +171,10 @@ async fn a_preview_link_expires_and_ends_with_archival_or_deletion(db: TestDb) {
     // A new link dies with the article's archival, and does not come back with it.
     let path = preview_link(&app, &editor, id).await;
     app.page(&path, 200).await;
-    let r = editor
-        .post(&format!("/admin/bai-viet/{id}/luu-tru"), &[])
-        .await;
+    let r = act(&editor, id, "luu-tru").await;
     assert_eq!(r.status(), 303);
     app.page(&path, 404).await;
-    let r = editor
-        .post(&format!("/admin/bai-viet/{id}/bo-luu-tru"), &[])
-        .await;
+    let r = act(&editor, id, "bo-luu-tru").await;
     assert_eq!(r.status(), 303);
     app.page(&path, 404).await;
 

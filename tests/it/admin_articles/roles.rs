@@ -77,9 +77,7 @@ async fn an_author_drafts_and_submits_but_cannot_publish(db: TestDb) {
         )
         .await;
     assert_eq!(r.status(), 403);
-    let r = other
-        .post(&format!("/admin/bai-viet/{id}/lien-ket-xem-truoc"), &[])
-        .await;
+    let r = act(&other, id, "lien-ket-xem-truoc").await;
     assert_eq!(r.status(), 403);
     assert_eq!(row(&app, id).await.title, "Bài của tôi");
 
@@ -153,22 +151,10 @@ async fn an_editor_publishes_and_the_article_goes_live(db: TestDb) {
         .contains("Đã sửa."));
 
     // Archive takes it off the site; back from the archive it is a draft.
-    assert_eq!(
-        editor
-            .post(&format!("/admin/bai-viet/{id}/luu-tru"), &[])
-            .await
-            .status(),
-        303
-    );
+    assert_eq!(act(&editor, id, "luu-tru").await.status(), 303);
     assert_eq!(row(&app, id).await.status, "archived");
     app.page("/bai-viet/nguoi-dan-cham-diem", 404).await;
-    assert_eq!(
-        editor
-            .post(&format!("/admin/bai-viet/{id}/bo-luu-tru"), &[])
-            .await
-            .status(),
-        303
-    );
+    assert_eq!(act(&editor, id, "bo-luu-tru").await.status(), 303);
     assert_eq!(row(&app, id).await.status, "draft");
 
     assert_eq!(
@@ -195,8 +181,7 @@ async fn an_editor_publishes_and_the_article_goes_live(db: TestDb) {
 }
 
 async fn schedules_are_in_vietnam_time_and_in_the_future(db: TestDb) {
-    let app = TestApp::spawn(db, ContentDir::new().path()).await;
-    let (editor, _) = sign_in(&app, Role::Editor, "Biên Tập").await;
+    let (app, editor) = editor_on_empty_site(db).await;
     let id = create(&editor, "Lịch đăng", "Nội dung.", "luu").await;
 
     for past in ["2020-01-01T07:00", ""] {
@@ -224,20 +209,9 @@ async fn schedules_are_in_vietnam_time_and_in_the_future(db: TestDb) {
     );
 
     // 07:00 in Vietnam is 00:00 UTC.
-    let r = save(
-        &editor,
-        id,
-        &[("publish_at", "2099-09-15T07:00")],
-        "len-lich",
-    )
-    .await;
+    let r = schedule(&editor, id, "2099-09-15T07:00").await;
     assert_eq!(r.status(), 303);
-    let a = row(&app, id).await;
-    assert_eq!(a.status, "scheduled");
-    assert_eq!(
-        a.publish_at.unwrap().to_rfc3339(),
-        "2099-09-15T00:00:00+00:00"
-    );
+    assert_scheduled(&app, id, "2099-09-15T00:00:00+00:00").await;
     let page = editor.page(&format!("/admin/bai-viet/{id}"), 200).await;
     assert_eq!(
         attrs(&page, "input[name=publish_at]", "value"),
@@ -250,13 +224,7 @@ async fn schedules_are_in_vietnam_time_and_in_the_future(db: TestDb) {
     );
     app.page("/bai-viet/lich-dang", 404).await;
 
-    assert_eq!(
-        editor
-            .post(&format!("/admin/bai-viet/{id}/huy-lich"), &[])
-            .await
-            .status(),
-        303
-    );
+    assert_eq!(act(&editor, id, "huy-lich").await.status(), 303);
     let a = row(&app, id).await;
     assert_eq!((a.status.as_str(), a.publish_at), ("draft", None));
     assert_eq!(
@@ -266,8 +234,7 @@ async fn schedules_are_in_vietnam_time_and_in_the_future(db: TestDb) {
 }
 
 async fn deleted_articles_leave_the_site_until_an_admin_restores_them(db: TestDb) {
-    let app = TestApp::spawn(db, ContentDir::new().path()).await;
-    let (editor, _) = sign_in(&app, Role::Editor, "Biên Tập").await;
+    let (app, editor) = editor_on_empty_site(db).await;
     let (admin, _) = sign_in(&app, Role::Admin, "Quản Trị").await;
     let id = create(&editor, "Sắp bị xoá", "Nội dung.", "xuat-ban").await;
     app.page("/bai-viet/sap-bi-xoa", 200).await;
@@ -281,7 +248,7 @@ async fn deleted_articles_leave_the_site_until_an_admin_restores_them(db: TestDb
         ),
         1
     );
-    let r = editor.post(&format!("/admin/bai-viet/{id}/xoa"), &[]).await;
+    let r = act(&editor, id, "xoa").await;
     assert_eq!(r.status(), 303);
     assert!(row(&app, id).await.deleted_at.is_some());
 
@@ -293,19 +260,11 @@ async fn deleted_articles_leave_the_site_until_an_admin_restores_them(db: TestDb
         .contains("Sắp bị xoá"));
     editor.page(&format!("/admin/bai-viet/{id}"), 404).await;
     editor.page("/admin/bai-viet?trang_thai=da-xoa", 403).await;
-    assert_eq!(
-        editor
-            .post(&format!("/admin/bai-viet/{id}/khoi-phuc"), &[])
-            .await
-            .status(),
-        403
-    );
+    assert_eq!(act(&editor, id, "khoi-phuc").await.status(), 403);
 
     let deleted = admin.page("/admin/bai-viet?trang_thai=da-xoa", 200).await;
     assert!(deleted.contains("Sắp bị xoá"));
-    let r = admin
-        .post(&format!("/admin/bai-viet/{id}/khoi-phuc"), &[])
-        .await;
+    let r = act(&admin, id, "khoi-phuc").await;
     assert_eq!(r.status(), 303);
     assert_eq!(row(&app, id).await.deleted_at, None);
     app.page("/bai-viet/sap-bi-xoa", 200).await;

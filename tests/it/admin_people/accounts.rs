@@ -8,7 +8,7 @@ use super::{
     admin, app, audit_of, id_of, person, scalar, sign_in_status, unit_id, user, user_count,
 };
 use crate::db_tests;
-use crate::helpers::{attrs, count, location, texts, TestDb, PASSWORD};
+use crate::helpers::{attrs, count, location, texts, TestApp, TestDb, PASSWORD};
 
 db_tests!(
     an_admin_creates_an_account_that_signs_in_once_with_its_password,
@@ -418,7 +418,6 @@ async fn two_admins_removing_each_other_at_once_leave_one(db: TestDb) {
     let (a, a_id) = admin(&app).await;
     let (email, name) = ("pho.quan.tri@loa.test", "Phó Quản Trị");
     let (b, b_id) = crate::fixtures::person(&app, email, name, Role::Admin, None, false).await;
-    let active_admins = "select count(*) from users where role = 'admin' and active = true";
     let a_form = person("Quản Trị", "quan.tri@loa.test", "", "editor");
     let b_form = person("Phó Quản Trị", "pho.quan.tri@loa.test", "", "editor");
     let (edit_b, edit_a) = (
@@ -435,38 +434,25 @@ async fn two_admins_removing_each_other_at_once_leave_one(db: TestDb) {
             matches!(statuses, [303, 403 | 422]),
             "round {round}: {statuses:?}"
         );
-        assert_eq!(
-            scalar(&app, active_admins, vec![]).await,
-            1,
-            "round {round}"
-        );
-        // Both admins again, for the next round.
-        app.state
-            .db
-            .pool()
-            .execute("update users set role = 'admin'", vec![])
-            .await
-            .unwrap();
+        one_admin_left(&app, round, "update users set role = 'admin'").await;
     }
     let (lock_b, lock_a) = (format!("{edit_b}/khoa"), format!("{edit_a}/khoa"));
     for round in 0..2 {
         let (ra, rb) = tokio::join!(a.post(&lock_b, &[]), b.post(&lock_a, &[]));
         // The loser is refused, or finds its session already ended by the winner.
         assert!(ra.status() != 500 && rb.status() != 500, "round {round}");
-        assert_eq!(
-            scalar(&app, active_admins, vec![]).await,
-            1,
-            "round {round}"
-        );
-        app.state
-            .db
-            .pool()
-            .execute("update users set active = true", vec![])
-            .await
-            .unwrap();
+        one_admin_left(&app, round, "update users set active = true").await;
         // The loser was signed out only if deactivated; sign both in again.
         for (browser, email) in [(&a, "quan.tri@loa.test"), (&b, "pho.quan.tri@loa.test")] {
             browser.sign_in(email, PASSWORD).await;
         }
     }
+}
+
+/// Exactly one active admin is left after `round`; `undo` (SQL) then makes both admins again,
+/// for the next round.
+async fn one_admin_left(app: &TestApp, round: usize, undo: &str) {
+    let active_admins = "select count(*) from users where role = 'admin' and active = true";
+    assert_eq!(scalar(app, active_admins, vec![]).await, 1, "round {round}");
+    app.state.db.pool().execute(undo, vec![]).await.unwrap();
 }

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod import;
+mod own_account;
 
 use loa::account::Role;
 use loa::db::audit::{self, AuditRow, Filter};
@@ -12,6 +13,7 @@ use loa::params;
 use reqwest::StatusCode;
 
 use crate::db_tests;
+use crate::fixtures::unit_id;
 use crate::helpers::{attrs, count, location, texts, Browser, ContentDir, TestApp, TestDb};
 
 db_tests!(
@@ -41,10 +43,6 @@ pub(crate) async fn admin(app: &TestApp) -> (Browser, i64) {
 /// One number from the database.
 async fn scalar(app: &TestApp, sql: &str, params: Vec<Param>) -> i64 {
     app.state.db.pool().fetch_i64(sql, params).await.unwrap()
-}
-
-async fn unit_id(app: &TestApp, slug: &str) -> i64 {
-    scalar(app, "select id from units where slug = $1", params![slug]).await
 }
 
 async fn user_count(app: &TestApp) -> i64 {

@@ -5,7 +5,7 @@ use loa::account::Role;
 use loa::db::{articles, topics};
 
 use super::{
-    account, app, article_id, list_url, restore_url, revision_count, save, set_author,
+    account, app, article_id, column, list_url, restore_url, revision_count, save, set_author,
     version_and_body,
 };
 use crate::db_tests;
@@ -82,18 +82,11 @@ async fn restoring_makes_a_new_revision_and_a_new_version(db: TestDb) {
     // A new revision on top, by the editor, saying what it restored.
     let page = editor.page(&location(&r), 200).await;
     assert!(texts(&page, ".alert-success")[0].contains("phiên bản 1"));
-    let rows = "table.revisions tbody tr";
-    assert_eq!(texts(&page, &format!("{rows} .revision-number"))[0], "3");
+    assert_eq!(column(&page, "revision-number")[0], "3");
+    assert_eq!(column(&page, "revision-reason")[0], "Khôi phục phiên bản 1");
+    assert_eq!(column(&page, "revision-author")[0], "Trần Biên Tập");
     assert_eq!(
-        texts(&page, &format!("{rows} .revision-reason"))[0],
-        "Khôi phục phiên bản 1"
-    );
-    assert_eq!(
-        texts(&page, &format!("{rows} .revision-author"))[0],
-        "Trần Biên Tập"
-    );
-    assert_eq!(
-        texts(&page, &format!("{rows} .revision-version"))[0],
+        column(&page, "revision-version")[0],
         after.version.to_string()
     );
     // Audited, in the same transaction.
@@ -253,16 +246,10 @@ async fn the_editor_saves_revisions_and_a_stale_save_after_a_restore_is_refused(
 
     let page = author.page(&list_url(id), 200).await;
     let rows = "table.revisions tbody tr";
+    assert_eq!(column(&page, "revision-number"), ["3", "2", "1"]);
+    assert_eq!(column(&page, "revision-author"), ["Lê Tác Giả"; 3]);
     assert_eq!(
-        texts(&page, &format!("{rows} .revision-number")),
-        ["3", "2", "1"]
-    );
-    assert_eq!(
-        texts(&page, &format!("{rows} .revision-author")),
-        ["Lê Tác Giả"; 3]
-    );
-    assert_eq!(
-        texts(&page, &format!("{rows} .revision-reason")),
+        column(&page, "revision-reason"),
         ["Gửi duyệt", "Lưu", "Lưu"]
     );
     let first = attrs(&page, &format!("{rows} form"), "action")

@@ -6,8 +6,11 @@ use loa::account::Role;
 use loa::time::{format_datetime, vietnam};
 
 use crate::db_tests;
-use crate::fixtures::articles::{audit_actions, create, row, save, sign_in};
-use crate::helpers::{attrs, count, texts, ContentDir, TestApp, TestDb};
+use crate::fixtures::articles::{
+    act, assert_scheduled, audit_actions, create, editor_on_empty_site, row, save, schedule,
+    sign_in, strings,
+};
+use crate::helpers::{attrs, count, texts, TestApp, TestDb};
 
 db_tests!(
     a_schedule_needs_a_minute_of_lead,
@@ -36,27 +39,13 @@ fn local_seconds(t: DateTime<Utc>) -> String {
 
 /// The audit details of one action on an article, oldest first.
 async fn audit_details(app: &TestApp, id: i64, action: &str) -> Vec<String> {
-    #[derive(sqlx::FromRow)]
-    struct Detail {
-        detail: String,
-    }
-    let rows: Vec<Detail> = app
-        .state
-        .db
-        .pool()
-        .fetch_all(
-            "select detail from audit_log where target_type = 'article' and target_id = $1 \
-             and action = $2 order by id",
-            loa::params![id, action],
-        )
-        .await
-        .unwrap();
-    rows.into_iter().map(|d| d.detail).collect()
+    let sql = "select detail from audit_log where target_type = 'article' and target_id = $1 \
+               and action = $2 order by id";
+    strings(app, sql, loa::params![id, action]).await
 }
 
 async fn a_schedule_needs_a_minute_of_lead(db: TestDb) {
-    let app = TestApp::spawn(db, ContentDir::new().path()).await;
-    let (editor, _) = sign_in(&app, Role::Editor, "Biên Tập").await;
+    let (app, editor) = editor_on_empty_site(db).await;
     let id = create(&editor, "Thông báo sắp đăng", "Nội dung.", "luu").await;
 
     // 30 seconds ahead: refused, with the earliest time allowed, in Vietnam time.
@@ -112,33 +101,15 @@ async fn a_schedule_needs_a_minute_of_lead(db: TestDb) {
 }
 
 async fn rescheduling_and_unscheduling_are_audited(db: TestDb) {
-    let app = TestApp::spawn(db, ContentDir::new().path()).await;
-    let (editor, _) = sign_in(&app, Role::Editor, "Biên Tập").await;
+    let (app, editor) = editor_on_empty_site(db).await;
     let id = create(&editor, "Dời lịch", "Nội dung.", "luu").await;
 
-    let r = save(
-        &editor,
-        id,
-        &[("publish_at", "2099-09-15T07:00")],
-        "len-lich",
-    )
-    .await;
+    let r = schedule(&editor, id, "2099-09-15T07:00").await;
     assert_eq!(r.status(), 303);
     // Again with a new time: a reschedule, old and new times in the log.
-    let r = save(
-        &editor,
-        id,
-        &[("publish_at", "2099-09-16T08:30")],
-        "len-lich",
-    )
-    .await;
+    let r = schedule(&editor, id, "2099-09-16T08:30").await;
     assert_eq!(r.status(), 303);
-    let a = row(&app, id).await;
-    assert_eq!(a.status, "scheduled");
-    assert_eq!(
-        a.publish_at.unwrap().to_rfc3339(),
-        "2099-09-16T01:30:00+00:00"
-    );
+    assert_scheduled(&app, id, "2099-09-16T01:30:00+00:00").await;
     // "Lưu" with a changed time is a reschedule too, not a silently dropped field.
     let r = save(&editor, id, &[("publish_at", "2099-09-17T09:00")], "luu").await;
     assert_eq!(r.status(), 303);
@@ -167,9 +138,7 @@ async fn rescheduling_and_unscheduling_are_audited(db: TestDb) {
         ),
         1
     );
-    let r = editor
-        .post(&format!("/admin/bai-viet/{id}/huy-lich"), &[])
-        .await;
+    let r = act(&editor, id, "huy-lich").await;
     assert_eq!(r.status(), 303);
     let a = row(&app, id).await;
     assert_eq!((a.status.as_str(), a.publish_at), ("draft", None));
@@ -189,8 +158,7 @@ async fn rescheduling_and_unscheduling_are_audited(db: TestDb) {
 }
 
 async fn a_published_article_is_archived_before_it_is_scheduled_again(db: TestDb) {
-    let app = TestApp::spawn(db, ContentDir::new().path()).await;
-    let (editor, _) = sign_in(&app, Role::Editor, "Biên Tập").await;
+    let (app, editor) = editor_on_empty_site(db).await;
     let id = create(&editor, "Đang đăng", "Nội dung.", "xuat-ban").await;
     let published = row(&app, id).await;
     assert_eq!(published.status, "published");
@@ -198,13 +166,7 @@ async fn a_published_article_is_archived_before_it_is_scheduled_again(db: TestDb
     // No "Lên lịch" on a published article, and the action itself is refused.
     let page = editor.page(&format!("/admin/bai-viet/{id}"), 200).await;
     assert_eq!(count(&page, "button[value=len-lich]"), 0);
-    let r = save(
-        &editor,
-        id,
-        &[("publish_at", "2099-01-01T07:00")],
-        "len-lich",
-    )
-    .await;
+    let r = schedule(&editor, id, "2099-01-01T07:00").await;
     assert_eq!(r.status(), 422);
     let page = r.text().await.unwrap();
     let message = texts(&page, "#form-error").join(" ");
@@ -220,26 +182,13 @@ async fn a_published_article_is_archived_before_it_is_scheduled_again(db: TestDb
     app.page("/bai-viet/dang-dang", 200).await;
 
     // Archived, it may be scheduled again.
-    let r = editor
-        .post(&format!("/admin/bai-viet/{id}/luu-tru"), &[])
-        .await;
+    let r = act(&editor, id, "luu-tru").await;
     assert_eq!(r.status(), 303);
     let page = editor.page(&format!("/admin/bai-viet/{id}"), 200).await;
     assert_eq!(count(&page, "button[value=len-lich]"), 1);
-    let r = save(
-        &editor,
-        id,
-        &[("publish_at", "2099-01-01T07:00")],
-        "len-lich",
-    )
-    .await;
+    let r = schedule(&editor, id, "2099-01-01T07:00").await;
     assert_eq!(r.status(), 303);
-    let a = row(&app, id).await;
-    assert_eq!(a.status, "scheduled");
-    assert_eq!(
-        a.publish_at.unwrap().to_rfc3339(),
-        "2099-01-01T00:00:00+00:00"
-    );
+    assert_scheduled(&app, id, "2099-01-01T00:00:00+00:00").await;
     app.page("/bai-viet/dang-dang", 404).await;
     assert_eq!(
         audit_actions(&app, id).await,
@@ -253,8 +202,7 @@ async fn a_published_article_is_archived_before_it_is_scheduled_again(db: TestDb
 }
 
 async fn the_end_of_publication_is_set_kept_cleared_and_checked(db: TestDb) {
-    let app = TestApp::spawn(db, ContentDir::new().path()).await;
-    let (editor, _) = sign_in(&app, Role::Editor, "Biên Tập").await;
+    let (app, editor) = editor_on_empty_site(db).await;
     let (author, _) = sign_in(&app, Role::Author, "Tác Giả").await;
     let id = create(&editor, "Chiến dịch mùa thu", "Nội dung.", "luu").await;
 
@@ -360,13 +308,7 @@ async fn the_end_of_publication_is_set_kept_cleared_and_checked(db: TestDb) {
     assert_eq!(row(&app, id).await.status, "archived");
 
     // Scheduled again, the old end (now before the new publication) must go: cleared, it does.
-    let r = save(
-        &editor,
-        id,
-        &[("publish_at", "2099-11-01T07:00")],
-        "len-lich",
-    )
-    .await;
+    let r = schedule(&editor, id, "2099-11-01T07:00").await;
     assert_eq!(r.status(), 422);
     let r = save(
         &editor,

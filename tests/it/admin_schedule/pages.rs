@@ -6,7 +6,7 @@ use loa::db::jobs::Outcome;
 use loa::time::vietnam;
 
 use crate::db_tests;
-use crate::fixtures::articles::{create, save, sign_in};
+use crate::fixtures::articles::{create, schedule, sign_in};
 use crate::helpers::{attrs, count, texts, ContentDir, TestApp, TestDb};
 
 db_tests!(
@@ -277,13 +277,7 @@ async fn the_calendar_is_for_writers_and_the_jobs_page_for_admins(db: TestDb) {
     // An author sees what is planned, and the editor only for their own articles.
     let (other, _) = sign_in(&app, Role::Author, "Tác Giả Khác").await;
     let mine = create(&other, "Bài của tác giả khác", "x", "gui-duyet").await;
-    let r = save(
-        &editor,
-        mine,
-        &[("publish_at", "2099-05-01T07:00")],
-        "len-lich",
-    )
-    .await;
+    let r = schedule(&editor, mine, "2099-05-01T07:00").await;
     assert_eq!(r.status(), 303);
     let page = author.page("/admin/lich?tu=2099-05-01", 200).await;
     assert!(page.contains("Bài của tác giả khác"));

@@ -13,6 +13,12 @@ db_tests!(
     mistakes_re_render_the_form_and_store_nothing,
 );
 
+/// The campaign's articles' slugs, in the campaign's order.
+async fn article_slugs(db: &loa::db::Db, campaign: i64) -> Vec<String> {
+    let articles = campaigns::articles(db, campaign).await.unwrap();
+    articles.into_iter().map(|a| a.slug).collect()
+}
+
 async fn an_editor_creates_and_edits_a_campaign(db: TestDb) {
     let app = spawn_tree(db, &["mot", "hai", "ba"]).await;
     let (editor, _) = person(&app, "bt@loa.test", "Biên tập", Role::Editor, None, false).await;
@@ -62,13 +68,7 @@ async fn an_editor_creates_and_edits_a_campaign(db: TestDb) {
         ),
         ("2019-01-01", "2019-12-31", 80, 1000, true)
     );
-    let order: Vec<String> = campaigns::articles(db, c.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|a| a.slug)
-        .collect();
-    assert_eq!(order, ["mot", "hai", "ba"]);
+    assert_eq!(article_slugs(db, c.id).await, ["mot", "hai", "ba"]);
     // The edit form shows the choice in order; saving a new order and name changes both.
     let edit = editor
         .page("/admin/chien-dich/chien-dich-dong-xoai-2019/sua", 200)
@@ -97,13 +97,7 @@ async fn an_editor_creates_and_edits_a_campaign(db: TestDb) {
     assert_eq!(location(&r), "/admin/chien-dich/cd-2019");
     let c = campaigns::by_slug(db, "cd-2019").await.unwrap().unwrap();
     assert!(!c.is_public);
-    let order: Vec<String> = campaigns::articles(db, c.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|a| a.slug)
-        .collect();
-    assert_eq!(order, ["ba", "mot"]);
+    assert_eq!(article_slugs(db, c.id).await, ["ba", "mot"]);
     let actions = db
         .pool()
         .fetch_i64(

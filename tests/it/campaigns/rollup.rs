@@ -2,16 +2,17 @@
 //! deactivated person, a major version that resets confirmations, a person without a unit, an
 //! article not published yet and one without staff audience.
 
+use loa::account::Role;
 use loa::db::campaigns::{self, Cell, Figures, Scope};
 use loa::db::units;
 use loa::params;
 
 use crate::db_tests;
 use crate::fixtures::{
-    article_id, campaign, confirm, days_from_now, deactivate, move_to, new_major_version,
-    require_ack, spawn_tree,
+    article_id, campaign, confirm, days_from_now, deactivate, move_to, new_major_version, person,
+    require_ack, spawn_tree, unit_id,
 };
-use crate::helpers::{TestApp, TestDb};
+use crate::helpers::{Browser, TestApp, TestDb};
 
 db_tests!(
     the_roll_up_follows_the_tree_and_the_acknowledgment_rules,
@@ -25,6 +26,13 @@ pub struct Scenario {
     pub quy_che: i64,
     pub noi_quy: i64,
     pub people: std::collections::HashMap<&'static str, i64>,
+}
+
+/// The head of Phòng Kỹ thuật (an employee heading it), signed in on the scenario's site.
+pub async fn tech_head(app: &TestApp) -> Browser {
+    let (email, name) = ("truong.kt@loa.test", "Trưởng Kỹ thuật");
+    let unit = Some("phong-ky-thuat");
+    person(app, email, name, Role::Employee, unit, true).await.0
 }
 
 pub async fn scenario(db: TestDb) -> Scenario {
@@ -124,15 +132,6 @@ async fn campaign_row(app: &TestApp) -> campaigns::CampaignRow {
     campaigns::by_slug(&app.state.db, "thu-nghiem")
         .await
         .unwrap()
-        .unwrap()
-}
-
-async fn unit_id(app: &TestApp, slug: &str) -> i64 {
-    app.state
-        .db
-        .pool()
-        .fetch_i64("select id from units where slug = $1", params![slug])
-        .await
         .unwrap()
 }
 

@@ -6,7 +6,7 @@ use loa::account::Role;
 use loa::db::campaigns::{self, Scope};
 use loa::params;
 
-use super::rollup::scenario;
+use super::rollup::{scenario, tech_head};
 use crate::db_tests;
 use crate::fixtures::person;
 use crate::helpers::{count, location, texts, TestDb};
@@ -19,15 +19,7 @@ db_tests!(
 async fn a_unit_head_sees_their_subtree_and_nothing_else(db: TestDb) {
     let s = scenario(db).await;
     let app = &s.app;
-    let (head, _) = person(
-        app,
-        "truong.kt@loa.test",
-        "Trưởng Kỹ thuật",
-        Role::Employee,
-        Some("phong-ky-thuat"),
-        true,
-    )
-    .await;
+    let head = tech_head(app).await;
     // The header's link, and the list of their unit.
     let list = head.page("/admin/chien-dich", 200).await;
     assert_eq!(

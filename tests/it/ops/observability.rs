@@ -10,8 +10,8 @@ use loa::params;
 
 use super::site::{confirm_as_citizen, confirm_as_staff, CITIZEN_ARTICLE};
 use crate::db_tests;
-use crate::fixtures::binary::{command, Server};
-use crate::helpers::{repo_content, Browser, ContentDir, TestApp, TestDb, PASSWORD};
+use crate::fixtures::binary::{command, content_with_recent_notice, Server};
+use crate::helpers::{repo_content, Browser, TestApp, TestDb, PASSWORD};
 
 db_tests!(
     readiness_needs_the_database_the_migrations_and_the_scheduler,
@@ -52,14 +52,9 @@ async fn readiness_needs_the_database_the_migrations_and_the_scheduler(db: TestD
 }
 
 async fn metrics_are_served_on_their_own_address(db: TestDb) {
-    // The SIPAS articles and one that the scheduler publishes a moment after start.
-    let content = ContentDir::new();
-    for entry in std::fs::read_dir(repo_content()).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_file() {
-            std::fs::copy(entry.path(), content.path().join(entry.file_name())).unwrap();
-        }
-    }
+    // The SIPAS articles, a notice to remind of, and one that the scheduler publishes a moment
+    // after start.
+    let content = content_with_recent_notice();
     let at = loa::time::now() + chrono::Duration::seconds(3);
     content.article(
         "sap-dang.md",
@@ -77,8 +72,6 @@ async fn metrics_are_served_on_their_own_address(db: TestDb) {
             ("LOA_CONTENT_DIR", &dir),
             // Today's reminders are always due: the catch-up at start sends them.
             ("LOA_REMINDER_TIME", "00:00"),
-            // The shipped notices were due in 2018: remind of them anyway (until 2028).
-            ("LOA_REMINDER_MAX_OVERDUE_DAYS", "3650"),
         ],
     );
     let metrics = server
@@ -156,16 +149,7 @@ async fn a_journey_leaves_no_personal_data_in_the_logs(db: TestDb) {
     assert_eq!(signed_in.status(), 303);
     let session = set_cookie(&signed_in, "loa_session").expect("a session cookie");
     let new_password = "mat-khau-moi-that-dai-2024";
-    let r = admin
-        .post(
-            "/doi-mat-khau",
-            &[
-                ("current", first_password.as_str()),
-                ("new_password", new_password),
-                ("confirm", new_password),
-            ],
-        )
-        .await;
+    let r = admin.change_password(&first_password, new_password).await;
     assert_eq!(r.status(), 303, "password changed");
     let again = Browser::new(&server.base);
     assert_ne!(

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::site::{CITIZEN_ARTICLE, LOCALITY};
 use crate::db_tests;
-use crate::fixtures::binary::Server;
+use crate::fixtures::binary::{content_with_recent_notice, Server};
 use crate::fixtures::smtp::SmtpServer;
 use crate::helpers::TestDb;
 
@@ -96,16 +96,17 @@ async fn stops_in_order(db: TestDb, signal: &str) {
 async fn a_running_job_finishes_before_the_exit(db: TestDb) {
     let smtp = SmtpServer::start_slow(Duration::from_secs(2)).await;
     let url = smtp.url();
+    let content = content_with_recent_notice();
+    let dir = content.path().to_str().unwrap().to_owned();
     let mut server = Server::start(
         &db,
         &[
             ("LOA_SMTP_URL", url.as_str()),
             ("LOA_REMINDER_TIME", "00:00"),
-            // The shipped notices were due in 2018: remind of them anyway (until 2028).
-            ("LOA_REMINDER_MAX_OVERDUE_DAYS", "3650"),
+            ("LOA_CONTENT_DIR", &dir),
         ],
     );
-    // The first administrator is in the SIPAS notices' audience: one e-mail to send.
+    // The first administrator is in the recent notice's audience: one e-mail to send.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(smtp.messages().is_empty(), "the relay is still greeting");
     server.signal("TERM");

@@ -5,13 +5,16 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use loa::account::Role;
 use loa::params;
+use loa::report::campaign::{
+    ARTICLE_HEADERS, MATRIX_COUNT_HEADERS, MATRIX_PERSON_HEADERS, PENDING_HEADERS, UNIT_HEADERS,
+};
 
 use super::fixture::{audited, confirmed_at};
 use super::read::{
     check_csv, check_sheet, download, headers, sheet_names, t, today_name, xlsx_text,
     X::{self, AnyTime, Day, D, E, I, P},
 };
-use crate::campaigns::rollup::{scenario, Scenario};
+use crate::campaigns::rollup::{scenario, tech_head, Scenario};
 use crate::db_tests;
 use crate::fixtures::{article_id, citizen_count, person};
 use crate::helpers::{Browser, TestApp, TestDb};
@@ -60,19 +63,37 @@ async fn due_at(app: &TestApp, article: i64) -> DateTime<Utc> {
     d.due_at.unwrap()
 }
 
+/// The columns of every table, as the reports write them: the test compares each file with
+/// the source's lists, and checks here, once, what those lists say.
+#[test]
+fn the_column_headers_are_in_vietnamese() {
+    let line = |headers: &[&str]| headers.join(" | ");
+    assert_eq!(
+        line(&ARTICLE_HEADERS),
+        "STT | Bài viết | Hạn xác nhận | Lượt phải xác nhận | Lượt đã xác nhận | Tỷ lệ | \
+         Chỉ tiêu (lượt) | Lượt quá hạn | Ghi chú"
+    );
+    assert_eq!(
+        line(&UNIT_HEADERS),
+        "Đơn vị | Cấp | Thuộc đơn vị | Lượt phải xác nhận | Lượt đã xác nhận | Tỷ lệ | \
+         Chỉ tiêu (lượt) | Đạt chỉ tiêu | Lượt chưa xác nhận | Lượt quá hạn"
+    );
+    assert_eq!(
+        line(&PENDING_HEADERS),
+        "Họ tên | Thư điện tử | Đơn vị | Bài viết | Hạn xác nhận | Trạng thái | Số ngày quá hạn"
+    );
+    assert_eq!(
+        line(&MATRIX_PERSON_HEADERS),
+        "Họ tên | Thư điện tử | Đơn vị"
+    );
+    assert_eq!(
+        line(&MATRIX_COUNT_HEADERS),
+        "Đã xác nhận | Phải xác nhận | Quá hạn"
+    );
+}
+
 fn units_header() -> Vec<X> {
-    headers(&[
-        "Đơn vị",
-        "Cấp",
-        "Thuộc đơn vị",
-        "Lượt phải xác nhận",
-        "Lượt đã xác nhận",
-        "Tỷ lệ",
-        "Chỉ tiêu (lượt)",
-        "Đạt chỉ tiêu",
-        "Lượt chưa xác nhận",
-        "Lượt quá hạn",
-    ])
+    headers(&UNIT_HEADERS)
 }
 
 /// A unit-table row: name, level, parent, then audience, confirmed, target, pending, overdue.
@@ -150,15 +171,7 @@ async fn the_campaign_tables_read_back_cell_by_cell(db: TestDb) {
         ]
     };
     let pending = vec![
-        headers(&[
-            "Họ tên",
-            "Thư điện tử",
-            "Đơn vị",
-            "Bài viết",
-            "Hạn xác nhận",
-            "Trạng thái",
-            "Số ngày quá hạn",
-        ]),
+        headers(&PENDING_HEADERS),
         pending_row("Bình Văn phòng", "vp2", "Văn phòng Sở", false),
         pending_row("Cường Trung tâm", "tt1", "Trung tâm", true),
         pending_row("Cường Trung tâm", "tt1", "Trung tâm", false),
@@ -183,16 +196,10 @@ async fn the_campaign_tables_read_back_cell_by_cell(db: TestDb) {
     // The matrix: a date where confirmed, the status where not, empty where not required.
     let at = |article: i64, key: &str| confirmed_at(app, article, people[key]);
     let (late, open) = (t("Quá hạn 3 ngày"), t("Chưa xác nhận"));
-    let mut matrix = vec![headers(&[
-        "Họ tên",
-        "Thư điện tử",
-        "Đơn vị",
-        "1. Bài quy-che",
-        "2. Bài noi-quy",
-        "Đã xác nhận",
-        "Phải xác nhận",
-        "Quá hạn",
-    ])];
+    let articles = ["1. Bài quy-che", "2. Bài noi-quy"];
+    let mut matrix = vec![headers(
+        &[&MATRIX_PERSON_HEADERS[..], &articles, &MATRIX_COUNT_HEADERS].concat(),
+    )];
     for (name, key, unit, quy_cell, noi_cell, counts) in [
         (
             "An Văn phòng",
@@ -369,17 +376,7 @@ async fn the_campaign_tables_read_back_cell_by_cell(db: TestDb) {
         &book,
         "Theo bài viết",
         &[
-            headers(&[
-                "STT",
-                "Bài viết",
-                "Hạn xác nhận",
-                "Lượt phải xác nhận",
-                "Lượt đã xác nhận",
-                "Tỷ lệ",
-                "Chỉ tiêu (lượt)",
-                "Lượt quá hạn",
-                "Ghi chú",
-            ]),
+            headers(&ARTICLE_HEADERS),
             vec![
                 I(1),
                 t("Bài quy-che"),
@@ -436,15 +433,7 @@ async fn the_campaign_tables_read_back_cell_by_cell(db: TestDb) {
 async fn a_unit_head_exports_only_their_subtree(db: TestDb) {
     let s = scenario(db).await;
     let app = &s.app;
-    let (head, _) = person(
-        app,
-        "truong.kt@loa.test",
-        "Trưởng Kỹ thuật",
-        Role::Employee,
-        Some("phong-ky-thuat"),
-        true,
-    )
-    .await;
+    let head = tech_head(app).await;
     // The head is in the subtree too: 10 pairs, 4 confirmed, 3 overdue.
     let units = vec![
         units_header(),

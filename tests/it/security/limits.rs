@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use futures_util::StreamExt;
+
 use loa::account::Role;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -50,9 +52,21 @@ async fn post_body(
         .map(|r| r.unwrap())
 }
 
-use futures_util::StreamExt;
-
 const MULTIPART: &str = "multipart/form-data; boundary=X";
+
+/// POSTs a multipart body that never ends past its first boundary: an answer proves the server
+/// did not wait to read it.
+async fn post_stalled_multipart(b: &Browser, path: &str) -> reqwest::Response {
+    post_body(
+        b,
+        path,
+        MULTIPART,
+        stalled_body("--X\r\n"),
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap_or_else(|| panic!("{path}: no answer; the body was being read"))
+}
 
 async fn multipart_is_refused_outside_the_upload_routes(db: TestDb) {
     let app = app_with(db, |_| {}).await;
@@ -65,15 +79,7 @@ async fn multipart_is_refused_outside_the_upload_routes(db: TestDb) {
         (&editor, "/admin/bai-viet/moi"),
         (&editor, "/dang-xuat"),
     ] {
-        let r = post_body(
-            b,
-            path,
-            MULTIPART,
-            stalled_body("--X\r\n"),
-            Duration::from_secs(5),
-        )
-        .await
-        .unwrap_or_else(|| panic!("{path}: no answer; the body was being read"));
+        let r = post_stalled_multipart(b, path).await;
         assert_eq!(r.status(), 415, "{path}");
     }
     // Still signed in: the refused sign-out did nothing.
@@ -89,15 +95,7 @@ async fn an_upload_is_not_read_before_the_role_is_known(db: TestDb) {
         (&anonymous, "/admin/anh", 303),
         (&employee, "/admin/nguoi-dung/nhap", 403),
     ] {
-        let r = post_body(
-            b,
-            path,
-            MULTIPART,
-            stalled_body("--X\r\n"),
-            Duration::from_secs(5),
-        )
-        .await
-        .unwrap_or_else(|| panic!("{path}: no answer; the upload was being read"));
+        let r = post_stalled_multipart(b, path).await;
         assert_eq!(r.status(), status, "{path}");
     }
     // A writer's upload without the session's token is refused by the handler.

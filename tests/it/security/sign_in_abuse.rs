@@ -4,8 +4,9 @@
 
 use loa::account::Role;
 
-use super::{app_with, audited};
+use super::app_with;
 use crate::db_tests;
+use crate::fixtures::audited;
 use crate::helpers::{TestDb, PASSWORD};
 
 db_tests!(
@@ -104,17 +105,10 @@ async fn the_current_password_check_shares_the_lock_out(db: TestDb) {
     let change = |current: &'static str| {
         let b = &b;
         async move {
-            b.post(
-                "/doi-mat-khau",
-                &[
-                    ("current", current),
-                    ("new_password", "mat-khau-moi-du-dai"),
-                    ("confirm", "mat-khau-moi-du-dai"),
-                ],
-            )
-            .await
-            .status()
-            .as_u16()
+            b.change_password(current, "mat-khau-moi-du-dai")
+                .await
+                .status()
+                .as_u16()
         }
     };
     for _ in 0..MAX {

@@ -66,16 +66,7 @@ async fn a_temporary_password_opens_only_the_change_form(db: TestDb) {
     assert_eq!(b.get(&css[0]).await.status(), 200);
 
     let new = "mat-khau-moi-that-dai";
-    let r = b
-        .post(
-            "/doi-mat-khau",
-            &[
-                ("current", PASSWORD),
-                ("new_password", new),
-                ("confirm", new),
-            ],
-        )
-        .await;
+    let r = b.change_password(PASSWORD, new).await;
     assert_eq!(r.status(), 303);
     b.page("/admin", 200).await;
     // Sign-out always works.
