@@ -206,18 +206,12 @@ pub async fn set_articles(tx: &mut Tx, id: i64, article_ids: &[i64]) -> Result<(
 /// The slugs of the campaign's articles in order (deleted articles left out), read inside a
 /// transaction: what content files name.
 pub async fn article_slugs_tx(tx: &mut Tx, id: i64) -> Result<Vec<String>, DbError> {
-    #[derive(sqlx::FromRow)]
-    struct S {
-        slug: String,
-    }
-    let rows: Vec<S> = tx
-        .fetch_all(
-            "select a.slug from campaign_articles ca join articles a on a.id = ca.article_id \
-             where ca.campaign_id = $1 and a.deleted_at is null order by ca.position",
-            params![id],
-        )
-        .await?;
-    Ok(rows.into_iter().map(|s| s.slug).collect())
+    tx.fetch_strings(
+        "select a.slug from campaign_articles ca join articles a on a.id = ca.article_id \
+         where ca.campaign_id = $1 and a.deleted_at is null order by ca.position",
+        params![id],
+    )
+    .await
 }
 
 /// One article of a campaign, with what its acknowledgment settings say (all `false`/`None`
@@ -285,15 +279,9 @@ pub async fn articles(db: &Db, campaign_id: i64) -> Result<Vec<CampaignArticle>,
 
 /// The slugs of every article that is not deleted: what a campaign file may name.
 pub async fn live_article_slugs(db: &Db) -> Result<Vec<String>, DbError> {
-    #[derive(sqlx::FromRow)]
-    struct S {
-        slug: String,
-    }
-    let rows: Vec<S> = db
-        .pool()
-        .fetch_all("select slug from articles where deleted_at is null", vec![])
-        .await?;
-    Ok(rows.into_iter().map(|s| s.slug).collect())
+    db.pool()
+        .fetch_strings("select slug from articles where deleted_at is null", vec![])
+        .await
 }
 
 /// The id of a live article by slug, inside a transaction (content import).
