@@ -15,7 +15,7 @@ use crate::db::{ack_rounds, audit, places};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, Editor};
 use crate::http::staff::acknowledge::{check_may_confirm, closed_message, with_version};
-use crate::http::views::{percent, Layout, SiteView};
+use crate::http::views::{percent, Layout};
 use crate::time;
 
 pub fn router() -> Router<AppState> {
@@ -197,11 +197,10 @@ async fn render(
     );
     let poster_url =
         (ack.status == "published").then(|| format!("/admin/bai-viet/{}/ap-phich", ack.article_id));
-    let site = SiteView::load(state).await?;
     let path = format!("/admin/bai-viet/{}/xac-nhan", ack.article_id);
     let title = format!("Xác nhận: {}", ack.title);
     let view = AcksView {
-        layout: Layout::new(state, ctx, site, &title, "Tình hình xác nhận đã đọc", &path),
+        layout: Layout::load(state, ctx, &title, "Tình hình xác nhận đã đọc", &path).await?,
         article_id: ack.article_id,
         version: ack.current_version,
         reason: ack.reason.clone().unwrap_or_default(),

@@ -395,16 +395,15 @@ async fn thanks(
 ) -> Result<Response> {
     let ack = citizen_ack(&state, &slug).await?;
     let count = citizens::total_for_article(&state.db, ack.article_id).await?;
-    let site = SiteView::load(&state).await?;
     let article_path = format!("/bai-viet/{}", ack.slug);
-    let mut layout = Layout::new(
+    let mut layout = Layout::load(
         &state,
         &ctx,
-        site,
         "Cảm ơn bạn đã xác nhận",
         "",
         &format!("{article_path}/cam-on"),
-    );
+    )
+    .await?;
     // Nothing here for search engines.
     layout.canonical = String::new();
     let page = ThanksPage {

@@ -20,7 +20,7 @@ use crate::db::{ack_rounds, ack_settings, Db, DbError};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
 use crate::http::page_cache;
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::time;
 
 pub fn router() -> Router<AppState> {
@@ -224,9 +224,8 @@ pub async fn refused(
     message: &str,
     back: &str,
 ) -> Result<Response> {
-    let site = SiteView::load(state).await?;
     let view = RefusedView {
-        layout: Layout::new(state, ctx, site, "Không thể xác nhận", message, back),
+        layout: Layout::load(state, ctx, "Không thể xác nhận", message, back).await?,
         heading: "Không thể xác nhận",
         message: message.to_owned(),
         back: back.to_owned(),
@@ -377,16 +376,15 @@ async fn my_items(State(state): State<AppState>, ctx: Ctx) -> Result<Html<String
             pending.push(view);
         }
     }
-    let site = SiteView::load(&state).await?;
     let view = MyItemsView {
-        layout: Layout::new(
+        layout: Layout::load(
             &state,
             &ctx,
-            site,
             "Tài liệu cần xác nhận",
             "Các tài liệu bạn cần đọc và xác nhận",
             "/can-xac-nhan",
-        ),
+        )
+        .await?,
         pending,
         done,
     };

@@ -14,7 +14,7 @@ use crate::db::{audit, sessions, users};
 use crate::error::Result;
 use crate::http::auth::{safe_next, set_cookie, Ctx, CurrentUser, SESSION_COOKIE};
 use crate::http::page_cache;
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::time;
 
 /// Failed sign-ins tolerated within [`LOCK_WINDOW`], per account and per address.
@@ -55,16 +55,15 @@ async fn render_sign_in(
     next: &str,
     error: Option<String>,
 ) -> Result<Response> {
-    let site = SiteView::load(state).await?;
     let view = SignInView {
-        layout: Layout::new(
+        layout: Layout::load(
             state,
             ctx,
-            site,
             "Đăng nhập",
             "Đăng nhập dành cho cán bộ",
             "/dang-nhap",
-        ),
+        )
+        .await?,
         email: email.to_owned(),
         next: next.to_owned(),
         error,
@@ -305,16 +304,8 @@ async fn render_change(
     errors: Vec<String>,
 ) -> Result<Response> {
     let user = ctx.user()?;
-    let site = SiteView::load(state).await?;
     let view = ChangeView {
-        layout: Layout::new(
-            state,
-            ctx,
-            site,
-            "Đổi mật khẩu",
-            "Đổi mật khẩu",
-            "/doi-mat-khau",
-        ),
+        layout: Layout::load(state, ctx, "Đổi mật khẩu", "Đổi mật khẩu", "/doi-mat-khau").await?,
         forced: user.must_change_password,
         errors,
     };

@@ -17,7 +17,7 @@ use crate::db::articles::{self, ArticleRow};
 use crate::db::{sessions, Tx};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Admin, Ctx};
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::time;
 
 /// A status change by an editor: from the states `from` admits to `to`, as a new version with
@@ -158,10 +158,9 @@ pub async fn confirm_delete(
     Path(id): Path<String>,
 ) -> Result<Html<String>> {
     let row = article_for_editor(&state, &ctx, &id).await?;
-    let site = SiteView::load(&state).await?;
     let path = format!("/admin/bai-viet/{}/xoa", row.id);
     let view = DeletePage {
-        layout: Layout::new(&state, &ctx, site, "Xoá bài viết", "", &path),
+        layout: Layout::load(&state, &ctx, "Xoá bài viết", "", &path).await?,
         id: row.id,
         status_label: row.status().label(),
         is_published: row.status() == ArticleStatus::Published,
