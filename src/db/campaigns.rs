@@ -12,6 +12,7 @@ pub mod progress;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::ack_status::AckTerms;
 use super::{Db, DbError, Tx};
 use crate::campaign::CampaignFields;
 use crate::params;
@@ -231,14 +232,10 @@ pub struct CampaignArticle {
     pub takes_ack: bool,
     /// Staff must acknowledge it (all staff, or some units).
     pub staff: bool,
-    pub staff_all: bool,
-    pub citizens: bool,
-    pub due_at: Option<DateTime<Utc>>,
-    pub closes_at: Option<DateTime<Utc>>,
-    /// The major version staff must confirm (0 when the article takes no acknowledgment).
-    pub current_version: i64,
-    /// The renewal round people confirm now (1 until fixed dates open another).
-    pub current_round: i64,
+    /// The terms (version 0, round 1 and nothing required when the article takes no
+    /// acknowledgment).
+    #[sqlx(flatten)]
+    pub terms: AckTerms,
 }
 
 impl CampaignArticle {
@@ -251,10 +248,6 @@ impl CampaignArticle {
     /// published yet cannot be confirmed, so it is shown but not counted.
     pub fn counts_for_staff(&self) -> bool {
         self.staff && self.is_released()
-    }
-
-    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
-        self.due_at.is_some_and(|d| now > d)
     }
 }
 

@@ -112,7 +112,7 @@ async fn render(
         )
         .await?,
         article_id: ack.article_id,
-        version: ack.current_version,
+        version: ack.terms.current_version,
         text_hash: ack.text_hash.unwrap_or_default(),
         kept_hours: evidence::KEPT_HOURS,
         current: current.map(ExportView::new),

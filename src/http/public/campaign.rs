@@ -71,7 +71,7 @@ async fn show(
                 slug: a.slug,
                 title: a.title,
                 summary: a.summary,
-                citizens: a.citizens,
+                citizens: a.terms.citizens,
             }
         })
         .collect();

@@ -131,7 +131,7 @@ pub async fn person(
                 position: a.position + 1,
                 title: a.title.clone(),
                 slug: a.slug.clone(),
-                due: a.due_at.map(time::format_date).unwrap_or_default(),
+                due: a.terms.due_at.map(time::format_date).unwrap_or_default(),
                 state,
                 text,
             }
