@@ -20,19 +20,35 @@ pub struct AckArticle {
     pub slug: String,
     pub title: String,
     pub status: String,
-    pub staff_all: bool,
-    pub citizens: bool,
-    pub due_at: Option<DateTime<Utc>>,
-    pub closes_at: Option<DateTime<Utc>>,
-    pub current_version: i64,
-    /// The renewal round people confirm now, and the N-day rule if any (issue 17).
-    pub current_round: i64,
+    #[sqlx(flatten)]
+    pub terms: AckTerms,
+    /// The N-day renewal rule, if any (issue 17).
     pub renew_every_days: Option<i64>,
     /// The statement of the current version as stored with it (the settings' when no row yet).
     pub statement: String,
     /// None when the version row is missing: then nothing can be confirmed.
     pub text_hash: Option<String>,
     pub reason: Option<String>,
+}
+
+/// An article's acknowledgment terms, as an article's settings and a campaign's article list
+/// both read them.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AckTerms {
+    pub staff_all: bool,
+    pub citizens: bool,
+    pub due_at: Option<DateTime<Utc>>,
+    pub closes_at: Option<DateTime<Utc>>,
+    /// The major version people confirm now.
+    pub current_version: i64,
+    /// The renewal round people confirm now (1 until fixed dates open another).
+    pub current_round: i64,
+}
+
+impl AckTerms {
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.due_at.is_some_and(|d| now > d)
+    }
 }
 
 /// Why a confirmation cannot be taken now.
@@ -49,17 +65,13 @@ impl AckArticle {
     pub fn closed(&self, now: DateTime<Utc>) -> Option<Closed> {
         if self.status != "published" {
             Some(Closed::NotPublished)
-        } else if !super::ack_settings::before_closing(self.closes_at, now) {
+        } else if !super::ack_settings::before_closing(self.terms.closes_at, now) {
             Some(Closed::AfterClosing)
         } else if self.text_hash.is_none() {
             Some(Closed::NoVersion)
         } else {
             None
         }
-    }
-
-    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
-        self.due_at.is_some_and(|d| now > d)
     }
 }
 
@@ -285,7 +297,7 @@ impl<'a> NewConfirm<'a> {
     ) -> NewConfirm<'a> {
         NewConfirm {
             article_id: ack.article_id,
-            version: ack.current_version,
+            version: ack.terms.current_version,
             user_id,
             text_hash: ack.text_hash.as_deref().unwrap_or_default(),
             actor_id,

@@ -12,6 +12,7 @@ pub mod progress;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::ack_status::AckTerms;
 use super::{Db, DbError, Tx};
 use crate::campaign::CampaignFields;
 use crate::params;
@@ -206,18 +207,12 @@ pub async fn set_articles(tx: &mut Tx, id: i64, article_ids: &[i64]) -> Result<(
 /// The slugs of the campaign's articles in order (deleted articles left out), read inside a
 /// transaction: what content files name.
 pub async fn article_slugs_tx(tx: &mut Tx, id: i64) -> Result<Vec<String>, DbError> {
-    #[derive(sqlx::FromRow)]
-    struct S {
-        slug: String,
-    }
-    let rows: Vec<S> = tx
-        .fetch_all(
-            "select a.slug from campaign_articles ca join articles a on a.id = ca.article_id \
-             where ca.campaign_id = $1 and a.deleted_at is null order by ca.position",
-            params![id],
-        )
-        .await?;
-    Ok(rows.into_iter().map(|s| s.slug).collect())
+    tx.fetch_strings(
+        "select a.slug from campaign_articles ca join articles a on a.id = ca.article_id \
+         where ca.campaign_id = $1 and a.deleted_at is null order by ca.position",
+        params![id],
+    )
+    .await
 }
 
 /// One article of a campaign, with what its acknowledgment settings say (all `false`/`None`
@@ -237,14 +232,10 @@ pub struct CampaignArticle {
     pub takes_ack: bool,
     /// Staff must acknowledge it (all staff, or some units).
     pub staff: bool,
-    pub staff_all: bool,
-    pub citizens: bool,
-    pub due_at: Option<DateTime<Utc>>,
-    pub closes_at: Option<DateTime<Utc>>,
-    /// The major version staff must confirm (0 when the article takes no acknowledgment).
-    pub current_version: i64,
-    /// The renewal round people confirm now (1 until fixed dates open another).
-    pub current_round: i64,
+    /// The terms (version 0, round 1 and nothing required when the article takes no
+    /// acknowledgment).
+    #[sqlx(flatten)]
+    pub terms: AckTerms,
 }
 
 impl CampaignArticle {
@@ -257,10 +248,6 @@ impl CampaignArticle {
     /// published yet cannot be confirmed, so it is shown but not counted.
     pub fn counts_for_staff(&self) -> bool {
         self.staff && self.is_released()
-    }
-
-    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
-        self.due_at.is_some_and(|d| now > d)
     }
 }
 
@@ -285,15 +272,9 @@ pub async fn articles(db: &Db, campaign_id: i64) -> Result<Vec<CampaignArticle>,
 
 /// The slugs of every article that is not deleted: what a campaign file may name.
 pub async fn live_article_slugs(db: &Db) -> Result<Vec<String>, DbError> {
-    #[derive(sqlx::FromRow)]
-    struct S {
-        slug: String,
-    }
-    let rows: Vec<S> = db
-        .pool()
-        .fetch_all("select slug from articles where deleted_at is null", vec![])
-        .await?;
-    Ok(rows.into_iter().map(|s| s.slug).collect())
+    db.pool()
+        .fetch_strings("select slug from articles where deleted_at is null", vec![])
+        .await
 }
 
 /// The id of a live article by slug, inside a transaction (content import).

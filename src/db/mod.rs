@@ -166,7 +166,7 @@ pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Sen
 impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
 {}
 
-/// The four query shapes, implemented once for a pool and once for a transaction.
+/// The five query shapes, implemented once for a pool and once for a transaction.
 macro_rules! query_methods {
     ($sqlite:pat => $se:expr, $pg:pat => $pe:expr) => {
         /// Runs a statement and returns the number of rows it changed.
@@ -218,6 +218,26 @@ macro_rules! query_methods {
                 $pg => {
                     bind_all!(sqlx::query_as::<_, T>(sql), params)
                         .fetch_optional($pe)
+                        .await
+                }
+            }
+        }
+
+        /// Runs a query that returns one text column (slugs, names), every row in order.
+        pub async fn fetch_strings(
+            &mut self,
+            sql: &str,
+            params: Vec<Param>,
+        ) -> Result<Vec<String>, DbError> {
+            match self {
+                $sqlite => {
+                    bind_all!(sqlx::query_scalar::<_, String>(sql), params)
+                        .fetch_all($se)
+                        .await
+                }
+                $pg => {
+                    bind_all!(sqlx::query_scalar::<_, String>(sql), params)
+                        .fetch_all($pe)
                         .await
                 }
             }

@@ -128,18 +128,12 @@ pub async fn rename(tx: &mut Tx, id: i64, name: &str, now: DateTime<Utc>) -> Res
 
 /// The topic names of one article, in order.
 pub async fn names_for_article(tx: &mut Tx, article_id: i64) -> Result<Vec<String>, DbError> {
-    #[derive(sqlx::FromRow)]
-    struct Name {
-        name: String,
-    }
-    let rows: Vec<Name> = tx
-        .fetch_all(
-            "select t.name from topics t join article_topics at on at.topic_id = t.id \
-             where at.article_id = $1 order by at.position",
-            params![article_id],
-        )
-        .await?;
-    Ok(rows.into_iter().map(|r| r.name).collect())
+    tx.fetch_strings(
+        "select t.name from topics t join article_topics at on at.topic_id = t.id \
+         where at.article_id = $1 order by at.position",
+        params![article_id],
+    )
+    .await
 }
 
 /// The topics of many articles at once, keyed by article id, each list in order.

@@ -134,6 +134,18 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// The layout with the site's details read for this page: how nearly every page begins.
+    pub async fn load(
+        state: &AppState,
+        ctx: &Ctx,
+        page_title: &str,
+        description: &str,
+        path: &str,
+    ) -> Result<Layout> {
+        let site = SiteView::load(state).await?;
+        Ok(Layout::new(state, ctx, site, page_title, description, path))
+    }
+
     pub fn new(
         state: &AppState,
         ctx: &Ctx,

@@ -39,7 +39,7 @@ pub fn confirmations(ack: &AckArticle, statuses: &[Status], now: DateTime<Utc>) 
             "Ghi chú",
         ],
     );
-    let overdue = crate::ack::days_overdue(ack.due_at, now);
+    let overdue = crate::ack::days_overdue(ack.terms.due_at, now);
     for s in statuses {
         let c = s.confirmation.as_ref();
         let late = if c.is_some() { 0 } else { overdue };

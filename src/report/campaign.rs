@@ -108,7 +108,7 @@ pub fn articles(progress: &StaffProgress) -> Sheet {
         let mut row = vec![
             Cell::Int(art.position + 1),
             Cell::text(&art.title),
-            Cell::opt_time(art.due_at),
+            Cell::opt_time(art.terms.due_at),
         ];
         match &a.figures {
             Some(f) => row.extend([

@@ -123,8 +123,8 @@ pub async fn pending(
                 article_id: r.article_id,
                 article_slug: a.slug.clone(),
                 article_title: a.title.clone(),
-                due_at: a.due_at,
-                days_overdue: days_overdue(a.due_at, now),
+                due_at: a.terms.due_at,
+                days_overdue: days_overdue(a.terms.due_at, now),
             }
         })
         .collect())
@@ -265,7 +265,7 @@ async fn build_matrix(
         });
         row.cells[col] = match confirmed_at {
             Some(at) => Cell::Confirmed(at),
-            None => match days_overdue(columns[col].due_at, now) {
+            None => match days_overdue(columns[col].terms.due_at, now) {
                 0 => Cell::Pending,
                 days => Cell::Overdue(days),
             },

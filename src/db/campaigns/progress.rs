@@ -280,7 +280,12 @@ async fn round_progress(
         .await?;
     let overdue: HashMap<i64, bool> = arts
         .iter()
-        .map(|a| (a.article_id, round == Round::Current && a.is_overdue(now)))
+        .map(|a| {
+            (
+                a.article_id,
+                round == Round::Current && a.terms.is_overdue(now),
+            )
+        })
         .collect();
     let mut per_article: HashMap<i64, Figures> = HashMap::new();
     let mut per_unit: HashMap<Option<i64>, Figures> = HashMap::new();
@@ -305,7 +310,7 @@ async fn round_progress(
         .map(|a| {
             let counts = match round {
                 Round::Current => a.counts_for_staff(),
-                Round::Previous => a.counts_for_staff() && a.current_round > 1,
+                Round::Previous => a.counts_for_staff() && a.terms.current_round > 1,
             };
             let figures = counts.then(|| {
                 let f = per_article.get(&a.article_id).copied().unwrap_or_default();

@@ -32,7 +32,7 @@ async fn download(
     let (suffix, sheets) = match table {
         "xac-nhan" => {
             let statuses =
-                ack_status::statuses(&state.db, ack.article_id, ack.current_version).await?;
+                ack_status::statuses(&state.db, ack.article_id, ack.terms.current_version).await?;
             let sheet = report::acks::confirmations(&ack, &statuses, time::now());
             ("xac-nhan", vec![sheet])
         }

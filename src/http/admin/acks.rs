@@ -15,7 +15,7 @@ use crate::db::{ack_rounds, audit, places};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, Editor};
 use crate::http::staff::acknowledge::{check_may_confirm, closed_message, with_version};
-use crate::http::views::{percent, Layout, SiteView};
+use crate::http::views::{percent, Layout};
 use crate::time;
 
 pub fn router() -> Router<AppState> {
@@ -137,7 +137,8 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response> {
     let now = time::now();
-    let statuses = ack_status::statuses(&state.db, ack.article_id, ack.current_version).await?;
+    let statuses =
+        ack_status::statuses(&state.db, ack.article_id, ack.terms.current_version).await?;
     let audience = statuses.len();
     let mut confirmed = Vec::new();
     let mut pending = Vec::new();
@@ -160,12 +161,12 @@ async fn render(
                 user_id: m.user_id,
                 name: m.name,
                 unit: m.unit,
-                days_overdue: crate::ack::days_overdue(ack.due_at, now),
+                days_overdue: crate::ack::days_overdue(ack.terms.due_at, now),
             }),
         }
     }
-    let rounds = if ack.current_round > 1 {
-        ack_rounds::counts(&state.db, ack.article_id, ack.current_version)
+    let rounds = if ack.terms.current_round > 1 {
+        ack_rounds::counts(&state.db, ack.article_id, ack.terms.current_version)
             .await?
             .into_iter()
             .map(|r| RoundView {
@@ -174,7 +175,7 @@ async fn render(
                     None => format!("Đợt {}", r.round),
                 },
                 confirmations: r.confirmations,
-                current: r.round == ack.current_round,
+                current: r.round == ack.terms.current_round,
             })
             .collect()
     } else {
@@ -197,18 +198,25 @@ async fn render(
     );
     let poster_url =
         (ack.status == "published").then(|| format!("/admin/bai-viet/{}/ap-phich", ack.article_id));
-    let site = SiteView::load(state).await?;
     let path = format!("/admin/bai-viet/{}/xac-nhan", ack.article_id);
     let title = format!("Xác nhận: {}", ack.title);
     let view = AcksView {
-        layout: Layout::new(state, ctx, site, &title, "Tình hình xác nhận đã đọc", &path),
+        layout: Layout::load(state, ctx, &title, "Tình hình xác nhận đã đọc", &path).await?,
         article_id: ack.article_id,
-        version: ack.current_version,
+        version: ack.terms.current_version,
         reason: ack.reason.clone().unwrap_or_default(),
         statement: ack.statement.clone(),
         text_hash: ack.text_hash.clone().unwrap_or_default(),
-        due: ack.due_at.map(time::format_datetime).unwrap_or_default(),
-        closes: ack.closes_at.map(time::format_datetime).unwrap_or_default(),
+        due: ack
+            .terms
+            .due_at
+            .map(time::format_datetime)
+            .unwrap_or_default(),
+        closes: ack
+            .terms
+            .closes_at
+            .map(time::format_datetime)
+            .unwrap_or_default(),
         closed_message: ack.closed(now).map(closed_message).unwrap_or("").to_owned(),
         audience,
         confirmed_count: confirmed.len(),
@@ -301,7 +309,7 @@ async fn on_behalf(
                 target_type: "article",
                 target_id: Some(ack.article_id),
                 target_label: ack.title.clone(),
-                detail: format!("{person} (phiên bản {}): {note}", ack.current_version),
+                detail: format!("{person} (phiên bản {}): {note}", ack.terms.current_version),
                 ip: ctx.ip.clone(),
             },
             now,

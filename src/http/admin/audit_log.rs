@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::db::audit::{self, Filter};
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
-use crate::http::views::{Layout, Pagination, SiteView};
+use crate::http::views::{Layout, Pagination};
 use crate::time;
 
 /// Entries per page.
@@ -235,16 +235,15 @@ async fn list(
     } else {
         StatusCode::OK
     };
-    let site = SiteView::load(&state).await?;
     let view = LogView {
-        layout: Layout::new(
+        layout: Layout::load(
             &state,
             &ctx,
-            site,
             "Nhật ký hoạt động",
             "Nhật ký hoạt động",
             "/admin/nhat-ky",
-        ),
+        )
+        .await?,
         entries,
         total,
         kinds,

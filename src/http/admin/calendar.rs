@@ -15,7 +15,7 @@ use crate::db::articles::admin::{self, TimedRow, Timing};
 use crate::db::{Db, DbError};
 use crate::error::Result;
 use crate::http::auth::{Ctx, CurrentUser};
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::policy::{self, Action, ArticleFacts, Target};
 use crate::time;
 
@@ -217,16 +217,15 @@ async fn calendar(
     let groups = group_by_day(user, found);
     let before = first - Days::new(DAYS);
     let day_url = |d: NaiveDate| format!("/admin/lich?tu={}", d.format("%Y-%m-%d"));
-    let site = SiteView::load(&state).await?;
     let view = CalendarPage {
-        layout: Layout::new(
+        layout: Layout::load(
             &state,
             &ctx,
-            site,
             "Lịch xuất bản",
             "Bài sắp xuất bản và sắp gỡ",
             "/admin/lich",
-        ),
+        )
+        .await?,
         days: DAYS,
         tu: if error.is_some() {
             q.tu.trim().to_owned()

@@ -16,7 +16,7 @@ use crate::db::audit::Entry;
 use crate::db::citizens::{self, CitizenRecord};
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::phone::Phone;
 use crate::report::{Cell, Sheet};
 use crate::time;
@@ -102,16 +102,9 @@ struct FindPage {
     records: Vec<RecordView>,
 }
 
-fn blank_page(state: &AppState, ctx: &Ctx, site: SiteView) -> FindPage {
-    let layout = Layout::new(
-        state,
-        ctx,
-        site,
-        "Dữ liệu người dân",
-        "",
-        "/admin/nguoi-dan",
-    );
-    FindPage {
+async fn blank_page(state: &AppState, ctx: &Ctx) -> Result<FindPage> {
+    let layout = Layout::load(state, ctx, "Dữ liệu người dân", "", "/admin/nguoi-dan").await?;
+    Ok(FindPage {
         layout,
         query: String::new(),
         contact: String::new(),
@@ -119,7 +112,7 @@ fn blank_page(state: &AppState, ctx: &Ctx, site: SiteView) -> FindPage {
         searched: false,
         deleted: None,
         records: vec![],
-    }
+    })
 }
 
 /// The search form (and the result of a deletion).
@@ -129,8 +122,7 @@ async fn show(
     Query(q): Query<ShowQuery>,
 ) -> Result<Response> {
     ctx.user()?;
-    let site = SiteView::load(&state).await?;
-    let mut page = blank_page(&state, &ctx, site);
+    let mut page = blank_page(&state, &ctx).await?;
     page.deleted = q.da_xoa;
     let html = state.templates.render("admin/citizens.html", &page)?;
     Ok(Html(html).into_response())
@@ -144,8 +136,7 @@ async fn find(
     Form(form): Form<ContactForm>,
 ) -> Result<Response> {
     ctx.user()?;
-    let site = SiteView::load(&state).await?;
-    let mut page = blank_page(&state, &ctx, site);
+    let mut page = blank_page(&state, &ctx).await?;
     page.query = form.lien_he.trim().to_owned();
     let mut status = StatusCode::OK;
     match normalise_contact(&page.query) {

@@ -12,7 +12,7 @@ use crate::article::ArticleStatus;
 use crate::db::{articles, audit};
 use crate::error::Result;
 use crate::http::auth::{Ctx, CurrentUser};
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::time;
 
 pub fn router() -> Router<AppState> {
@@ -53,16 +53,8 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Html<Strin
         })
         .collect();
     let activity = recent_activity(&state, ctx.user()?).await?;
-    let site = SiteView::load(&state).await?;
     let view = DashboardView {
-        layout: Layout::new(
-            &state,
-            &ctx,
-            site,
-            "Tổng quan",
-            "Khu vực quản trị",
-            "/admin",
-        ),
+        layout: Layout::load(&state, &ctx, "Tổng quan", "Khu vực quản trị", "/admin").await?,
         counts,
         activity,
     };

@@ -18,7 +18,7 @@ use crate::db::{ack_settings, audit};
 use crate::error::{AppError, Result};
 use crate::http::admin::exports::{self, Subject};
 use crate::http::auth::{Ctx, Editor};
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::report::{File, Format};
 use crate::time;
 
@@ -101,19 +101,18 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response> {
     let exports = evidence::exports(&state.db, ack.article_id).await?;
-    let site = SiteView::load(state).await?;
     let path = format!("/admin/bai-viet/{}/xac-nhan/bang-chung", ack.article_id);
     let view = EvidenceView {
-        layout: Layout::new(
+        layout: Layout::load(
             state,
             ctx,
-            site,
             &format!("Bằng chứng xác nhận: {}", ack.title),
             "Xuất bằng chứng xác nhận đã đọc",
             &path,
-        ),
+        )
+        .await?,
         article_id: ack.article_id,
-        version: ack.current_version,
+        version: ack.terms.current_version,
         text_hash: ack.text_hash.unwrap_or_default(),
         kept_hours: evidence::KEPT_HOURS,
         current: current.map(ExportView::new),

@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::db::jobs::{self, JobRow, RunRow};
 use crate::error::Result;
 use crate::http::auth::Ctx;
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::jobs::registry;
 use crate::time;
 
@@ -198,16 +198,15 @@ async fn jobs_page(State(state): State<AppState>, ctx: Ctx) -> Result<Html<Strin
             error: r.error,
         })
         .collect();
-    let site = SiteView::load(&state).await?;
     let view = JobsPage {
-        layout: Layout::new(
+        layout: Layout::load(
             &state,
             &ctx,
-            site,
             "Tác vụ nền",
             "Các tác vụ chạy theo lịch",
             "/admin/tac-vu",
-        ),
+        )
+        .await?,
         jobs: views,
         runs,
         recent_limit: RECENT_RUNS,

@@ -18,7 +18,7 @@ use crate::db::units::{self, UnitRow};
 use crate::db::users::{self, UserRow};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
-use crate::http::views::{Layout, Pagination, SiteView};
+use crate::http::views::{Layout, Pagination};
 use crate::slug::fold;
 
 /// Accounts per page of the list.
@@ -191,10 +191,9 @@ pub async fn one_time_page(
     heading: &'static str,
     account: OneTimeAccount,
 ) -> Result<Response> {
-    let site = SiteView::load(state).await?;
     let path = format!("/admin/nguoi-dung/{}", account.id);
     let view = OneTimeView {
-        layout: Layout::new(state, ctx, site, heading, heading, &path),
+        layout: Layout::load(state, ctx, heading, heading, &path).await?,
         heading,
         account,
     };
@@ -365,16 +364,15 @@ async fn list(
         selected: q.trang_thai == value,
     })
     .collect();
-    let site = SiteView::load(&state).await?;
     let view = ListView {
-        layout: Layout::new(
+        layout: Layout::load(
             &state,
             &ctx,
-            site,
             "Người dùng",
             "Tài khoản của cán bộ",
             "/admin/nguoi-dung",
-        ),
+        )
+        .await?,
         people,
         total,
         q: q.q.clone(),

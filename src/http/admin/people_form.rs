@@ -20,7 +20,7 @@ use crate::db::users::{self, Changes, NewUser, UserRow};
 use crate::db::{audit, is_unique_violation};
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::time;
 
 pub fn router() -> Router<AppState> {
@@ -189,9 +189,8 @@ pub async fn render(
         ),
     };
     let me = ctx.user()?;
-    let site = SiteView::load(state).await?;
     let view = FormView {
-        layout: Layout::new(state, ctx, site, &title, &title, &path),
+        layout: Layout::load(state, ctx, &title, &title, &path).await?,
         heading,
         id: user.map(|u| u.id),
         units: unit_options(&all_units, form.unit.parse().ok(), &Default::default()),

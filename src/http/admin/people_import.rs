@@ -17,7 +17,7 @@ use crate::db::users::{self, NewUser};
 use crate::db::{audit, is_unique_violation, units};
 use crate::error::Result;
 use crate::http::auth::{self, Ctx};
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::staff_import::{self, Checked, Context, KnownUnit};
 use crate::time;
 
@@ -90,10 +90,9 @@ async fn render(
     preview: Option<Preview>,
     error: Option<String>,
 ) -> Result<Response> {
-    let site = SiteView::load(state).await?;
     let title = "Nhập danh sách cán bộ";
     let view = ImportView {
-        layout: Layout::new(state, ctx, site, title, title, "/admin/nguoi-dung/nhap"),
+        layout: Layout::load(state, ctx, title, title, "/admin/nguoi-dung/nhap").await?,
         text,
         preview,
         error,
@@ -302,10 +301,9 @@ async fn confirm(
     audit::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
 
-    let site = SiteView::load(&state).await?;
     let title = "Đã nhập danh sách cán bộ";
     let view = DoneView {
-        layout: Layout::new(&state, &ctx, site, title, title, "/admin/nguoi-dung/nhap"),
+        layout: Layout::load(&state, &ctx, title, title, "/admin/nguoi-dung/nhap").await?,
         accounts: created,
     };
     let html = state

@@ -15,7 +15,7 @@ use crate::app::AppState;
 use crate::db::{is_unique_violation, places};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::policy::{self, Action, Target};
 use crate::slug::Slug;
 use crate::time;
@@ -87,16 +87,15 @@ async fn render(
             name: p.name,
         })
         .collect();
-    let site = SiteView::load(state).await?;
     let view = ListView {
-        layout: Layout::new(
+        layout: Layout::load(
             state,
             ctx,
-            site,
             "Nơi đặt áp phích",
             "Các quầy, bộ phận một cửa đặt áp phích có mã QR",
             "/admin/noi-dat",
-        ),
+        )
+        .await?,
         places,
         form,
         errors,

@@ -159,7 +159,7 @@ async fn campaign(
     let citizens = campaigns::articles(&state.db, c.id)
         .await?
         .iter()
-        .any(|a| a.citizens && a.status == "published");
+        .any(|a| a.terms.citizens && a.status == "published");
     let refused = (!c.is_public).then(|| {
         "Chiến dịch này chưa công khai, nên người dân quét mã sẽ không mở được trang. Hãy bật \
          «Công khai» trong phần sửa chiến dịch rồi in áp phích."

@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::db::ack_reminders::{self, LogFilter};
 use crate::error::Result;
 use crate::http::auth::{Ctx, Editor};
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::time;
 
 /// How many of the latest reminders the page lists.
@@ -135,16 +135,15 @@ async fn reminder_log(
             error: r.error,
         })
         .collect();
-    let site = SiteView::load(&state).await?;
     let view = LogPage {
-        layout: Layout::new(
+        layout: Layout::load(
             &state,
             &ctx,
-            site,
             "Nhật ký nhắc xác nhận",
             "Các lời nhắc xác nhận đã đọc tài liệu",
             "/admin/nhac-nho",
-        ),
+        )
+        .await?,
         reminders,
         outcomes: options(&OUTCOMES, &filter.outcome),
         channels: options(&CHANNELS, &filter.channel),

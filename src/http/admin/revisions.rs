@@ -23,7 +23,7 @@ use crate::db::revisions::{self, NewRevision, RevisionInfo, RevisionRow};
 use crate::db::{audit, topics};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::markdown::Body;
 use crate::policy::{may_article, Action};
 use crate::time;
@@ -167,14 +167,7 @@ async fn list(
     let title = format!("Phiên bản: {}", article.title);
     let path = format!("/admin/bai-viet/{}/phien-ban", article.id);
     let view = ListView {
-        layout: Layout::new(
-            &state,
-            &ctx,
-            SiteView::load(&state).await?,
-            &title,
-            "Các phiên bản của bài viết",
-            &path,
-        ),
+        layout: Layout::load(&state, &ctx, &title, "Các phiên bản của bài viết", &path).await?,
         can_restore: may_write(user, &article),
         default_from: items.get(1).map(|r| r.revision.id),
         default_to: items.first().map(|r| r.revision.id),
@@ -240,14 +233,14 @@ async fn compare(
     );
     let path = compare_url(article.id, from.id, to.id);
     let view = CompareView {
-        layout: Layout::new(
+        layout: Layout::load(
             &state,
             &ctx,
-            SiteView::load(&state).await?,
             &title,
             "Khác biệt giữa hai phiên bản của bài viết",
             &path,
-        ),
+        )
+        .await?,
         title: text_diff(&from.title, &to.title),
         summary: text_diff(&from.summary, &to.summary),
         body_changed: from.body != to.body,

@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::db::{audit, topics};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, Editor};
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::slug::Slug;
 use crate::time;
 
@@ -56,21 +56,20 @@ async fn render(state: &AppState, ctx: &Ctx, error: Option<(i64, String)>) -> Re
             articles: t.articles,
         })
         .collect();
-    let site = SiteView::load(state).await?;
     let status = match error {
         Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
         None => StatusCode::OK,
     };
     let (error_id, error) = error.map_or((0, None), |(id, e)| (id, Some(e)));
     let view = ListView {
-        layout: Layout::new(
+        layout: Layout::load(
             state,
             ctx,
-            site,
             "Chủ đề",
             "Tên các chủ đề bài viết",
             "/admin/chu-de",
-        ),
+        )
+        .await?,
         topics,
         error_id,
         error,

@@ -17,7 +17,7 @@ use crate::db::units::{self, UnitInput, UnitRow};
 use crate::db::{audit, is_unique_violation, Tx};
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::slug::Slug;
 use crate::time;
 
@@ -62,16 +62,15 @@ async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Html<String>> {
             members: members.get(&u.id).copied().unwrap_or(0),
         })
         .collect();
-    let site = SiteView::load(&state).await?;
     let view = ListView {
-        layout: Layout::new(
+        layout: Layout::load(
             &state,
             &ctx,
-            site,
             "Đơn vị",
             "Các đơn vị của cơ quan",
             "/admin/don-vi",
-        ),
+        )
+        .await?,
         units: items,
     };
     Ok(Html(state.templates.render("admin/units.html", &view)?))
@@ -205,9 +204,8 @@ async fn render(
         Some(id) => ("Sửa đơn vị".to_owned(), format!("/admin/don-vi/{id}")),
         None => ("Thêm đơn vị".to_owned(), "/admin/don-vi/moi".to_owned()),
     };
-    let site = SiteView::load(state).await?;
     let view = FormView {
-        layout: Layout::new(state, ctx, site, &title, &title, &path),
+        layout: Layout::load(state, ctx, &title, &title, &path).await?,
         id,
         parents: unit_options(&all, form.parent.parse().ok(), &exclude),
         form,

@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::db::campaigns;
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::time;
 
 pub fn router() -> Router<AppState> {
@@ -71,7 +71,7 @@ async fn show(
                 slug: a.slug,
                 title: a.title,
                 summary: a.summary,
-                citizens: a.citizens,
+                citizens: a.terms.citizens,
             }
         })
         .collect();
@@ -83,7 +83,6 @@ async fn show(
             count: l.confirmations,
         })
         .collect();
-    let site = SiteView::load(&state).await?;
     let path = format!("/chien-dich/{}", campaign.slug);
     let description = if campaign.description.is_empty() {
         format!("Chiến dịch {}", campaign.name)
@@ -91,7 +90,7 @@ async fn show(
         campaign.description.clone()
     };
     let view = CampaignView {
-        layout: Layout::new(&state, &ctx, site, &campaign.name, &description, &path),
+        layout: Layout::load(&state, &ctx, &campaign.name, &description, &path).await?,
         period: campaign.period_label(),
         name: campaign.name,
         description: campaign.description,

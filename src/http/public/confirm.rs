@@ -211,25 +211,20 @@ async fn confirm(
     for l in &mut form.localities {
         l.selected = l.slug == raw.locality;
     }
+    // Every refusal shows the form again, with what was typed and why.
+    let show_again = |form, status| render(&state, &ctx, site, &ack, form, status);
     if !form.open {
         form.notice = Some(format!(
             "Bài viết này đã ngừng nhận xác nhận từ {}.",
             form.closed_on
         ));
-        return render(&state, &ctx, site, &ack, form, StatusCode::FORBIDDEN);
+        return show_again(form, StatusCode::FORBIDDEN);
     }
 
     let (valid, errors) = parse(&raw, &localities);
     form.errors = errors;
     let Some(valid) = valid else {
-        return render(
-            &state,
-            &ctx,
-            site,
-            &ack,
-            form,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        return show_again(form, StatusCode::UNPROCESSABLE_ENTITY);
     };
 
     let ip_count = citizens::recent_by_network(
@@ -246,14 +241,7 @@ async fn confirm(
              (hoặc vào ngày mai nếu bạn đã xác nhận nhiều bài hôm nay). Xin cảm ơn!"
                 .to_owned(),
         );
-        return render(
-            &state,
-            &ctx,
-            site,
-            &ack,
-            form,
-            StatusCode::TOO_MANY_REQUESTS,
-        );
+        return show_again(form, StatusCode::TOO_MANY_REQUESTS);
     }
 
     let new = NewConfirmation {
@@ -407,16 +395,15 @@ async fn thanks(
 ) -> Result<Response> {
     let ack = citizen_ack(&state, &slug).await?;
     let count = citizens::total_for_article(&state.db, ack.article_id).await?;
-    let site = SiteView::load(&state).await?;
     let article_path = format!("/bai-viet/{}", ack.slug);
-    let mut layout = Layout::new(
+    let mut layout = Layout::load(
         &state,
         &ctx,
-        site,
         "Cảm ơn bạn đã xác nhận",
         "",
         &format!("{article_path}/cam-on"),
-    );
+    )
+    .await?;
     // Nothing here for search engines.
     layout.canonical = String::new();
     let page = ThanksPage {

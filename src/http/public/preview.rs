@@ -15,7 +15,7 @@ use crate::article::ArticleStatus;
 use crate::db::{articles, sessions, topics};
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
-use crate::http::views::{ArticleView, Layout, SiteView};
+use crate::http::views::{ArticleView, Layout};
 use crate::time;
 
 pub fn router() -> Router<AppState> {
@@ -48,9 +48,8 @@ async fn preview(
     }
     let mut topic_map = topics::for_articles(&state.db, &[row.id]).await?;
     let topic_rows = topic_map.remove(&row.id).unwrap_or_default();
-    let site = SiteView::load(&state).await?;
     // No canonical address: the page must not be found, shared or indexed.
-    let mut layout = Layout::new(&state, &ctx, site, &row.title, &row.summary, "/");
+    let mut layout = Layout::load(&state, &ctx, &row.title, &row.summary, "/").await?;
     layout.canonical = String::new();
     let view = PreviewPage {
         layout,

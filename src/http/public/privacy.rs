@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::app::AppState;
 use crate::error::Result;
 use crate::http::auth::Ctx;
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/bao-ve-du-lieu-ca-nhan", get(page))
@@ -24,15 +24,7 @@ struct PrivacyPage {
 }
 
 async fn page(State(state): State<AppState>, ctx: Ctx) -> Result<Html<String>> {
-    let site = SiteView::load(&state).await?;
-    let layout = Layout::new(
-        &state,
-        &ctx,
-        site,
-        "Bảo vệ dữ liệu cá nhân",
-        "Dữ liệu cá nhân được thu thập khi người dân xác nhận đã đọc bài viết: nội dung, mục đích, thời hạn lưu trữ và quyền của chủ thể dữ liệu theo Nghị định 13/2023/NĐ-CP.",
-        "/bao-ve-du-lieu-ca-nhan",
-    );
+    let layout = Layout::load(&state, &ctx, "Bảo vệ dữ liệu cá nhân", "Dữ liệu cá nhân được thu thập khi người dân xác nhận đã đọc bài viết: nội dung, mục đích, thời hạn lưu trữ và quyền của chủ thể dữ liệu theo Nghị định 13/2023/NĐ-CP.", "/bao-ve-du-lieu-ca-nhan").await?;
     let view = PrivacyPage {
         layout,
         retention_days: state.config.citizen_retention_days,

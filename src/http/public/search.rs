@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::db::{self, articles};
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
-use crate::http::views::{Layout, SiteView, PAGE_SIZE};
+use crate::http::views::{Layout, PAGE_SIZE};
 use crate::search::{self, Segment};
 use crate::time;
 
@@ -119,16 +119,15 @@ async fn search_page(
     } else {
         format!("Tìm kiếm: {query}")
     };
-    let site = SiteView::load(&state).await?;
     let view = SearchView {
-        layout: Layout::new(
+        layout: Layout::load(
             &state,
             &ctx,
-            site,
             &title,
             "Tìm bài viết theo tiêu đề, tóm tắt, chủ đề và nội dung",
             "/tim-kiem",
-        ),
+        )
+        .await?,
         state: view_state,
         found,
         hits,

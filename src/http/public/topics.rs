@@ -10,7 +10,7 @@ use crate::app::AppState;
 use crate::db::{articles, topics};
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
-use crate::http::views::{ArticleCard, Layout, PageQuery, Pagination, SiteView, PAGE_SIZE};
+use crate::http::views::{ArticleCard, Layout, PageQuery, Pagination, PAGE_SIZE};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -42,16 +42,8 @@ async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Html<String>> {
             articles: t.articles,
         })
         .collect();
-    let site = SiteView::load(&state).await?;
     let view = TopicsView {
-        layout: Layout::new(
-            &state,
-            &ctx,
-            site,
-            "Chủ đề",
-            "Các chủ đề của bài viết",
-            "/chu-de",
-        ),
+        layout: Layout::load(&state, &ctx, "Chủ đề", "Các chủ đề của bài viết", "/chu-de").await?,
         topics,
     };
     Ok(Html(state.templates.render("topics.html", &view)?))
@@ -87,7 +79,6 @@ async fn topic(
         articles::list_published_in_topic(&state.db, topic.id, PAGE_SIZE, pagination.offset())
             .await?;
     let cards = ArticleCard::many(&state, rows).await?;
-    let site = SiteView::load(&state).await?;
     let title = format!("Chủ đề: {}", topic.name);
     let description = format!("Các bài viết về {}", topic.name);
     let canonical = match page {
@@ -95,7 +86,7 @@ async fn topic(
         n => format!("{path}?trang={n}"),
     };
     let view = TopicView {
-        layout: Layout::new(&state, &ctx, site, &title, &description, &canonical),
+        layout: Layout::load(&state, &ctx, &title, &description, &canonical).await?,
         name: topic.name,
         articles: cards,
         pagination,

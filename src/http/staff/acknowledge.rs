@@ -20,7 +20,7 @@ use crate::db::{ack_rounds, ack_settings, Db, DbError};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
 use crate::http::page_cache;
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::time;
 
 pub fn router() -> Router<AppState> {
@@ -80,6 +80,11 @@ pub async fn status_box(
         String::new()
     };
     let now = time::now();
+    let due = ack
+        .terms
+        .due_at
+        .map(time::format_datetime)
+        .unwrap_or_default();
     if !ack_status::in_audience(&state.db, article_id, user.id).await? {
         // Editors outside the audience still get the way to the admin view.
         return Ok((!admin_href.is_empty()).then(|| StaffAckBox {
@@ -91,8 +96,8 @@ pub async fn status_box(
             round_year: String::new(),
             history: Vec::new(),
             statement: ack.statement.clone(),
-            version: ack.current_version,
-            due: ack.due_at.map(time::format_datetime).unwrap_or_default(),
+            version: ack.terms.current_version,
+            due,
             overdue: false,
             open: false,
             closed_message: String::new(),
@@ -102,16 +107,16 @@ pub async fn status_box(
     }
     let latest = ack_status::latest_of(&state.db, article_id, user.id).await?;
     let renewal = match &latest {
-        Some(c) if c.version == ack.current_version => {
+        Some(c) if c.version == ack.terms.current_version => {
             renewal_note(&state.db, &ack, c.event_id, c.round).await?
         }
         _ => None,
     };
     let (st, confirmed_at, confirmed_version) = match &latest {
-        Some(c) if c.version == ack.current_version && renewal.is_some() => {
+        Some(c) if c.version == ack.terms.current_version && renewal.is_some() => {
             ("renew", time::format_datetime(c.created_at), c.version)
         }
-        Some(c) if c.version == ack.current_version => {
+        Some(c) if c.version == ack.terms.current_version => {
             ("confirmed", time::format_datetime(c.created_at), c.version)
         }
         Some(c) => ("reconfirm", time::format_datetime(c.created_at), c.version),
@@ -132,9 +137,9 @@ pub async fn status_box(
             .map(HistoryView::new)
             .collect(),
         statement: ack.statement.clone(),
-        version: ack.current_version,
-        due: ack.due_at.map(time::format_datetime).unwrap_or_default(),
-        overdue: st != "confirmed" && ack.is_overdue(now),
+        version: ack.terms.current_version,
+        due,
+        overdue: st != "confirmed" && ack.terms.is_overdue(now),
         open: closed.is_none() && st != "confirmed",
         closed_message: closed.map(closed_message).unwrap_or("").to_owned(),
         action: format!("/bai-viet/{}/xac-nhan", ack.slug),
@@ -166,7 +171,7 @@ impl HistoryView {
 /// The year that names the article's current round when a fixed date opened it (`2019`), or
 /// empty in the first round: what "Đã xác nhận cho năm 2019" says.
 async fn round_year(db: &Db, ack: &AckArticle) -> Result<String, DbError> {
-    if ack.current_round <= 1 {
+    if ack.terms.current_round <= 1 {
         return Ok(String::new());
     }
     Ok(ack_rounds::current(db, ack.article_id)
@@ -186,7 +191,7 @@ pub async fn renewal_note(
     if ack_status::is_standing(db, event_id).await? {
         return Ok(None);
     }
-    if round < ack.current_round {
+    if round < ack.terms.current_round {
         let year = ack_rounds::current(db, ack.article_id).await?;
         return Ok(Some(match year {
             Some(r) => format!("cần xác nhận lại cho năm {}", r.year()),
@@ -224,9 +229,8 @@ pub async fn refused(
     message: &str,
     back: &str,
 ) -> Result<Response> {
-    let site = SiteView::load(state).await?;
     let view = RefusedView {
-        layout: Layout::new(state, ctx, site, "Không thể xác nhận", message, back),
+        layout: Layout::load(state, ctx, "Không thể xác nhận", message, back).await?,
         heading: "Không thể xác nhận",
         message: message.to_owned(),
         back: back.to_owned(),
@@ -295,7 +299,7 @@ async fn confirm(
         crate::metrics::staff_confirmation("self");
         tracing::info!(
             article = ack.article_id,
-            version = ack.current_version,
+            version = ack.terms.current_version,
             "staff confirmation recorded"
         );
     }
@@ -323,7 +327,7 @@ async fn pending_renewal(db: &Db, article_id: i64, user_id: i64) -> Result<Optio
         return Ok(None);
     };
     match ack_status::latest_of(db, article_id, user_id).await? {
-        Some(c) if c.version == ack.current_version => {
+        Some(c) if c.version == ack.terms.current_version => {
             Ok(renewal_note(db, &ack, c.event_id, c.round).await?)
         }
         _ => Ok(None),
@@ -377,16 +381,15 @@ async fn my_items(State(state): State<AppState>, ctx: Ctx) -> Result<Html<String
             pending.push(view);
         }
     }
-    let site = SiteView::load(&state).await?;
     let view = MyItemsView {
-        layout: Layout::new(
+        layout: Layout::load(
             &state,
             &ctx,
-            site,
             "Tài liệu cần xác nhận",
             "Các tài liệu bạn cần đọc và xác nhận",
             "/can-xac-nhan",
-        ),
+        )
+        .await?,
         pending,
         done,
     };

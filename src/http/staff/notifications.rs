@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::db::ack_reminders;
 use crate::error::Result;
 use crate::http::auth::Ctx;
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::time;
 
 /// Reminders come once a day at most; two months of them is plenty to scroll.
@@ -53,16 +53,15 @@ async fn notifications(State(state): State<AppState>, ctx: Ctx) -> Result<Html<S
             at_iso: time::to_rfc3339_utc(r.created_at),
         })
         .collect();
-    let site = SiteView::load(&state).await?;
     let view = NoticesPage {
-        layout: Layout::new(
+        layout: Layout::load(
             &state,
             &ctx,
-            site,
             "Thông báo",
             "Các lời nhắc xác nhận tài liệu gửi cho bạn",
             "/thong-bao",
-        ),
+        )
+        .await?,
         notices,
     };
     Ok(Html(state.templates.render("notifications.html", &view)?))

@@ -14,7 +14,7 @@ use crate::db::{audit, sessions, users};
 use crate::error::Result;
 use crate::http::auth::{safe_next, set_cookie, Ctx, CurrentUser, SESSION_COOKIE};
 use crate::http::page_cache;
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::time;
 
 /// Failed sign-ins tolerated within [`LOCK_WINDOW`], per account and per address.
@@ -55,16 +55,15 @@ async fn render_sign_in(
     next: &str,
     error: Option<String>,
 ) -> Result<Response> {
-    let site = SiteView::load(state).await?;
     let view = SignInView {
-        layout: Layout::new(
+        layout: Layout::load(
             state,
             ctx,
-            site,
             "Đăng nhập",
             "Đăng nhập dành cho cán bộ",
             "/dang-nhap",
-        ),
+        )
+        .await?,
         email: email.to_owned(),
         next: next.to_owned(),
         error,
@@ -189,21 +188,16 @@ async fn submit(
         .await;
     }
     let email = form.email.trim().to_lowercase();
+    // Every refusal from here on shows the form again with the address typed.
+    let refuse =
+        |status, message| render_sign_in(&state, &ctx, status, &email, &next, Some(message));
     let Gate::Open {
         attempt,
         completes_lock,
     } = begin_attempt(&state, &email, &ctx.network, now).await?
     else {
         // The lock was logged when it began; a locked account's further tries are not.
-        return render_sign_in(
-            &state,
-            &ctx,
-            StatusCode::TOO_MANY_REQUESTS,
-            &email,
-            &next,
-            Some(locked_message()),
-        )
-        .await;
+        return refuse(StatusCode::TOO_MANY_REQUESTS, locked_message()).await;
     };
 
     let credentials = users::credentials(&state.db, &email).await?;
@@ -214,15 +208,7 @@ async fn submit(
     // Always verify, even without an account, so the answer takes as long either way.
     let Ok(password_ok) = account::verify_password(&form.password, hash).await else {
         sessions::forget_failure(&state.db, attempt).await?;
-        return render_sign_in(
-            &state,
-            &ctx,
-            StatusCode::TOO_MANY_REQUESTS,
-            &email,
-            &next,
-            Some(BUSY_MESSAGE.to_owned()),
-        )
-        .await;
+        return refuse(StatusCode::TOO_MANY_REQUESTS, BUSY_MESSAGE.to_owned()).await;
     };
     let user = user.filter(|u| password_ok && u.active);
     let Some(user) = user else {
@@ -242,15 +228,7 @@ async fn submit(
             audit::record_now(&state.db, &entry, now).await?;
         }
         let message = "Địa chỉ thư điện tử hoặc mật khẩu không đúng.".to_owned();
-        return render_sign_in(
-            &state,
-            &ctx,
-            StatusCode::UNAUTHORIZED,
-            &email,
-            &next,
-            Some(message),
-        )
-        .await;
+        return refuse(StatusCode::UNAUTHORIZED, message).await;
     };
 
     // A new session id at every sign-in: a session fixed before signing in is worthless.
@@ -326,16 +304,8 @@ async fn render_change(
     errors: Vec<String>,
 ) -> Result<Response> {
     let user = ctx.user()?;
-    let site = SiteView::load(state).await?;
     let view = ChangeView {
-        layout: Layout::new(
-            state,
-            ctx,
-            site,
-            "Đổi mật khẩu",
-            "Đổi mật khẩu",
-            "/doi-mat-khau",
-        ),
+        layout: Layout::load(state, ctx, "Đổi mật khẩu", "Đổi mật khẩu", "/doi-mat-khau").await?,
         forced: user.must_change_password,
         errors,
     };

@@ -405,9 +405,10 @@ async fn agreeing_figures(app: &TestApp, ids: &[i64]) -> Vec<(i64, i64)> {
         let audience = loa::db::ack_status::audience(&app.state.db, id)
             .await
             .unwrap();
-        let standing = loa::db::ack_status::confirmations(&app.state.db, id, ack.current_version)
-            .await
-            .unwrap();
+        let standing =
+            loa::db::ack_status::confirmations(&app.state.db, id, ack.terms.current_version)
+                .await
+                .unwrap();
         let confirmed = audience
             .iter()
             .filter(|m| standing.iter().any(|c| c.user_id == m.user_id))

@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{post, MethodRouter};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::editor::{render_editor, topic_names, Extras};
@@ -13,10 +14,10 @@ use super::{article_for_editor, editor_url, open_article, record, Change, Snapsh
 use crate::app::AppState;
 use crate::article::ArticleStatus;
 use crate::db::articles::{self, ArticleRow};
-use crate::db::sessions;
+use crate::db::{sessions, Tx};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Admin, Ctx};
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::time;
 
 /// A status change by an editor: from the states `from` admits to `to`, as a new version with
@@ -75,6 +76,34 @@ async fn change_status(
     Ok(Redirect::to(&editor_url(row.id, c.notice)).into_response())
 }
 
+/// Ends a change that leaves the article's text as it was: its audit entry (no revision), then
+/// the commit.
+async fn commit_audited(
+    mut tx: Tx,
+    ctx: &Ctx,
+    row: &ArticleRow,
+    action: &'static str,
+    detail: String,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let change = Change {
+        action,
+        reason: None,
+        detail,
+    };
+    record(
+        &mut tx,
+        ctx.user()?,
+        &ctx.ip,
+        &Snapshot::from(row),
+        change,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The route of one status change: POST, by an editor, on a live article.
 pub fn status_change(c: &'static StatusChange) -> MethodRouter<AppState> {
     post(
@@ -129,10 +158,9 @@ pub async fn confirm_delete(
     Path(id): Path<String>,
 ) -> Result<Html<String>> {
     let row = article_for_editor(&state, &ctx, &id).await?;
-    let site = SiteView::load(&state).await?;
     let path = format!("/admin/bai-viet/{}/xoa", row.id);
     let view = DeletePage {
-        layout: Layout::new(&state, &ctx, site, "Xoá bài viết", "", &path),
+        layout: Layout::load(&state, &ctx, "Xoá bài viết", "", &path).await?,
         id: row.id,
         status_label: row.status().label(),
         is_published: row.status() == ArticleStatus::Published,
@@ -156,28 +184,15 @@ pub async fn delete(
     if !articles::set_deleted(&mut tx, row.id, Some(now), now).await? {
         return Err(AppError::NotFound);
     }
-    let change = Change {
-        action: "article.delete",
-        reason: None,
-        detail: format!("đường dẫn {}, {}", row.slug, row.status().label()),
-    };
-    record(
-        &mut tx,
-        ctx.user()?,
-        &ctx.ip,
-        &Snapshot::from(&row),
-        change,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    let detail = format!("đường dẫn {}, {}", row.slug, row.status().label());
+    commit_audited(tx, &ctx, &row, "article.delete", detail, now).await?;
     Ok(Redirect::to("/admin/bai-viet?thong_bao=da-xoa").into_response())
 }
 
 /// POST `/admin/bai-viet/{id}/khoi-phuc` (admins): a deleted article comes back as it was.
 pub async fn restore(
     State(state): State<AppState>,
-    Admin(user): Admin,
+    _: Admin,
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response> {
@@ -185,13 +200,8 @@ pub async fn restore(
     let now = time::now();
     let mut tx = state.db.begin().await?;
     if articles::set_deleted(&mut tx, row.id, None, now).await? {
-        let change = Change {
-            action: "article.restore",
-            reason: None,
-            detail: format!("đường dẫn {}, {}", row.slug, row.status().label()),
-        };
-        record(&mut tx, &user, &ctx.ip, &Snapshot::from(&row), change, now).await?;
-        tx.commit().await?;
+        let detail = format!("đường dẫn {}, {}", row.slug, row.status().label());
+        commit_audited(tx, &ctx, &row, "article.restore", detail, now).await?;
     }
     Ok(Redirect::to(&editor_url(row.id, "da-khoi-phuc")).into_response())
 }
@@ -226,21 +236,7 @@ pub async fn create_preview_link(
     if !articles::set_preview_token_hash(&mut tx, row.id, link).await? {
         return Err(AppError::NotFound);
     }
-    let change = Change {
-        action: "article.preview_link",
-        reason: None,
-        detail: String::new(),
-    };
-    record(
-        &mut tx,
-        ctx.user()?,
-        &ctx.ip,
-        &Snapshot::from(&row),
-        change,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    commit_audited(tx, &ctx, &row, "article.preview_link", String::new(), now).await?;
 
     let link = state
         .config
@@ -273,21 +269,7 @@ pub async fn revoke_preview_link(
     if row.preview_token_hash.is_some()
         && articles::set_preview_token_hash(&mut tx, row.id, None).await?
     {
-        let change = Change {
-            action: "article.preview_revoke",
-            reason: None,
-            detail: String::new(),
-        };
-        record(
-            &mut tx,
-            ctx.user()?,
-            &ctx.ip,
-            &Snapshot::from(&row),
-            change,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        commit_audited(tx, &ctx, &row, "article.preview_revoke", String::new(), now).await?;
     }
     Ok(Redirect::to(&editor_url(row.id, "da-thu-hoi")).into_response())
 }

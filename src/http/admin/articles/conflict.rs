@@ -9,7 +9,7 @@ use crate::app::AppState;
 use crate::db::articles::{self, admin};
 use crate::error::{AppError, Result};
 use crate::http::auth::Ctx;
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::time;
 
 #[derive(Serialize)]
@@ -46,17 +46,9 @@ pub(super) async fn conflict(
             row.updated_at,
         ),
     };
-    let site = SiteView::load(state).await?;
     let path = format!("/admin/bai-viet/{id}");
     let view = ConflictPage {
-        layout: Layout::new(
-            state,
-            ctx,
-            site,
-            "Bài viết vừa được người khác sửa",
-            "",
-            &path,
-        ),
+        layout: Layout::load(state, ctx, "Bài viết vừa được người khác sửa", "", &path).await?,
         editor_url: path.clone(),
         revisions_url: format!("{path}/phien-ban"),
         current_title: row.title,

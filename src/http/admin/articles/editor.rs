@@ -23,7 +23,7 @@ use crate::db::{is_unique_violation, topics, DbError, Tx};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
 use crate::http::page_cache::PublicPages;
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::markdown::Body;
 use crate::policy::{self, may_article, Target};
 use crate::slug::Slug;
@@ -180,10 +180,9 @@ pub(super) async fn render_editor(
     }
     .map(TwoZones::new);
     let ack = ack::view(&state.db, user, row.map(|r| r.id), &mut values.ack).await?;
-    let site = SiteView::load(state).await?;
     let path = form_action.clone();
     let view = EditorPage {
-        layout: Layout::new(state, ctx, site, &heading, "Soạn bài viết", &path),
+        layout: Layout::load(state, ctx, &heading, "Soạn bài viết", &path).await?,
         heading,
         form_action,
         article,

@@ -12,7 +12,7 @@ use crate::db::articles::admin::{self, AdminFilter, AdminListRow};
 use crate::db::topics;
 use crate::error::{url_encode, AppError, Result};
 use crate::http::auth::{Ctx, CurrentUser};
-use crate::http::views::{Layout, SiteView, TopicLink};
+use crate::http::views::{Layout, TopicLink};
 use crate::policy::{self, Action, ArticleFacts, Target};
 use crate::time;
 
@@ -203,16 +203,15 @@ pub async fn list(
         }
         _ => None,
     };
-    let site = SiteView::load(&state).await?;
     let view = ListPage {
-        layout: Layout::new(
+        layout: Layout::load(
             &state,
             &ctx,
-            site,
             "Bài viết",
             "Danh sách bài viết",
             "/admin/bai-viet",
-        ),
+        )
+        .await?,
         deleted_view: filter.deleted,
         query,
         statuses,

@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::db::campaigns::{self, Cell};
 use crate::error::{AppError, Result};
 use crate::http::admin::people::parse_id;
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::policy::Action;
 use crate::time;
 
@@ -53,17 +53,16 @@ pub async fn show(
 ) -> Result<Html<String>> {
     let (campaign, report) =
         Report::for_page(&state, &viewer, &slug, &q.don_vi, Some(DASHBOARD_PENDING)).await?;
-    let site = SiteView::load(&state).await?;
     let path = format!("/admin/chien-dich/{}", campaign.slug);
     let view = DashboardView {
-        layout: Layout::new(
+        layout: Layout::load(
             &state,
             &viewer.ctx,
-            site,
             &campaign.name,
             "Tiến độ chiến dịch",
             &path,
-        ),
+        )
+        .await?,
         report,
         urged: q.da_nhac.map(|sent| Urged {
             sent: sent.max(0),
@@ -132,23 +131,22 @@ pub async fn person(
                 position: a.position + 1,
                 title: a.title.clone(),
                 slug: a.slug.clone(),
-                due: a.due_at.map(time::format_date).unwrap_or_default(),
+                due: a.terms.due_at.map(time::format_date).unwrap_or_default(),
                 state,
                 text,
             }
         })
         .collect();
-    let site = SiteView::load(&state).await?;
     let path = format!("/admin/chien-dich/{}/nguoi/{id}", campaign.slug);
     let view = PersonView {
-        layout: Layout::new(
+        layout: Layout::load(
             &state,
             &viewer.ctx,
-            site,
             &row.name,
             "Tình hình xác nhận của một người",
             &path,
-        ),
+        )
+        .await?,
         campaign_slug: campaign.slug,
         campaign_name: campaign.name,
         name: row.name,

@@ -18,7 +18,7 @@ use crate::campaign::{CampaignFields, FieldError, RawCampaign};
 use crate::db::campaigns::{self, CampaignRow};
 use crate::db::{audit, is_unique_violation};
 use crate::error::Result;
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::policy::Action;
 use crate::time;
 
@@ -230,9 +230,8 @@ async fn render(
     } else {
         StatusCode::OK
     };
-    let site = SiteView::load(state).await?;
     let view = FormView {
-        layout: Layout::new(state, &viewer.ctx, site, &title, &title, &path),
+        layout: Layout::load(state, &viewer.ctx, &title, &title, &path).await?,
         editing,
         form,
         errors,

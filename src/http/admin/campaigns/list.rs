@@ -11,7 +11,7 @@ use super::{Focus, Viewer};
 use crate::app::AppState;
 use crate::db::campaigns;
 use crate::error::Result;
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::policy::Action;
 use crate::time;
 
@@ -59,16 +59,15 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Html<
     } else {
         format!("Đơn vị của tôi: {unit_name}")
     };
-    let site = SiteView::load(&state).await?;
     let view = ListView {
-        layout: Layout::new(
+        layout: Layout::load(
             &state,
             &viewer.ctx,
-            site,
             &title,
             "Các chiến dịch tuyên truyền và tiến độ xác nhận",
             "/admin/chien-dich",
-        ),
+        )
+        .await?,
         campaigns: items,
         may_edit: viewer.may_agency(Action::EditCampaigns),
         unit_name,

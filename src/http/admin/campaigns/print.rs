@@ -11,7 +11,7 @@ use super::report::Report;
 use super::Viewer;
 use crate::app::AppState;
 use crate::error::Result;
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 
 #[derive(Serialize)]
 struct PrintView {
@@ -28,11 +28,10 @@ pub async fn show(
     Query(q): Query<DashboardQuery>,
 ) -> Result<Html<String>> {
     let (campaign, report) = Report::for_page(&state, &viewer, &slug, &q.don_vi, None).await?;
-    let site = SiteView::load(&state).await?;
     let path = format!("/admin/chien-dich/{}/in", campaign.slug);
     let title = format!("Báo cáo: {}", campaign.name);
     let view = PrintView {
-        layout: Layout::new(&state, &viewer.ctx, site, &title, &title, &path),
+        layout: Layout::load(&state, &viewer.ctx, &title, &title, &path).await?,
         report,
     };
     Ok(Html(

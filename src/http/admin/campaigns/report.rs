@@ -203,7 +203,12 @@ impl Report {
                         .map(|s| s.label())
                         .unwrap_or("")
                         .to_owned(),
-                    due: a.article.due_at.map(time::format_date).unwrap_or_default(),
+                    due: a
+                        .article
+                        .terms
+                        .due_at
+                        .map(time::format_date)
+                        .unwrap_or_default(),
                     figures: a.figures.as_ref().map(FiguresView::new),
                     note: if !a.article.staff {
                         "Không yêu cầu cán bộ xác nhận"

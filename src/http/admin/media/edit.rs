@@ -12,7 +12,7 @@ use crate::db::audit::{self, Entry};
 use crate::db::media::{self as media_db, MediaRow};
 use crate::error::{AppError, Result};
 use crate::http::auth::{Ctx, Editor};
-use crate::http::views::{Layout, SiteView};
+use crate::http::views::Layout;
 use crate::media::{self, MediaName};
 use crate::policy::{self, Action, Target};
 use crate::time;
@@ -99,10 +99,9 @@ impl EditPage {
                 title: a.title,
             })
             .collect();
-        let site = SiteView::load(state).await?;
         let path = format!("/admin/anh/{}", self.row.id);
         let view = EditView {
-            layout: Layout::new(state, ctx, site, "Sửa ảnh", "Thư viện ảnh", &path),
+            layout: Layout::load(state, ctx, "Sửa ảnh", "Thư viện ảnh", &path).await?,
             item: MediaItem::new(self.row, user),
             alt: self.alt,
             alt_error: self.alt_error,

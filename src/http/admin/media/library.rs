@@ -13,7 +13,7 @@ use crate::db::audit::{self, Entry};
 use crate::db::media::{self as media_db, MediaFile, NewMedia};
 use crate::error::{AppError, Result};
 use crate::http::auth::{self, Ctx, CurrentUser};
-use crate::http::views::{Layout, PageQuery, Pagination, SiteView};
+use crate::http::views::{Layout, PageQuery, Pagination};
 use crate::media::{self, MediaName, Processed};
 use crate::time;
 
@@ -82,16 +82,15 @@ async fn render_library(
         .into_iter()
         .map(|r| MediaItem::new(r, user))
         .collect();
-    let site = SiteView::load(state).await?;
     let view = LibraryView {
-        layout: Layout::new(
+        layout: Layout::load(
             state,
             ctx,
-            site,
             "Thư viện ảnh",
             "Ảnh dùng trong bài viết",
             "/admin/anh",
-        ),
+        )
+        .await?,
         form,
         items,
         total,
