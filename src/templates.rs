@@ -1,5 +1,7 @@
 //! Tera templates, compiled into the binary (nothing is read from the working directory).
 
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 use tera::{Context, Tera};
 
@@ -224,5 +226,15 @@ impl Templates {
     pub fn render(&self, name: &str, view: &impl Serialize) -> Result<String> {
         let ctx = Context::from_serialize(view)?;
         Ok(self.tera.render(name, &ctx)?)
+    }
+
+    /// A rendered page answered with `status` (a form shown again with its errors is 422).
+    pub fn respond(
+        &self,
+        status: StatusCode,
+        name: &str,
+        view: &impl Serialize,
+    ) -> Result<Response> {
+        Ok((status, Html(self.render(name, view)?)).into_response())
     }
 }

@@ -128,6 +128,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     }
 }
 
+/// What a page handler starts from: the application and the request's context, taken as one
+/// extractor (`Page(state, ctx): Page`) because nearly every handler needs both.
+pub struct Page(pub AppState, pub Ctx);
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        Ok(Page(
+            state.clone(),
+            Ctx::from_request_parts(parts, state).await?,
+        ))
+    }
+}
+
 /// The signed-in account, when it is an editor or an admin: a handler that takes one refuses
 /// everyone else (403; anonymous visitors go to the sign-in page) before it runs.
 #[derive(Clone, Debug)]

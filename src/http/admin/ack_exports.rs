@@ -4,7 +4,7 @@
 //! place: a CSV file holds one table). Editors and admins, like the page they come from; every
 //! export is audited.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::db::{ack_status, citizens, places};
 use crate::error::{AppError, Result};
 use crate::http::admin::exports::{self, Subject};
-use crate::http::auth::{Ctx, Editor};
+use crate::http::auth::{Editor, Page};
 use crate::report;
 use crate::time;
 
@@ -22,9 +22,8 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn download(
-    State(state): State<AppState>,
+    Page(state, ctx): Page,
     _: Editor,
-    ctx: Ctx,
     Path((id, file)): Path<(i64, String)>,
 ) -> Result<Response> {
     let (table, format) = exports::split_file_name(&file).ok_or(AppError::NotFound)?;

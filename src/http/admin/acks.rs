@@ -2,9 +2,9 @@
 //! citizens' counts (by locality and day, and by the place of the poster they came from), recording a paper sign-off on someone's behalf, and revoking a wrong
 //! confirmation (a revoke event with a reason; nothing is ever deleted). Editors and admins.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::db::ack_status::{self, AckArticle, NewConfirm};
 use crate::db::{ack_rounds, audit, places};
 use crate::error::{AppError, Result};
-use crate::http::auth::{Ctx, Editor};
+use crate::http::auth::{Ctx, Editor, Page};
 use crate::http::staff::acknowledge::{check_may_confirm, closed_message, with_version};
 use crate::http::views::{percent, Layout};
 use crate::time;
@@ -234,32 +234,26 @@ async fn render(
         title: ack.title,
         slug: ack.slug,
     };
-    let html = state.templates.render("admin/article_acks.html", &view)?;
-    Ok((status, Html(html)).into_response())
+    state
+        .templates
+        .respond(status, "admin/article_acks.html", &view)
 }
 
-async fn show(
-    State(state): State<AppState>,
-    _: Editor,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> Result<Response> {
+async fn show(Page(state, ctx): Page, _: Editor, Path(id): Path<i64>) -> Result<Response> {
     let ack = load(&state, id).await?;
     render(&state, &ctx, ack, FormState::default(), StatusCode::OK).await
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 struct BehalfForm {
-    #[serde(default)]
     user_id: String,
-    #[serde(default)]
     note: String,
 }
 
 async fn on_behalf(
-    State(state): State<AppState>,
+    Page(state, ctx): Page,
     Editor(editor): Editor,
-    ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<BehalfForm>,
 ) -> Result<Response> {
@@ -323,18 +317,16 @@ async fn on_behalf(
     Ok(Redirect::to(&format!("/admin/bai-viet/{id}/xac-nhan")).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 struct RevokeForm {
-    #[serde(default)]
     event_id: String,
-    #[serde(default)]
     reason: String,
 }
 
 async fn revoke(
-    State(state): State<AppState>,
+    Page(state, ctx): Page,
     Editor(editor): Editor,
-    ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<RevokeForm>,
 ) -> Result<Response> {

@@ -1,9 +1,9 @@
 //! `/admin/nhat-ky`: the audit log, newest first, filtered by kind of action, by actor and by a
 //! range of dates (days in Vietnam time).
 
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
@@ -13,7 +13,7 @@ use super::dashboard::action_label;
 use crate::app::AppState;
 use crate::db::audit::{self, Filter};
 use crate::error::{AppError, Result};
-use crate::http::auth::Ctx;
+use crate::http::auth::Page;
 use crate::http::views::{Layout, Pagination};
 use crate::time;
 
@@ -145,11 +145,7 @@ fn day_filter(
 
 const BAD_DAY: &str = "Ngày không hợp lệ; hãy ghi dạng 15/09/2018 hoặc 2018-09-15.";
 
-async fn list(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<LogQuery>,
-) -> Result<Response> {
+async fn list(Page(state, ctx): Page, Query(q): Query<LogQuery>) -> Result<Response> {
     let page = match q.trang.as_deref() {
         None | Some("") => 1,
         Some(s) => s
@@ -254,8 +250,9 @@ async fn list(
         filtered,
         pagination,
     };
-    let html = state.templates.render("admin/audit_log.html", &view)?;
-    Ok((status, Html(html)).into_response())
+    state
+        .templates
+        .respond(status, "admin/audit_log.html", &view)
 }
 
 #[cfg(test)]

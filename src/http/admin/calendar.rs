@@ -1,9 +1,9 @@
 //! `/admin/lich`: the publishing calendar — what goes live and what leaves the site over the next
 //! 60 days, day by day in Vietnam time, for everyone who writes.
 
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc, Weekday};
@@ -14,7 +14,7 @@ use crate::article::ArticleStatus;
 use crate::db::articles::admin::{self, TimedRow, Timing};
 use crate::db::{Db, DbError};
 use crate::error::Result;
-use crate::http::auth::{Ctx, CurrentUser};
+use crate::http::auth::{CurrentUser, Page};
 use crate::http::views::Layout;
 use crate::policy::{self, Action, ArticleFacts, Target};
 use crate::time;
@@ -192,11 +192,7 @@ fn group_by_day(user: &CurrentUser, events: Vec<(Kind, TimedRow)>) -> Vec<DayVie
 }
 
 /// GET `/admin/lich?tu=yyyy-mm-dd`: from now, or from the start of the chosen day.
-async fn calendar(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<CalendarQuery>,
-) -> Result<Response> {
+async fn calendar(Page(state, ctx): Page, Query(q): Query<CalendarQuery>) -> Result<Response> {
     let user = ctx.user()?;
     let now = time::now();
     let today = now.with_timezone(&time::vietnam()).date_naive();
@@ -246,8 +242,9 @@ async fn calendar(
     } else {
         StatusCode::OK
     };
-    let html = state.templates.render("admin/calendar.html", &view)?;
-    Ok((status, Html(html)).into_response())
+    state
+        .templates
+        .respond(status, "admin/calendar.html", &view)
 }
 
 #[cfg(test)]

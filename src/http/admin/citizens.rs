@@ -3,7 +3,7 @@
 //! deleted. Both are audited; deleting clears name and contacts and leaves the confirmations as
 //! anonymous records.
 
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -15,7 +15,7 @@ use crate::app::AppState;
 use crate::db::audit::Entry;
 use crate::db::citizens::{self, CitizenRecord};
 use crate::error::{AppError, Result};
-use crate::http::auth::Ctx;
+use crate::http::auth::{Ctx, Page};
 use crate::http::views::Layout;
 use crate::phone::Phone;
 use crate::report::{Cell, Sheet};
@@ -116,11 +116,7 @@ async fn blank_page(state: &AppState, ctx: &Ctx) -> Result<FindPage> {
 }
 
 /// The search form (and the result of a deletion).
-async fn show(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<ShowQuery>,
-) -> Result<Response> {
+async fn show(Page(state, ctx): Page, Query(q): Query<ShowQuery>) -> Result<Response> {
     ctx.user()?;
     let mut page = blank_page(&state, &ctx).await?;
     page.deleted = q.da_xoa;
@@ -130,11 +126,7 @@ async fn show(
 
 /// A lookup by contact: a POST, so the phone or e-mail is in no URL, history, proxy log or
 /// `Referer`, and audited like the export, since reading someone's data is processing it.
-async fn find(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(form): Form<ContactForm>,
-) -> Result<Response> {
+async fn find(Page(state, ctx): Page, Form(form): Form<ContactForm>) -> Result<Response> {
     ctx.user()?;
     let mut page = blank_page(&state, &ctx).await?;
     page.query = form.lien_he.trim().to_owned();
@@ -161,8 +153,9 @@ async fn find(
             status = StatusCode::UNPROCESSABLE_ENTITY;
         }
     }
-    let html = state.templates.render("admin/citizens.html", &page)?;
-    Ok((status, Html(html)).into_response())
+    state
+        .templates
+        .respond(status, "admin/citizens.html", &page)
 }
 
 #[derive(Debug, Deserialize)]
@@ -185,11 +178,7 @@ fn entry(ctx: &Ctx, action: &'static str, contact: &str, detail: String) -> Resu
     })
 }
 
-async fn export(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(form): Form<ContactForm>,
-) -> Result<Response> {
+async fn export(Page(state, ctx): Page, Form(form): Form<ContactForm>) -> Result<Response> {
     let contact = normalise_contact(&form.lien_he).ok_or(AppError::NotFound)?;
     let rows = citizens::find_by_contact(&state.db, &contact).await?;
     let now = time::now();
@@ -248,11 +237,7 @@ fn sheet(rows: &[CitizenRecord]) -> Sheet {
     sheet
 }
 
-async fn delete(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(form): Form<ContactForm>,
-) -> Result<Response> {
+async fn delete(Page(state, ctx): Page, Form(form): Form<ContactForm>) -> Result<Response> {
     let contact = normalise_contact(&form.lien_he).ok_or(AppError::NotFound)?;
     let e = entry(&ctx, "citizen.delete", &contact, String::new())?;
     let cleared = citizens::delete_by_contact(&state.db, &contact, &e, time::now()).await?;

@@ -3,9 +3,9 @@
 //! the file for a day, records its own SHA-256 in the audit log and shows it on screen, so a
 //! printed report can later be matched with the file. Editors and admins.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
@@ -17,7 +17,7 @@ use crate::db::evidence::{self, ExportRow, NewExport};
 use crate::db::{ack_settings, audit};
 use crate::error::{AppError, Result};
 use crate::http::admin::exports::{self, Subject};
-use crate::http::auth::{Ctx, Editor};
+use crate::http::auth::{Ctx, Editor, Page};
 use crate::http::views::Layout;
 use crate::report::{File, Format};
 use crate::time;
@@ -121,24 +121,19 @@ async fn render(
         title: ack.title,
         slug: ack.slug,
     };
-    let html = state.templates.render("admin/ack_evidence.html", &view)?;
-    Ok((status, Html(html)).into_response())
+    state
+        .templates
+        .respond(status, "admin/ack_evidence.html", &view)
 }
 
-async fn show(
-    State(state): State<AppState>,
-    _: Editor,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> Result<Response> {
+async fn show(Page(state, ctx): Page, _: Editor, Path(id): Path<i64>) -> Result<Response> {
     let ack = load(&state, id).await?;
     render(&state, &ctx, ack, None, String::new(), StatusCode::OK).await
 }
 
 async fn show_one(
-    State(state): State<AppState>,
+    Page(state, ctx): Page,
     _: Editor,
-    ctx: Ctx,
     Path((id, export)): Path<(i64, i64)>,
 ) -> Result<Response> {
     let ack = load(&state, id).await?;
@@ -155,9 +150,8 @@ struct CreateForm {
 }
 
 async fn create(
-    State(state): State<AppState>,
+    Page(state, ctx): Page,
     Editor(user): Editor,
-    ctx: Ctx,
     Path(id): Path<i64>,
     Form(form): Form<CreateForm>,
 ) -> Result<Response> {
@@ -223,9 +217,8 @@ async fn create(
 
 /// The stored file, byte for byte what was hashed; audited like any export.
 async fn download(
-    State(state): State<AppState>,
+    Page(state, ctx): Page,
     _: Editor,
-    ctx: Ctx,
     Path((id, export)): Path<(i64, i64)>,
 ) -> Result<Response> {
     let row = evidence::export(&state.db, id, export)

@@ -3,7 +3,7 @@
 //! page). Creating and editing live in `people_form`, deactivation and password resets in
 //! `people_status`, the CSV import in `people_import`.
 
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -17,7 +17,7 @@ use crate::db::audit;
 use crate::db::units::{self, UnitRow};
 use crate::db::users::{self, UserRow};
 use crate::error::{AppError, Result};
-use crate::http::auth::{Ctx, CurrentUser};
+use crate::http::auth::{Ctx, CurrentUser, Page};
 use crate::http::views::{Layout, Pagination};
 use crate::slug::fold;
 
@@ -269,11 +269,7 @@ struct ListView {
     pagination: Pagination,
 }
 
-async fn list(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<ListQuery>,
-) -> Result<Html<String>> {
+async fn list(Page(state, ctx): Page, Query(q): Query<ListQuery>) -> Result<Html<String>> {
     let page = match q.trang.as_deref() {
         None | Some("") => 1,
         Some(s) => s

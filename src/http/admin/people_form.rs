@@ -19,7 +19,7 @@ use crate::db::units::{self, UnitRow};
 use crate::db::users::{self, Changes, NewUser, UserRow};
 use crate::db::{audit, is_unique_violation};
 use crate::error::{AppError, Result};
-use crate::http::auth::Ctx;
+use crate::http::auth::{Ctx, Page};
 use crate::http::views::Layout;
 use crate::time;
 
@@ -31,16 +31,12 @@ pub fn router() -> Router<AppState> {
 
 /// The form as posted.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct PersonForm {
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub email: String,
-    #[serde(default)]
     pub unit: String,
-    #[serde(default)]
     pub role: String,
-    #[serde(default)]
     pub is_head: Option<String>,
 }
 
@@ -218,11 +214,7 @@ async fn new(State(state): State<AppState>, ctx: Ctx) -> Result<Response> {
     render(&state, &ctx, None, form, FieldErrors::default(), None).await
 }
 
-async fn create(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(form): Form<PersonForm>,
-) -> Result<Response> {
+async fn create(Page(state, ctx): Page, Form(form): Form<PersonForm>) -> Result<Response> {
     let actor = ctx.user()?.clone();
     let all_units = units::all(&state.db).await?;
     let invalid = |errors| render(&state, &ctx, None, form.clone(), errors, None);
@@ -307,8 +299,7 @@ fn notice(code: &str) -> Option<&'static str> {
 }
 
 async fn edit(
-    State(state): State<AppState>,
-    ctx: Ctx,
+    Page(state, ctx): Page,
     Path(id): Path<String>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response> {
@@ -322,8 +313,7 @@ async fn edit(
 }
 
 async fn update(
-    State(state): State<AppState>,
-    ctx: Ctx,
+    Page(state, ctx): Page,
     Path(id): Path<String>,
     Form(form): Form<PersonForm>,
 ) -> Result<Response> {

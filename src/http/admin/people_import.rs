@@ -5,7 +5,7 @@
 
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,7 @@ use crate::app::AppState;
 use crate::db::users::{self, NewUser};
 use crate::db::{audit, is_unique_violation, units};
 use crate::error::Result;
-use crate::http::auth::{self, Ctx};
+use crate::http::auth::{self, Ctx, Page};
 use crate::http::views::Layout;
 use crate::staff_import::{self, Checked, Context, KnownUnit};
 use crate::time;
@@ -97,8 +97,9 @@ async fn render(
         preview,
         error,
     };
-    let html = state.templates.render("admin/people_import.html", &view)?;
-    Ok((status, Html(html)).into_response())
+    state
+        .templates
+        .respond(status, "admin/people_import.html", &view)
 }
 
 /// The import page again with the problems of `checked` and `message` above them: nothing was
@@ -219,11 +220,7 @@ struct DoneView {
     accounts: Vec<OneTimeAccount>,
 }
 
-async fn confirm(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(form): Form<ConfirmForm>,
-) -> Result<Response> {
+async fn confirm(Page(state, ctx): Page, Form(form): Form<ConfirmForm>) -> Result<Response> {
     let actor = ctx.user()?.clone();
     let text = form.csv;
     let checked = staff_import::check(&text, &context(&state).await?);

@@ -2,7 +2,7 @@
 //! reset end the account's sessions in the same transaction, so no session outlives them; an
 //! admin cannot deactivate themselves, nor the last active admin.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
@@ -15,7 +15,7 @@ use crate::app::AppState;
 use crate::db::users::{self, UserRow};
 use crate::db::{audit, Tx};
 use crate::error::{AppError, Result};
-use crate::http::auth::{Ctx, CurrentUser};
+use crate::http::auth::{Ctx, CurrentUser, Page};
 use crate::time;
 
 const OWN_DEACTIVATION: &str = "Bạn không thể tự khoá tài khoản của chính mình.";
@@ -89,11 +89,7 @@ async fn commit_audited(
     Ok(())
 }
 
-async fn deactivate(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response> {
+async fn deactivate(Page(state, ctx): Page, Path(id): Path<String>) -> Result<Response> {
     let (actor, user) = match load_other(&state, &ctx, &id, OWN_DEACTIVATION).await? {
         Ok(pair) => pair,
         Err(refusal) => return Ok(refusal),
@@ -116,11 +112,7 @@ async fn deactivate(
     Ok(back_to_account(user.id, "da-khoa"))
 }
 
-async fn reactivate(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response> {
+async fn reactivate(Page(state, ctx): Page, Path(id): Path<String>) -> Result<Response> {
     let (actor, user) = load(&state, &ctx, &id).await?;
     let now = time::now();
     let mut tx = state.db.begin().await?;
@@ -133,11 +125,7 @@ async fn reactivate(
     Ok(back_to_account(user.id, "da-mo-khoa"))
 }
 
-async fn reset_password(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response> {
+async fn reset_password(Page(state, ctx): Page, Path(id): Path<String>) -> Result<Response> {
     let (actor, user) = match load_other(&state, &ctx, &id, OWN_RESET).await? {
         Ok(pair) => pair,
         Err(refusal) => return Ok(refusal),

@@ -5,7 +5,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,7 @@ use super::people::{clean_name, parse_id, rename_entry, sentence, RenameForm};
 use crate::app::AppState;
 use crate::db::{is_unique_violation, places};
 use crate::error::{AppError, Result};
-use crate::http::auth::{Ctx, CurrentUser};
+use crate::http::auth::{Ctx, CurrentUser, Page};
 use crate::http::views::Layout;
 use crate::policy::{self, Action, Target};
 use crate::slug::Slug;
@@ -37,10 +37,9 @@ struct PlaceItem {
 }
 
 #[derive(Default, Deserialize, Serialize)]
+#[serde(default)]
 struct NewPlace {
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     slug: String,
 }
 
@@ -100,8 +99,7 @@ async fn render(
         form,
         errors,
     };
-    let html = state.templates.render("admin/places.html", &view)?;
-    Ok((status, Html(html)).into_response())
+    state.templates.respond(status, "admin/places.html", &view)
 }
 
 async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response> {
@@ -128,11 +126,7 @@ fn parse_name(raw: &str) -> std::result::Result<String, String> {
     }
 }
 
-async fn create(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(form): Form<NewPlace>,
-) -> Result<Response> {
+async fn create(Page(state, ctx): Page, Form(form): Form<NewPlace>) -> Result<Response> {
     let user = require(&ctx)?.clone();
     let mut errors = Errors::default();
     let name = parse_name(&form.name)
@@ -171,8 +165,7 @@ async fn create(
 }
 
 async fn rename(
-    State(state): State<AppState>,
-    ctx: Ctx,
+    Page(state, ctx): Page,
     Path(id): Path<String>,
     Form(f): Form<RenameForm>,
 ) -> Result<Response> {

@@ -6,9 +6,9 @@
 //! The choices are a GET form (`nguon`, `kho`, `loi_nhan`): nothing is stored, and the poster's
 //! address can be bookmarked. Editors and admins only (`policy::Action::PrintPosters`).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::{Deserialize, Serialize};
@@ -20,7 +20,7 @@ use crate::article::ArticleStatus;
 use crate::db::places::{self, PlaceRow};
 use crate::db::{articles, campaigns, citizens};
 use crate::error::{AppError, Result};
-use crate::http::auth::Ctx;
+use crate::http::auth::{Ctx, Page};
 use crate::http::views::{Layout, SiteView};
 use crate::policy::{self, Action, Target};
 use crate::qr::{self, QrSvg};
@@ -35,14 +35,12 @@ pub fn router() -> Router<AppState> {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 struct PosterQuery {
     /// A place's slug; empty for a poster without one.
-    #[serde(default)]
     nguon: String,
     /// `a4` (the default) or `a5`.
-    #[serde(default)]
     kho: String,
-    #[serde(default)]
     loi_nhan: String,
 }
 
@@ -119,8 +117,7 @@ fn require(ctx: &Ctx) -> Result<()> {
 }
 
 async fn article(
-    State(state): State<AppState>,
-    ctx: Ctx,
+    Page(state, ctx): Page,
     Path(id): Path<String>,
     Query(q): Query<PosterQuery>,
 ) -> Result<Response> {
@@ -147,8 +144,7 @@ async fn article(
 }
 
 async fn campaign(
-    State(state): State<AppState>,
-    ctx: Ctx,
+    Page(state, ctx): Page,
     Path(slug): Path<String>,
     Query(q): Query<PosterQuery>,
 ) -> Result<Response> {
@@ -297,6 +293,5 @@ async fn render(state: &AppState, ctx: &Ctx, subject: Subject, q: PosterQuery) -
         notice: subject.refused,
         poster,
     };
-    let html = state.templates.render("admin/poster.html", &view)?;
-    Ok((status, Html(html)).into_response())
+    state.templates.respond(status, "admin/poster.html", &view)
 }

@@ -1,7 +1,7 @@
 //! `/admin/nhac-nho` (editors and admins): the reminder log — who was reminded, of what, when, by
 //! which channel, and how it ended — with filters on outcome, channel and kind.
 
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::AppState;
 use crate::db::ack_reminders::{self, LogFilter};
 use crate::error::Result;
-use crate::http::auth::{Ctx, Editor};
+use crate::http::auth::{Editor, Page};
 use crate::http::views::Layout;
 use crate::time;
 
@@ -46,12 +46,10 @@ fn known(options: &[(&str, &str)], value: &str) -> String {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct LogQuery {
-    #[serde(default)]
     ket_qua: String,
-    #[serde(default)]
     kenh: String,
-    #[serde(default)]
     loai: String,
 }
 
@@ -104,9 +102,8 @@ struct LogPage {
 
 /// GET `/admin/nhac-nho`.
 async fn reminder_log(
-    State(state): State<AppState>,
+    Page(state, ctx): Page,
     _: Editor,
-    ctx: Ctx,
     Query(q): Query<LogQuery>,
 ) -> Result<Html<String>> {
     let filter = LogFilter {

@@ -9,7 +9,7 @@
 
 mod diff;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -22,7 +22,7 @@ use crate::db::articles::{self, ArticleRow};
 use crate::db::revisions::{self, NewRevision, RevisionInfo, RevisionRow};
 use crate::db::{audit, topics};
 use crate::error::{AppError, Result};
-use crate::http::auth::{Ctx, CurrentUser};
+use crate::http::auth::{CurrentUser, Page};
 use crate::http::views::Layout;
 use crate::markdown::Body;
 use crate::policy::{may_article, Action};
@@ -141,8 +141,7 @@ struct ListQuery {
 }
 
 async fn list(
-    State(state): State<AppState>,
-    ctx: Ctx,
+    Page(state, ctx): Page,
     Path(id): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>> {
@@ -211,8 +210,7 @@ struct CompareView {
 }
 
 async fn compare(
-    State(state): State<AppState>,
-    ctx: Ctx,
+    Page(state, ctx): Page,
     Path(id): Path<String>,
     Query(q): Query<CompareQuery>,
 ) -> Result<Html<String>> {
@@ -284,8 +282,7 @@ async fn numbered(state: &AppState, r: &RevisionRow) -> Result<RevisionView> {
 /// Puts a revision's title, summary and body back on the article, everything else as it is
 /// now, as a new version with its own revision and an audit entry, in one transaction.
 async fn restore(
-    State(state): State<AppState>,
-    ctx: Ctx,
+    Page(state, ctx): Page,
     Path((id, rev_id)): Path<(String, String)>,
 ) -> Result<Response> {
     let user = ctx.user()?;

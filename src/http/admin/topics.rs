@@ -4,7 +4,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Serialize;
@@ -13,7 +13,7 @@ use super::people::{clean_name, parse_id, rename_entry, RenameForm};
 use crate::app::AppState;
 use crate::db::{audit, topics};
 use crate::error::{AppError, Result};
-use crate::http::auth::{Ctx, Editor};
+use crate::http::auth::{Ctx, Editor, Page};
 use crate::http::views::Layout;
 use crate::slug::Slug;
 use crate::time;
@@ -74,8 +74,7 @@ async fn render(state: &AppState, ctx: &Ctx, error: Option<(i64, String)>) -> Re
         error_id,
         error,
     };
-    let html = state.templates.render("admin/topics.html", &view)?;
-    Ok((status, Html(html)).into_response())
+    state.templates.respond(status, "admin/topics.html", &view)
 }
 
 async fn list(State(state): State<AppState>, _: Editor, ctx: Ctx) -> Result<Response> {
@@ -83,9 +82,8 @@ async fn list(State(state): State<AppState>, _: Editor, ctx: Ctx) -> Result<Resp
 }
 
 async fn rename(
-    State(state): State<AppState>,
+    Page(state, ctx): Page,
     Editor(user): Editor,
-    ctx: Ctx,
     Path(id): Path<String>,
     Form(f): Form<RenameForm>,
 ) -> Result<Response> {

@@ -16,7 +16,7 @@ use crate::app::AppState;
 use crate::db::units::{self, UnitInput, UnitRow};
 use crate::db::{audit, is_unique_violation, Tx};
 use crate::error::{AppError, Result};
-use crate::http::auth::Ctx;
+use crate::http::auth::{Ctx, Page};
 use crate::http::views::Layout;
 use crate::slug::Slug;
 use crate::time;
@@ -77,12 +77,10 @@ async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Html<String>> {
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 struct UnitForm {
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     slug: String,
-    #[serde(default)]
     parent: String,
 }
 
@@ -211,8 +209,9 @@ async fn render(
         form,
         errors,
     };
-    let html = state.templates.render("admin/unit_form.html", &view)?;
-    Ok((status, Html(html)).into_response())
+    state
+        .templates
+        .respond(status, "admin/unit_form.html", &view)
 }
 
 async fn new(State(state): State<AppState>, ctx: Ctx) -> Result<Response> {
@@ -275,11 +274,7 @@ async fn commit_audited(
 /// A write that either happened or was refused with messages for the form.
 type Saved = Result<(), FieldErrors>;
 
-async fn create(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(form): Form<UnitForm>,
-) -> Result<Response> {
+async fn create(Page(state, ctx): Page, Form(form): Form<UnitForm>) -> Result<Response> {
     match insert_unit(&state, &ctx, &form).await? {
         Ok(()) => Ok(Redirect::to("/admin/don-vi").into_response()),
         Err(errors) => render(&state, &ctx, None, form, errors).await,
@@ -287,8 +282,7 @@ async fn create(
 }
 
 async fn update(
-    State(state): State<AppState>,
-    ctx: Ctx,
+    Page(state, ctx): Page,
     Path(id): Path<String>,
     Form(form): Form<UnitForm>,
 ) -> Result<Response> {

@@ -2,7 +2,7 @@
 //! article did not exist. The old slug of a renamed article answers 301 with its current address,
 //! keeping the query (a printed poster's `?nguon=` must survive a later rename).
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawQuery};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::app::AppState;
 use crate::db::{articles, topics};
 use crate::error::{AppError, Result};
-use crate::http::auth::Ctx;
+use crate::http::auth::Page;
 use crate::http::caching;
 use crate::http::views::{absolute_url, json_ld_script, ArticleView, Layout, SiteView};
 use crate::time;
@@ -33,8 +33,7 @@ struct ArticlePage {
 }
 
 async fn article(
-    State(state): State<AppState>,
-    ctx: Ctx,
+    Page(state, ctx): Page,
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response> {

@@ -3,7 +3,7 @@
 //! contact, nothing about staff. A campaign not marked public is a 404, like one that does not
 //! exist.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::app::AppState;
 use crate::db::campaigns;
 use crate::error::{AppError, Result};
-use crate::http::auth::Ctx;
+use crate::http::auth::Page;
 use crate::http::views::Layout;
 use crate::time;
 
@@ -50,11 +50,7 @@ struct CampaignView {
     localities: Vec<Locality>,
 }
 
-async fn show(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(slug): Path<String>,
-) -> Result<Html<String>> {
+async fn show(Page(state, ctx): Page, Path(slug): Path<String>) -> Result<Html<String>> {
     let campaign = campaigns::by_slug(&state.db, &slug)
         .await?
         .filter(|c| c.is_public)

@@ -8,7 +8,7 @@
 //! copies the tag into the form's hidden `nguon` field, and the POST keeps it only when it names
 //! a known place.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -22,7 +22,7 @@ use crate::db::citizens::{self, CitizenAck, LocalityRow, NewConfirmation, Record
 use crate::db::page_generation::Change;
 use crate::db::places;
 use crate::error::{AppError, Result};
-use crate::http::auth::Ctx;
+use crate::http::auth::{Ctx, Page};
 use crate::http::page_cache::PublicPages;
 use crate::http::views::{Layout, SiteView};
 use crate::phone::Phone;
@@ -186,8 +186,7 @@ async fn citizen_ack(state: &AppState, slug: &str) -> Result<CitizenAck> {
 }
 
 async fn confirm(
-    State(state): State<AppState>,
-    ctx: Ctx,
+    Page(state, ctx): Page,
     Path(slug): Path<String>,
     Form(raw): Form<RawConfirmation>,
 ) -> Result<Response> {
@@ -295,8 +294,9 @@ fn render(
         article_path,
         citizen_form,
     };
-    let html = state.templates.render("confirm_citizen_page.html", &page)?;
-    Ok((status, Html(html)).into_response())
+    state
+        .templates
+        .respond(status, "confirm_citizen_page.html", &page)
 }
 
 /// A confirmation that passed every check.
@@ -388,11 +388,7 @@ struct ThanksPage {
     count: i64,
 }
 
-async fn thanks(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(slug): Path<String>,
-) -> Result<Response> {
+async fn thanks(Page(state, ctx): Page, Path(slug): Path<String>) -> Result<Response> {
     let ack = citizen_ack(&state, &slug).await?;
     let count = citizens::total_for_article(&state.db, ack.article_id).await?;
     let article_path = format!("/bai-viet/{}", ack.slug);

@@ -1,6 +1,6 @@
 //! `/`: featured articles, then the latest, paginated with `?trang=N`.
 
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::app::AppState;
 use crate::db::articles;
 use crate::error::Result;
-use crate::http::auth::Ctx;
+use crate::http::auth::Page;
 use crate::http::views::{ArticleCard, Layout, PageQuery, Pagination, SiteView, PAGE_SIZE};
 
 const FEATURED: i64 = 3;
@@ -27,11 +27,7 @@ struct HomeView {
     pagination: Pagination,
 }
 
-async fn home(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<PageQuery>,
-) -> Result<Html<String>> {
+async fn home(Page(state, ctx): Page, Query(q): Query<PageQuery>) -> Result<Html<String>> {
     let page = q.number()?;
     let total = articles::count_published(&state.db).await?;
     let pagination = Pagination::new("/", page, total)?;

@@ -3,7 +3,7 @@
 //! unknown token, or one of an archived or deleted article, is a 404, and the page asks search
 //! engines not to index it.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{header, HeaderName};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::article::ArticleStatus;
 use crate::db::{articles, sessions, topics};
 use crate::error::{AppError, Result};
-use crate::http::auth::Ctx;
+use crate::http::auth::Page;
 use crate::http::views::{ArticleView, Layout};
 use crate::time;
 
@@ -30,11 +30,7 @@ struct PreviewPage {
     article: ArticleView,
 }
 
-async fn preview(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(token): Path<String>,
-) -> Result<Response> {
+async fn preview(Page(state, ctx): Page, Path(token): Path<String>) -> Result<Response> {
     // Tokens are 64 hex digits; anything else cannot match and costs no query.
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AppError::NotFound);

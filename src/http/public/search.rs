@@ -3,7 +3,7 @@
 //! The database finds and ranks the articles holding every term (the same integer score on both,
 //! see [`crate::db::search::ranked_page`]); snippets are cut here from the original text.
 
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::AppState;
 use crate::db::{self, articles};
 use crate::error::{AppError, Result};
-use crate::http::auth::Ctx;
+use crate::http::auth::Page;
 use crate::http::views::{Layout, PAGE_SIZE};
 use crate::search::{self, Segment};
 use crate::time;
@@ -67,8 +67,7 @@ fn page_url(query: &str, n: i64) -> String {
 }
 
 async fn search_page(
-    State(state): State<AppState>,
-    ctx: Ctx,
+    Page(state, ctx): Page,
     Query(sq): Query<SearchQuery>,
 ) -> Result<Html<String>> {
     let page = match sq.trang.as_deref() {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::app::AppState;
 use crate::db::{articles, topics};
 use crate::error::{AppError, Result};
-use crate::http::auth::Ctx;
+use crate::http::auth::{Ctx, Page};
 use crate::http::views::{ArticleCard, Layout, PageQuery, Pagination, PAGE_SIZE};
 
 pub fn router() -> Router<AppState> {
@@ -59,8 +59,7 @@ struct TopicView {
 }
 
 async fn topic(
-    State(state): State<AppState>,
-    ctx: Ctx,
+    Page(state, ctx): Page,
     Path(slug): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Result<Html<String>> {

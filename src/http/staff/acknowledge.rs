@@ -18,7 +18,7 @@ use crate::db::ack_status::{self, AckArticle, Closed, NewConfirm};
 use crate::db::articles;
 use crate::db::{ack_rounds, ack_settings, Db, DbError};
 use crate::error::{AppError, Result};
-use crate::http::auth::{Ctx, CurrentUser};
+use crate::http::auth::{Ctx, CurrentUser, Page};
 use crate::http::page_cache;
 use crate::http::views::Layout;
 use crate::time;
@@ -235,8 +235,7 @@ pub async fn refused(
         message: message.to_owned(),
         back: back.to_owned(),
     };
-    let html = state.templates.render("ack_refused.html", &view)?;
-    Ok((status, Html(html)).into_response())
+    state.templates.respond(status, "ack_refused.html", &view)
 }
 
 /// The settings with their current version's text stored: a published article whose version
@@ -273,11 +272,7 @@ pub async fn check_may_confirm(
     Ok(None)
 }
 
-async fn confirm(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(slug): Path<String>,
-) -> Result<Response> {
+async fn confirm(Page(state, ctx): Page, Path(slug): Path<String>) -> Result<Response> {
     let user: &CurrentUser = ctx.user()?;
     let Some(row) = articles::published_by_slug(&state.db, &slug).await? else {
         return Err(AppError::NotFound);

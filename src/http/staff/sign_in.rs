@@ -12,7 +12,7 @@ use crate::account::{self, Email, NewPassword, Role};
 use crate::app::AppState;
 use crate::db::{audit, sessions, users};
 use crate::error::Result;
-use crate::http::auth::{safe_next, set_cookie, Ctx, CurrentUser, SESSION_COOKIE};
+use crate::http::auth::{safe_next, set_cookie, Ctx, CurrentUser, Page, SESSION_COOKIE};
 use crate::http::page_cache;
 use crate::http::views::Layout;
 use crate::time;
@@ -81,11 +81,7 @@ fn home_of(user: &CurrentUser) -> &'static str {
     }
 }
 
-async fn show(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<NextQuery>,
-) -> Result<Response> {
+async fn show(Page(state, ctx): Page, Query(q): Query<NextQuery>) -> Result<Response> {
     let next = safe_next(q.next.as_deref()).unwrap_or_default();
     if let Some(user) = &ctx.user {
         let to = if next.is_empty() {
@@ -168,11 +164,7 @@ fn locked_message() -> String {
 const BUSY_MESSAGE: &str =
     "Máy chủ đang bận vì có nhiều lượt đăng nhập cùng lúc. Xin chờ một lát rồi thử lại.";
 
-async fn submit(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(form): Form<SignInForm>,
-) -> Result<Response> {
+async fn submit(Page(state, ctx): Page, Form(form): Form<SignInForm>) -> Result<Response> {
     let now = time::now();
     let next = safe_next(form.next.as_deref()).unwrap_or_default();
     if form.email.trim().chars().count() > MAX_EMAIL_CHARS {
@@ -320,21 +312,15 @@ async fn show_change(State(state): State<AppState>, ctx: Ctx) -> Result<Response
     render_change(&state, &ctx, StatusCode::OK, vec![]).await
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 struct ChangeForm {
-    #[serde(default)]
     current: String,
-    #[serde(default)]
     new_password: String,
-    #[serde(default)]
     confirm: String,
 }
 
-async fn change(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(form): Form<ChangeForm>,
-) -> Result<Response> {
+async fn change(Page(state, ctx): Page, Form(form): Form<ChangeForm>) -> Result<Response> {
     let user = ctx.user()?.clone();
     let email = Email::parse(&user.email).map_err(|e| anyhow::anyhow!(e))?;
     let mut errors = Vec::new();

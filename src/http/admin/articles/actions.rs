@@ -16,7 +16,7 @@ use crate::article::ArticleStatus;
 use crate::db::articles::{self, ArticleRow};
 use crate::db::{sessions, Tx};
 use crate::error::{AppError, Result};
-use crate::http::auth::{Admin, Ctx};
+use crate::http::auth::{Admin, Ctx, Page};
 use crate::http::views::Layout;
 use crate::time;
 
@@ -153,8 +153,7 @@ struct DeletePage {
 
 /// GET `/admin/bai-viet/{id}/xoa`: "are you sure?".
 pub async fn confirm_delete(
-    State(state): State<AppState>,
-    ctx: Ctx,
+    Page(state, ctx): Page,
     Path(id): Path<String>,
 ) -> Result<Html<String>> {
     let row = article_for_editor(&state, &ctx, &id).await?;
@@ -173,11 +172,7 @@ pub async fn confirm_delete(
 
 /// POST `/admin/bai-viet/{id}/xoa`: the article leaves the site and the lists; an admin can
 /// bring it back.
-pub async fn delete(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response> {
+pub async fn delete(Page(state, ctx): Page, Path(id): Path<String>) -> Result<Response> {
     let row = article_for_editor(&state, &ctx, &id).await?;
     let now = time::now();
     let mut tx = state.db.begin().await?;
@@ -190,12 +185,7 @@ pub async fn delete(
 }
 
 /// POST `/admin/bai-viet/{id}/khoi-phuc` (admins): a deleted article comes back as it was.
-pub async fn restore(
-    State(state): State<AppState>,
-    _: Admin,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response> {
+pub async fn restore(Page(state, ctx): Page, _: Admin, Path(id): Path<String>) -> Result<Response> {
     let row = open_article(&state, &ctx, &id).await?;
     let now = time::now();
     let mut tx = state.db.begin().await?;
@@ -219,8 +209,7 @@ async fn previewable(state: &AppState, ctx: &Ctx, id: &str) -> Result<ArticleRow
 /// POST `/admin/bai-viet/{id}/lien-ket-xem-truoc`: a new secret link (replacing any older one),
 /// shown on the page this response draws and nowhere else: only its hash is kept.
 pub async fn create_preview_link(
-    State(state): State<AppState>,
-    ctx: Ctx,
+    Page(state, ctx): Page,
     Path(id): Path<String>,
 ) -> Result<Response> {
     let row = previewable(&state, &ctx, &id).await?;
@@ -259,8 +248,7 @@ pub async fn create_preview_link(
 
 /// POST `/admin/bai-viet/{id}/thu-hoi-xem-truoc`: the link stops working at once.
 pub async fn revoke_preview_link(
-    State(state): State<AppState>,
-    ctx: Ctx,
+    Page(state, ctx): Page,
     Path(id): Path<String>,
 ) -> Result<Response> {
     let row = previewable(&state, &ctx, &id).await?;

@@ -21,7 +21,7 @@ use crate::article::ArticleStatus;
 use crate::db::articles::{self, admin, ArticleRow};
 use crate::db::{is_unique_violation, topics, DbError, Tx};
 use crate::error::{AppError, Result};
-use crate::http::auth::{Ctx, CurrentUser};
+use crate::http::auth::{Ctx, CurrentUser, Page};
 use crate::http::page_cache::PublicPages;
 use crate::http::views::Layout;
 use crate::markdown::Body;
@@ -202,8 +202,9 @@ pub(super) async fn render_editor(
         preview_link_until: extras.preview_link_until,
         ack,
     };
-    let html = state.templates.render("admin/article_form.html", &view)?;
-    Ok((status, Html(html)).into_response())
+    state
+        .templates
+        .respond(status, "admin/article_form.html", &view)
 }
 
 async fn article_info(state: &AppState, user: &CurrentUser, r: &ArticleRow) -> Result<ArticleInfo> {
@@ -258,8 +259,7 @@ pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
 }
 
 pub async fn edit_form(
-    State(state): State<AppState>,
-    ctx: Ctx,
+    Page(state, ctx): Page,
     Path(id): Path<String>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response> {
@@ -351,11 +351,7 @@ async fn unique_slug(tx: &mut Tx, wanted: &Slug, except: Option<i64>) -> Result<
 }
 
 /// POST `/admin/bai-viet/moi`: creates the article, written by the current user.
-pub async fn create(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(form): Form<ArticleForm>,
-) -> Result<Response> {
+pub async fn create(Page(state, ctx): Page, Form(form): Form<ArticleForm>) -> Result<Response> {
     let user = ctx.user()?;
     let action = form.action();
     let publishes = policy::may(user, policy::Action::PublishArticle, Target::Agency);
@@ -430,8 +426,7 @@ pub async fn create(
 /// POST `/admin/bai-viet/{id}`: saves (with the version check), submits, publishes or
 /// schedules; or shows the preview.
 pub async fn save(
-    State(state): State<AppState>,
-    ctx: Ctx,
+    Page(state, ctx): Page,
     Path(id): Path<String>,
     Form(form): Form<ArticleForm>,
 ) -> Result<Response> {

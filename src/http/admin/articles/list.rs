@@ -2,16 +2,15 @@
 //! topic, author and title, newest change first, paginated. Authors see every article and get a
 //! link to the editor for their own only.
 
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Html;
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
 use crate::article::ArticleStatus;
 use crate::db::articles::admin::{self, AdminFilter, AdminListRow};
 use crate::db::topics;
 use crate::error::{url_encode, AppError, Result};
-use crate::http::auth::{Ctx, CurrentUser};
+use crate::http::auth::{CurrentUser, Page};
 use crate::http::views::{Layout, TopicLink};
 use crate::policy::{self, Action, ArticleFacts, Target};
 use crate::time;
@@ -138,11 +137,7 @@ struct ListPage {
     notice: Option<&'static str>,
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(query): Query<ListQuery>,
-) -> Result<Html<String>> {
+pub async fn list(Page(state, ctx): Page, Query(query): Query<ListQuery>) -> Result<Html<String>> {
     let user = ctx.user()?;
     let filter = query.filter(user)?;
     let current = query.page()?;

@@ -17,13 +17,11 @@ use crate::policy::Action;
 use crate::time;
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct DashboardQuery {
-    #[serde(default)]
     pub don_vi: String,
     /// After "Nhắc ngay": how many were reminded, and how many had been already today.
-    #[serde(default)]
     pub da_nhac: Option<i64>,
-    #[serde(default)]
     pub da_nhac_truoc: Option<i64>,
 }
 

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Serialize;
 
@@ -237,8 +237,9 @@ async fn render(
         errors,
         articles,
     };
-    let html = state.templates.render("admin/campaign_form.html", &view)?;
-    Ok((status, Html(html)).into_response())
+    state
+        .templates
+        .respond(status, "admin/campaign_form.html", &view)
 }
 
 pub async fn new(State(state): State<AppState>, viewer: Viewer) -> Result<Response> {

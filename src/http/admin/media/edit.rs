@@ -1,8 +1,8 @@
 //! One image: its page (details, Markdown, articles using it), its alt text, its deletion.
 
-use axum::extract::{Form, Path as UrlPath, Query, State};
+use axum::extract::{Form, Path as UrlPath, Query};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use super::{files, label_of, may_edit, MediaItem};
@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::db::audit::{self, Entry};
 use crate::db::media::{self as media_db, MediaRow};
 use crate::error::{AppError, Result};
-use crate::http::auth::{Ctx, Editor};
+use crate::http::auth::{Ctx, Editor, Page};
 use crate::http::views::Layout;
 use crate::media::{self, MediaName};
 use crate::policy::{self, Action, Target};
@@ -51,8 +51,7 @@ fn parse_id(raw: &str) -> Result<i64> {
 }
 
 pub(super) async fn edit_page(
-    State(state): State<AppState>,
-    ctx: Ctx,
+    Page(state, ctx): Page,
     UrlPath(id): UrlPath<String>,
     Query(q): Query<EditQuery>,
 ) -> Result<Response> {
@@ -110,8 +109,9 @@ impl EditPage {
             can_delete: policy::may(user, Action::DeleteMedia, Target::Agency),
             saved: self.saved,
         };
-        let html = state.templates.render("admin/media_edit.html", &view)?;
-        Ok((status, Html(html)).into_response())
+        state
+            .templates
+            .respond(status, "admin/media_edit.html", &view)
     }
 }
 
@@ -122,8 +122,7 @@ pub(super) struct AltForm {
 }
 
 pub(super) async fn save_alt(
-    State(state): State<AppState>,
-    ctx: Ctx,
+    Page(state, ctx): Page,
     UrlPath(id): UrlPath<String>,
     Form(form): Form<AltForm>,
 ) -> Result<Response> {
@@ -163,9 +162,8 @@ pub(super) async fn save_alt(
 }
 
 pub(super) async fn delete(
-    State(state): State<AppState>,
+    Page(state, ctx): Page,
     Editor(user): Editor,
-    ctx: Ctx,
     UrlPath(id): UrlPath<String>,
 ) -> Result<Response> {
     let row = find(&state, &id).await?;

@@ -1,9 +1,9 @@
 //! The library page and the upload: read the form within limits, process the image on a
 //! blocking thread, write its files, then commit the row with its audit entry.
 
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Multipart, Query};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use super::{files, label_of, MediaItem};
@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::db::audit::{self, Entry};
 use crate::db::media::{self as media_db, MediaFile, NewMedia};
 use crate::error::{AppError, Result};
-use crate::http::auth::{self, Ctx, CurrentUser};
+use crate::http::auth::{self, Ctx, CurrentUser, Page};
 use crate::http::views::{Layout, PageQuery, Pagination};
 use crate::media::{self, MediaName, Processed};
 use crate::time;
@@ -50,8 +50,7 @@ pub(super) struct LibraryQuery {
 }
 
 pub(super) async fn library(
-    State(state): State<AppState>,
-    ctx: Ctx,
+    Page(state, ctx): Page,
     Query(q): Query<LibraryQuery>,
 ) -> Result<Response> {
     let page = PageQuery { trang: q.trang }.number()?;
@@ -98,8 +97,7 @@ async fn render_library(
         max_mb: state.config.max_upload_bytes / (1024 * 1024),
         uploaded,
     };
-    let html = state.templates.render("admin/media.html", &view)?;
-    Ok((status, Html(html)).into_response())
+    state.templates.respond(status, "admin/media.html", &view)
 }
 
 fn paginate(current: i64, items: i64) -> Result<Pagination> {
@@ -171,11 +169,7 @@ async fn read_upload(form: &mut Multipart, max: usize) -> Result<Upload, StatusC
     Ok(up)
 }
 
-pub(super) async fn upload(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    mut form: Multipart,
-) -> Result<Response> {
+pub(super) async fn upload(Page(state, ctx): Page, mut form: Multipart) -> Result<Response> {
     let user = ctx.require(Role::Author)?.clone();
     let max = state.config.max_upload_bytes;
     let max_mb = max / (1024 * 1024);
