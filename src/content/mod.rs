@@ -17,6 +17,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::ack::{format_month_day, AckSettings, Renewal, StaffAudience};
@@ -168,9 +169,19 @@ pub fn load_dir(dir: &Path) -> Result<ContentSet, ImportError> {
             Err(e) => errors.extend(e),
         }
     }
-    for path in paths {
-        let bytes = std::fs::read(&path).map_err(|e| ImportError::Io(path.clone(), e))?;
-        match front_matter::parse(&path, &bytes) {
+    // Reading, parsing and rendering a file is independent of the others: done on every core
+    // (rayon), then gathered in path order, so the articles, their slugs and the order of the
+    // errors are those of a one-thread run.
+    let parsed: Vec<Result<_, ImportError>> = paths
+        .par_iter()
+        .map(|path| {
+            let bytes = std::fs::read(path).map_err(|e| ImportError::Io(path.clone(), e))?;
+            Ok(front_matter::parse(path, &bytes))
+        })
+        .collect();
+    for file in parsed {
+        // The first unreadable file in path order, as a one-thread run would stop at.
+        match file? {
             Ok(file) => set.articles.push(file),
             Err(e) => errors.extend(e),
         }

@@ -164,15 +164,38 @@ struct Page {
 struct Weight;
 
 impl quick_cache::Weighter<String, Arc<Page>> for Weight {
+    /// What a kept page really holds in memory, so that `LOA_PAGE_CACHE_MB` bounds the memory
+    /// and not only the bodies: the three bodies (exact-size allocations, see [`exact`]), the
+    /// key's allocation, the headers (their table at its capacity, names and values), the `Page`
+    /// itself and quick_cache's entry for it.
     fn weight(&self, key: &String, page: &Arc<Page>) -> u64 {
-        // The headers and the bookkeeping, roughly.
-        const OVERHEAD: usize = 512;
-        let variants = [&page.gzip, &page.br]
+        page.weight(key) as u64
+    }
+}
+
+impl Page {
+    fn weight(&self, key: &String) -> usize {
+        /// quick_cache's slot for an entry (key, value, links) and its share of the table.
+        const ENTRY: usize = 96;
+        /// A header's slot in `HeaderMap` beyond its name and value: hash, links, index.
+        const HEADER_SLOT: usize = 32;
+        let slot = std::mem::size_of::<header::HeaderName>()
+            + std::mem::size_of::<HeaderValue>()
+            + HEADER_SLOT;
+        let headers = self.headers.capacity() * slot
+            + self
+                .headers
+                .iter()
+                .map(|(name, value)| name.as_str().len() + value.len())
+                .sum::<usize>();
+        let bodies = [Some(&self.identity), self.gzip.as_ref(), self.br.as_ref()]
             .into_iter()
             .flatten()
             .map(Bytes::len)
             .sum::<usize>();
-        (key.len() + page.identity.len() + variants + OVERHEAD) as u64
+        // The `Arc`'s two counts before the `Page`.
+        let page = 2 * std::mem::size_of::<usize>() + std::mem::size_of::<Page>();
+        bodies + headers + key.capacity() + page + ENTRY
     }
 }
 
@@ -334,6 +357,8 @@ impl PageCache {
         };
         let page = Arc::new(Page::new(parts.headers, identity, stamp, lifetime).await);
         if let Some(pages) = &self.0.pages {
+            let mut key = key;
+            key.shrink_to_fit();
             pages.insert(key, page.clone());
         }
         page.answer(&wants)
@@ -361,12 +386,15 @@ impl Page {
             header::VARY,
             HeaderValue::from_static("accept-encoding, cookie"),
         );
+        // The body as rendered may sit in a larger buffer (a `String` grown while the template
+        // was written): kept for minutes, it gets an allocation of its own size.
+        let identity = exact(identity.to_vec());
         let body = identity.clone();
         let (gzip, br) = tokio::task::spawn_blocking(move || (gzip(&body), brotli(&body)))
             .await
             .unwrap_or_default();
         // A variant no smaller than the plain body is not worth sending.
-        let smaller = |v: Option<Vec<u8>>| v.filter(|v| v.len() < identity.len()).map(Bytes::from);
+        let smaller = |v: Option<Vec<u8>>| v.filter(|v| v.len() < identity.len()).map(exact);
         Page {
             stamp,
             expires: Instant::now() + lifetime,
@@ -399,6 +427,11 @@ impl Page {
     }
 }
 
+/// Bytes in an allocation of exactly their length, as the weigher counts them.
+fn exact(bytes: Vec<u8>) -> Bytes {
+    Bytes::from(bytes.into_boxed_slice())
+}
+
 fn gzip(body: &[u8]) -> Option<Vec<u8>> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
     encoder.write_all(body).ok()?;
@@ -407,10 +440,12 @@ fn gzip(body: &[u8]) -> Option<Vec<u8>> {
 
 fn brotli(body: &[u8]) -> Option<Vec<u8>> {
     // Quality 9 of 11: done once per page and generation, so it may cost more than the 4 the
-    // compression layer uses on every response; window 2^22.
+    // compression layer uses on every response. The window fits the body (2^10 to 2^22): a
+    // larger one finds nothing more in a page and only takes memory.
+    let window = (usize::BITS - body.len().max(2).saturating_sub(1).leading_zeros()).clamp(10, 22);
     let mut out = Vec::new();
     {
-        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 9, 22);
+        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 9, window);
         writer.write_all(body).ok()?;
     }
     Some(out)

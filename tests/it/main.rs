@@ -18,6 +18,7 @@ mod campaigns;
 mod content_aliases;
 mod content_check;
 mod content_cli;
+mod content_many;
 mod csrf;
 mod e2e;
 mod feeds;
