@@ -34,3 +34,4 @@ mod scheduler;
 mod search;
 mod security;
 mod sharing;
+mod sitemap;
