@@ -91,16 +91,24 @@ impl Server {
         Ok(r.bytes().await?.to_vec())
     }
 
-    /// Requests every page the sitemap lists (home, topics, every article) once, eight at a
-    /// time; returns how many.
-    pub async fn request_every_page(&self) -> anyhow::Result<usize> {
-        let sitemap = String::from_utf8(self.get_bytes("/sitemap.xml").await?)?;
-        let paths: Vec<String> = sitemap
+    /// The paths of the `<loc>`s of a sitemap file or of the sitemap index.
+    async fn locs(&self, path: &str) -> anyhow::Result<Vec<String>> {
+        let xml = String::from_utf8(self.get_bytes(path).await?)?;
+        Ok(xml
             .split("<loc>")
             .skip(1)
             .filter_map(|s| s.split("</loc>").next())
             .filter_map(|u| u.strip_prefix(&self.base).map(str::to_owned))
-            .collect();
+            .collect())
+    }
+
+    /// Requests every page the sitemap's files list (home, topics, every article) once, eight
+    /// at a time; returns how many.
+    pub async fn request_every_page(&self) -> anyhow::Result<usize> {
+        let mut paths = Vec::new();
+        for file in self.locs("/sitemap.xml").await? {
+            paths.extend(self.locs(&file).await?);
+        }
         let paths = Arc::new(paths);
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let mut tasks = Vec::new();

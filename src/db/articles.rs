@@ -382,35 +382,6 @@ pub async fn list_published_in_topic(
         .await
 }
 
-/// A page of the sitemap: where it is and when it last changed.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct Located {
-    pub slug: String,
-    pub lastmod: DateTime<Utc>,
-}
-
-/// The sitemap's articles, two columns read from the index: `$1` limit.
-pub const SITEMAP_ARTICLES: &str = "select a.slug, a.updated_at as lastmod from articles a \
-    where a.status = 'published' and a.deleted_at is null \
-    order by a.publish_at desc, a.id desc limit $1";
-
-/// The sitemap's topics with their newest change: `$1` limit.
-pub const SITEMAP_TOPICS: &str = "select t.slug, max(a.updated_at) as lastmod from topics t \
-    join article_topics at on at.topic_id = t.id \
-    join articles a on a.id = at.article_id \
-    where a.status = 'published' and a.deleted_at is null \
-    group by t.id, t.slug order by t.slug limit $1";
-
-/// Every live article's address and last change, newest first, at most `limit`.
-pub async fn sitemap_articles(db: &Db, limit: i64) -> Result<Vec<Located>, DbError> {
-    db.pool().fetch_all(SITEMAP_ARTICLES, params![limit]).await
-}
-
-/// Every topic with a live article, with its newest change, at most `limit`.
-pub async fn sitemap_topics(db: &Db, limit: i64) -> Result<Vec<Located>, DbError> {
-    db.pool().fetch_all(SITEMAP_TOPICS, params![limit]).await
-}
-
 // The admin's reads and the writes of single actions.
 
 pub async fn by_id_tx(tx: &mut Tx, id: i64) -> Result<Option<ArticleRow>, DbError> {

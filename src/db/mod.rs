@@ -24,6 +24,7 @@ pub mod revisions;
 pub mod search;
 pub mod sessions;
 pub mod site;
+pub mod sitemap;
 pub mod tables;
 pub mod topics;
 pub mod units;

@@ -78,15 +78,29 @@ pub async fn bump(
     instance: &str,
     now: DateTime<Utc>,
 ) -> Result<i64, DbError> {
+    bump_past(tx, change, 0, instance, now).await
+}
+
+/// [`bump`] to a generation above `floor` too: after `loa restore`, whose database comes back
+/// with the generation of the day of the backup, below what running instances have seen (they
+/// would take it for an old notice and keep their pages).
+pub async fn bump_past(
+    tx: &mut Tx,
+    change: &Change,
+    floor: i64,
+    instance: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
     let generation = match change {
         Change::Everything => {
             tx.fetch_i64(
                 "insert into page_generation (id, generation, created_at, updated_at) \
-                 values (1, 1, $1, $1) \
-                 on conflict (id) do update set generation = page_generation.generation + 1, \
-                 updated_at = $1 \
+                 values (1, $2 + 1, $1, $1) \
+                 on conflict (id) do update set generation = case \
+                 when page_generation.generation > $2 then page_generation.generation + 1 \
+                 else $2 + 1 end, updated_at = $1 \
                  returning generation",
-                crate::params![now],
+                crate::params![now, floor.max(0)],
             )
             .await?
         }

@@ -21,6 +21,7 @@ use rand::{Rng, SeedableRng};
 use crate::ack::{self, AckSettings, Renewal, StaffAudience};
 use crate::article::{ArticleInput, ArticleStatus};
 use crate::campaign::{CampaignFields, RawCampaign};
+use crate::db::page_generation::Change;
 use crate::db::{self, Db, DbError, Tx};
 use crate::markdown::Body;
 use crate::params;
@@ -164,6 +165,8 @@ pub async fn seed(db: &Db, o: &Options, now: DateTime<Utc>) -> Result<Seeded, De
     step("staff confirmations");
     people::insert_citizens(&mut tx, &articles, &localities, o.citizens, &mut rng, now).await?;
     step("citizens");
+    // New articles and counts: running servers on this database drop their pages.
+    db::page_generation::bump(&mut tx, &Change::Everything, "seed-demo", now).await?;
     tx.commit().await?;
     step("commit");
     Ok(Seeded {

@@ -7,7 +7,9 @@
 //! `If-None-Match` matches). A miss goes through the router marked [`Fill`]: `http::caching`,
 //! which decides every response's `Cache-Control` and ETag, marks a public, cookie-less, 200 text
 //! response [`Storable`], the compression layer leaves it plain, and it comes back here to be
-//! compressed once and kept. A request with a session never reads or fills the cache.
+//! compressed once and kept ([`page`]). A request with a session never reads or fills the
+//! cache. A miss is rendered once however many ask at the same time: the others wait for its
+//! page (see `PageCache::fill`).
 //!
 //! What is kept is right until something changes: each page carries the generation it was
 //! rendered under (read *before* rendering, so a change during the render makes it stale at
@@ -17,24 +19,25 @@
 //! lifetime (short for search results), which bounds anything that changes with time alone (a
 //! form that closes at a given hour). [`sync`] carries the changes between instances.
 
+mod page;
 pub mod sync;
 
 use std::borrow::Cow;
 use std::convert::Infallible;
 use std::future::{ready, Ready};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::Write;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use axum::body::{to_bytes, Body, Bytes};
+use axum::body::to_bytes;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures_util::future::{BoxFuture, Either};
+use quick_cache::sync::{EntryAction, EntryResult};
 use tower::{Layer, Service};
 
 use crate::app::AppState;
@@ -42,8 +45,14 @@ use crate::config::Config;
 use crate::db::page_generation::{self, Change, Hears, Notice};
 use crate::db::Db;
 
+use page::Page;
+
 /// The largest page kept (larger responses pass through, compressed by the layer inside).
 pub const MAX_PAGE: usize = 1024 * 1024;
+
+/// How long a render that could not be kept lets the requests of its key render for themselves
+/// (see [`Kept`]).
+const PASS: Duration = Duration::from_secs(1);
 
 /// Path groups with a generation of their own: one for the campaign pages, the rest shared by
 /// articles' slugs through a hash (two articles sharing a slot only drop each other's pages).
@@ -88,7 +97,7 @@ pub struct PageCache(Arc<Inner>);
 
 struct Inner {
     /// `None` when the cache is switched off (`LOA_PAGE_CACHE_MB=0`).
-    pages: Option<quick_cache::sync::Cache<String, Arc<Page>, Weight>>,
+    pages: Option<quick_cache::sync::Cache<String, Arc<Kept>, Weight>>,
     generation: AtomicU64,
     groups: Box<[AtomicU64]>,
     ttl: Duration,
@@ -149,53 +158,49 @@ struct Stamp {
     group: Option<(usize, u64)>,
 }
 
-/// One kept response.
-struct Page {
+impl Stamp {
+    /// Rendered under these generations or later ones (the counters only grow): right for a
+    /// request that arrived under `arrival`.
+    fn covers(self, arrival: Stamp) -> bool {
+        let group = match (self.group, arrival.group) {
+            (Some((g, n)), Some((h, m))) => g == h && n >= m,
+            (None, None) => true,
+            _ => false,
+        };
+        group && self.generation >= arrival.generation
+    }
+}
+
+/// What the cache holds for a key: the page rendered under `stamp`, or no page when that render
+/// could not be kept (a 404, a redirect, an error, a page over [`MAX_PAGE`]). Then the requests of
+/// the key render for themselves, side by side, for [`PASS`]; after that the next burst is again
+/// rendered once.
+struct Kept {
     stamp: Stamp,
     expires: Instant,
-    /// The response's headers, ETag and `Vary` included, without length or encoding.
-    headers: HeaderMap,
-    identity: Bytes,
-    gzip: Option<Bytes>,
-    br: Option<Bytes>,
+    page: Option<Page>,
+}
+
+impl Kept {
+    /// Whether this answers a request that arrived under `arrival`.
+    fn serves(&self, arrival: Stamp, now: Instant) -> bool {
+        self.stamp.covers(arrival) && self.expires > now
+    }
 }
 
 #[derive(Clone)]
 struct Weight;
 
-impl quick_cache::Weighter<String, Arc<Page>> for Weight {
-    /// What a kept page really holds in memory, so that `LOA_PAGE_CACHE_MB` bounds the memory
-    /// and not only the bodies: the three bodies (exact-size allocations, see [`exact`]), the
-    /// key's allocation, the headers (their table at its capacity, names and values), the `Page`
-    /// itself and quick_cache's entry for it.
-    fn weight(&self, key: &String, page: &Arc<Page>) -> u64 {
-        page.weight(key) as u64
-    }
-}
-
-impl Page {
-    fn weight(&self, key: &String) -> usize {
+impl quick_cache::Weighter<String, Arc<Kept>> for Weight {
+    /// What an entry really holds, so that `LOA_PAGE_CACHE_MB` bounds the memory: the page
+    /// ([`Page::weight`]), the key's allocation, the `Kept` behind its `Arc`'s two counts, and
+    /// quick_cache's entry for it.
+    fn weight(&self, key: &String, kept: &Arc<Kept>) -> u64 {
         /// quick_cache's slot for an entry (key, value, links) and its share of the table.
         const ENTRY: usize = 96;
-        /// A header's slot in `HeaderMap` beyond its name and value: hash, links, index.
-        const HEADER_SLOT: usize = 32;
-        let slot = std::mem::size_of::<header::HeaderName>()
-            + std::mem::size_of::<HeaderValue>()
-            + HEADER_SLOT;
-        let headers = self.headers.capacity() * slot
-            + self
-                .headers
-                .iter()
-                .map(|(name, value)| name.as_str().len() + value.len())
-                .sum::<usize>();
-        let bodies = [Some(&self.identity), self.gzip.as_ref(), self.br.as_ref()]
-            .into_iter()
-            .flatten()
-            .map(Bytes::len)
-            .sum::<usize>();
-        // The `Arc`'s two counts before the `Page`.
-        let page = 2 * std::mem::size_of::<usize>() + std::mem::size_of::<Page>();
-        bodies + headers + key.capacity() + page + ENTRY
+        let page = kept.page.as_ref().map_or(0, Page::weight);
+        let kept = 2 * std::mem::size_of::<usize>() + std::mem::size_of::<Kept>();
+        (page + key.capacity() + kept + ENTRY) as u64
     }
 }
 
@@ -315,22 +320,58 @@ impl PageCache {
         }
     }
 
-    /// The kept page of `key`, if still right.
-    fn fresh(&self, key: &str) -> Option<Arc<Page>> {
-        let page = self.0.pages.as_ref()?.get(key)?;
-        let current = page.stamp.generation == self.0.generation.load(Ordering::Acquire)
-            && page
+    /// What is kept for `key`, if still right.
+    fn fresh(&self, key: &str) -> Option<Arc<Kept>> {
+        let kept = self.0.pages.as_ref()?.get(key)?;
+        let current = kept.stamp.generation == self.0.generation.load(Ordering::Acquire)
+            && kept
                 .stamp
                 .group
                 .is_none_or(|(g, n)| self.0.groups[g].load(Ordering::Acquire) == n);
-        (current && page.expires > Instant::now()).then_some(page)
+        (current && kept.expires > Instant::now()).then_some(kept)
     }
 
-    /// A miss: renders through `inner`, keeps the page if `http::caching` says so, and answers.
+    /// A miss: one request of the key renders through `inner` (with its stamp read before),
+    /// keeps the page if `http::caching` says so, and answers; the requests of the same key that
+    /// arrive meanwhile wait for its page instead of rendering it again (quick_cache's
+    /// placeholder). A waiter takes the page only if it was rendered under the generations the
+    /// waiter arrived under (a change in between makes it render anew, once); a render that
+    /// cannot be kept lets the waiters render for themselves ([`Kept`]); a render that fails or
+    /// is abandoned (its client gone) hands the placeholder to one of them.
     async fn fill<S>(self, mut inner: S, mut request: Request, key: String) -> Response
     where
         S: Service<Request, Response = Response, Error = Infallible>,
     {
+        let Some(pages) = self.0.pages.as_ref() else {
+            let Ok(response) = inner.call(request).await;
+            return response;
+        };
+        let arrival = self.stamp(&key);
+        let entry = pages
+            .entry_async(key.as_str(), |_, kept: &mut Arc<Kept>| {
+                if kept.serves(arrival, Instant::now()) {
+                    EntryAction::Retain(kept.clone())
+                } else {
+                    EntryAction::ReplaceWithGuard
+                }
+            })
+            .await;
+        let guard = match entry {
+            EntryResult::Retained(kept) => {
+                if let Some(page) = &kept.page {
+                    return page.answer(request.headers());
+                }
+                let Ok(response) = inner.call(request).await;
+                return response;
+            }
+            EntryResult::Vacant(guard) | EntryResult::Replaced(guard, _) => guard,
+            // Not asked for: no `Remove`, no timeout.
+            EntryResult::Removed(..) | EntryResult::Timeout => {
+                let Ok(response) = inner.call(request).await;
+                return response;
+            }
+        };
+
         let stamp = self.stamp(&key);
         let wants = request.headers().clone();
         // The validators are checked here, against the kept page; the layers inside must send
@@ -340,6 +381,12 @@ impl PageCache {
         request.extensions_mut().insert(Fill);
         let Ok(response) = inner.call(request).await;
         if response.extensions().get::<Storable>().is_none() {
+            let pass = Kept {
+                stamp,
+                expires: Instant::now() + PASS,
+                page: None,
+            };
+            let _ = guard.insert(Arc::new(pass));
             return response;
         }
         let (parts, body) = response.into_parts();
@@ -355,137 +402,16 @@ impl PageCache {
         } else {
             self.0.ttl
         };
-        let page = Arc::new(Page::new(parts.headers, identity, stamp, lifetime).await);
-        if let Some(pages) = &self.0.pages {
-            let mut key = key;
-            key.shrink_to_fit();
-            pages.insert(key, page.clone());
-        }
-        page.answer(&wants)
-    }
-}
-
-impl Page {
-    /// Compresses the body once, on the blocking pool (brotli is CPU work).
-    async fn new(
-        mut headers: HeaderMap,
-        identity: Bytes,
-        stamp: Stamp,
-        lifetime: Duration,
-    ) -> Page {
-        for name in [
-            header::CONTENT_LENGTH,
-            header::CONTENT_ENCODING,
-            header::TRANSFER_ENCODING,
-        ] {
-            headers.remove(name);
-        }
-        // A proxy keeps one copy per encoding, and never gives it to someone with a session
-        // (anonymous visitors send no cookie at all).
-        headers.insert(
-            header::VARY,
-            HeaderValue::from_static("accept-encoding, cookie"),
-        );
-        // The body as rendered may sit in a larger buffer (a `String` grown while the template
-        // was written): kept for minutes, it gets an allocation of its own size.
-        let identity = exact(identity.to_vec());
-        let body = identity.clone();
-        let (gzip, br) = tokio::task::spawn_blocking(move || (gzip(&body), brotli(&body)))
-            .await
-            .unwrap_or_default();
-        // A variant no smaller than the plain body is not worth sending.
-        let smaller = |v: Option<Vec<u8>>| v.filter(|v| v.len() < identity.len()).map(exact);
-        Page {
+        let page = Page::new(parts.headers, identity).await;
+        let answer = page.answer(&wants);
+        let kept = Kept {
             stamp,
             expires: Instant::now() + lifetime,
-            headers,
-            gzip: smaller(gzip),
-            br: smaller(br),
-            identity,
-        }
-    }
-
-    /// The answer to a request with these headers: 304, or the best encoding it accepts.
-    fn answer(&self, request: &HeaderMap) -> Response {
-        if super::caching::Validators::of(request).unchanged(&self.headers) {
-            return super::caching::not_modified(&self.headers);
-        }
-        let accepted = Accepted::from(request);
-        let (body, encoding) = match (&self.br, &self.gzip) {
-            (Some(br), _) if accepted.br => (br, Some("br")),
-            (_, Some(gz)) if accepted.gzip => (gz, Some("gzip")),
-            _ => (&self.identity, None),
+            page: Some(page),
         };
-        let mut response = Response::new(Body::from(body.clone()));
-        *response.headers_mut() = self.headers.clone();
-        if let Some(e) = encoding {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
-        }
-        response
-    }
-}
-
-/// Bytes in an allocation of exactly their length, as the weigher counts them.
-fn exact(bytes: Vec<u8>) -> Bytes {
-    Bytes::from(bytes.into_boxed_slice())
-}
-
-fn gzip(body: &[u8]) -> Option<Vec<u8>> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
-    encoder.write_all(body).ok()?;
-    encoder.finish().ok()
-}
-
-fn brotli(body: &[u8]) -> Option<Vec<u8>> {
-    // Quality 9 of 11: done once per page and generation, so it may cost more than the 4 the
-    // compression layer uses on every response. The window fits the body (2^10 to 2^22): a
-    // larger one finds nothing more in a page and only takes memory.
-    let window = (usize::BITS - body.len().max(2).saturating_sub(1).leading_zeros()).clamp(10, 22);
-    let mut out = Vec::new();
-    {
-        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 9, window);
-        writer.write_all(body).ok()?;
-    }
-    Some(out)
-}
-
-/// The encodings a request accepts (`Accept-Encoding`, with `q=0` as a refusal and `*`).
-#[derive(Debug, Default, PartialEq)]
-struct Accepted {
-    br: bool,
-    gzip: bool,
-}
-
-impl From<&HeaderMap> for Accepted {
-    fn from(headers: &HeaderMap) -> Accepted {
-        let (mut br, mut gzip, mut any) = (None, None, None);
-        let items = headers
-            .get_all(header::ACCEPT_ENCODING)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','));
-        for item in items {
-            let mut parts = item.split(';');
-            let name = parts.next().unwrap_or_default().trim();
-            let accepted = parts
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .map(|q| q.trim().parse::<f32>().is_ok_and(|q| q > 0.0))
-                .next()
-                .unwrap_or(true);
-            if name.eq_ignore_ascii_case("br") {
-                br = Some(accepted);
-            } else if name.eq_ignore_ascii_case("gzip") {
-                gzip = Some(accepted);
-            } else if name == "*" {
-                any = Some(accepted);
-            }
-        }
-        Accepted {
-            br: br.or(any).unwrap_or(false),
-            gzip: gzip.or(any).unwrap_or(false),
-        }
+        // Refused only when a change dropped every page meanwhile: the page is stale anyway.
+        let _ = guard.insert(Arc::new(kept));
+        answer
     }
 }
 
@@ -549,12 +475,14 @@ where
         let Some(key) = self.cache.key(&request) else {
             return Either::Right(Either::Left(self.inner.call(request)));
         };
-        if let Some(page) = self.cache.fresh(&key) {
+        let kept = self.cache.fresh(&key);
+        if let Some(page) = kept.as_ref().and_then(|k| k.page.as_ref()) {
             crate::metrics::page_cache_hit();
             return Either::Left(ready(Ok(page.answer(request.headers()))));
         }
         crate::metrics::page_cache_miss();
-        if request.method() != Method::GET {
+        // A HEAD, or a key whose last render could not be kept: straight through.
+        if request.method() != Method::GET || kept.is_some() {
             return Either::Right(Either::Left(self.inner.call(request)));
         }
         let key = key.into_owned();

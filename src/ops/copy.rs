@@ -80,6 +80,10 @@ pub async fn copy(from: &Db, to: &Db) -> anyhow::Result<CopyReport> {
     for id in article_ids(&mut write).await? {
         db::search::index_article(&mut write, id).await?;
     }
+    // Past the copied generation, announced on commit: a server already running on the target
+    // drops what it kept of the empty site.
+    let everything = db::page_generation::Change::Everything;
+    db::page_generation::bump(&mut write, &everything, "copy", crate::time::now()).await?;
     write.commit().await.context("ghi giao dịch vào đích")?;
     Ok(report)
 }

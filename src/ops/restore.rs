@@ -13,7 +13,7 @@ use anyhow::{bail, Context};
 use super::archive::{self, Manifest};
 use super::backup::{pg_tool, run};
 use crate::config::{Config, DatabaseUrl};
-use crate::db::{tables, Db};
+use crate::db::{page_generation, tables, Db};
 
 #[derive(Debug)]
 pub struct RestoreReport {
@@ -48,7 +48,7 @@ pub async fn restore(config: &Config, file: &Path, force: bool) -> anyhow::Resul
     }
 
     let media = config.data_dir.join(archive::MEDIA);
-    let mut occupied = database_contents(&config.database_url).await?;
+    let (mut occupied, generation) = database_contents(&config.database_url).await?;
     let media_count = archive::media_files(&media)?.len();
     if media_count > 0 {
         occupied.push(format!("{media_count} tệp trong {}", media.display()));
@@ -69,7 +69,18 @@ pub async fn restore(config: &Config, file: &Path, force: bool) -> anyhow::Resul
         }
     }
     let db = Db::connect(&config.database_url).await?;
-    let migrated = db.migrate().await;
+    let migrated = async {
+        db.migrate().await?;
+        // Past both the backup's generation and the replaced database's, announced on commit:
+        // servers running on this database drop every page they kept.
+        let mut tx = db.begin().await?;
+        let everything = page_generation::Change::Everything;
+        let now = crate::time::now();
+        page_generation::bump_past(&mut tx, &everything, generation, "restore", now).await?;
+        tx.commit().await?;
+        anyhow::Ok(())
+    }
+    .await;
     db.close().await;
     migrated.context("áp dụng migration cho cơ sở dữ liệu vừa khôi phục")?;
 
@@ -87,11 +98,12 @@ pub async fn restore(config: &Config, file: &Path, force: bool) -> anyhow::Resul
     })
 }
 
-/// The tables that hold rows, as "name (n dòng)"; a database that does not exist yet has none.
-async fn database_contents(url: &DatabaseUrl) -> anyhow::Result<Vec<String>> {
+/// The tables that hold rows, as "name (n dòng)", and the public pages' generation (0 when it
+/// cannot be read); a database that does not exist yet has neither.
+async fn database_contents(url: &DatabaseUrl) -> anyhow::Result<(Vec<String>, i64)> {
     if let DatabaseUrl::Sqlite(path) = url {
         if !path.exists() {
-            return Ok(vec![]);
+            return Ok((vec![], 0));
         }
     }
     let db = Db::connect(url).await?;
@@ -105,7 +117,10 @@ async fn database_contents(url: &DatabaseUrl) -> anyhow::Result<Vec<String>> {
                 out.push(format!("bảng {} có {n} dòng", t.name));
             }
         }
-        anyhow::Ok(out)
+        drop(tx);
+        // A database of another program, or from before the generation row, has none.
+        let generation = page_generation::current(&db).await.unwrap_or(0);
+        anyhow::Ok((out, generation))
     }
     .await;
     db.close().await;

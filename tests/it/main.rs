@@ -35,3 +35,4 @@ mod scheduler;
 mod search;
 mod security;
 mod sharing;
+mod sitemap;

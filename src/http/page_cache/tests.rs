@@ -1,5 +1,9 @@
 //! Unit tests of the parent module.
 
+use axum::body::Body;
+use axum::http::HeaderMap;
+
+use super::page::Accepted;
 use super::*;
 
 fn headers(accept: &str) -> HeaderMap {
@@ -95,11 +99,20 @@ async fn kept_page(body_len: usize) -> Page {
     while text.len() < body_len {
         text.push_str("<p>Người dân đánh giá sự hài lòng về dịch vụ hành chính công.</p>\n");
     }
+    Page::new(headers, Bytes::from(text)).await
+}
+
+/// What the cache keeps for a rendered page.
+fn kept(page: Page) -> Arc<Kept> {
     let stamp = Stamp {
         generation: 0,
         group: None,
     };
-    Page::new(headers, Bytes::from(text), stamp, Duration::from_secs(60)).await
+    Arc::new(Kept {
+        stamp,
+        expires: Instant::now() + Duration::from_secs(60),
+        page: Some(page),
+    })
 }
 
 #[tokio::test]
@@ -119,7 +132,7 @@ async fn a_page_weighs_all_it_holds() {
     let table = page.headers.len()
         * (std::mem::size_of::<header::HeaderName>() + std::mem::size_of::<HeaderValue>());
     let held = key.len() + bodies + headers + table + std::mem::size_of::<Page>();
-    let weight = quick_cache::Weighter::weight(&Weight, &key, &Arc::new(page));
+    let weight = quick_cache::Weighter::weight(&Weight, &key, &kept(page));
     assert!(
         weight as usize >= held,
         "weight {weight} < {held} bytes held"
@@ -134,13 +147,126 @@ async fn the_cache_holds_no_more_than_its_cap() {
     let pages = cache.0.pages.as_ref().unwrap();
     let mut held = 0;
     for i in 0..100 {
-        let page = Arc::new(kept_page(4_000 + 100 * i).await);
+        let page = kept(kept_page(4_000 + 100 * i).await);
         let key = format!("/bai-viet/bai-{i}");
-        held += page.weight(&key);
+        held += quick_cache::Weighter::weight(&Weight, &key, &page) as usize;
         pages.insert(key, page);
         assert!(pages.weight() <= config.page_cache_bytes as u64);
     }
     // The cap was reached: the cache let pages go.
     assert!(held > config.page_cache_bytes);
     assert!(pages.len() < 100);
+/// A stand-in for the router that counts its renders and holds each one until the test opens
+/// the gate: the first render waits for 1, the later ones for 2.
+#[derive(Clone)]
+struct Renderer {
+    renders: Arc<std::sync::atomic::AtomicUsize>,
+    gate: tokio::sync::watch::Receiver<u32>,
+    /// A page the cache may keep, or a 404 (never kept).
+    keepable: bool,
+}
+
+impl Service<Request> for Renderer {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Answer>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: Request) -> Self::Future {
+        let n = self.renders.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut gate = self.gate.clone();
+        let keepable = self.keepable;
+        Box::pin(async move {
+            let needed = if n == 1 { 1 } else { 2 };
+            let _ = gate.wait_for(|g| *g >= needed).await;
+            Ok(if keepable {
+                let mut r = Response::new(Body::from("Trang chủ"));
+                r.extensions_mut().insert(Storable);
+                r
+            } else {
+                (StatusCode::NOT_FOUND, "Không tìm thấy").into_response()
+            })
+        })
+    }
+}
+
+/// `n` GETs of `/` sent at once to the cache around a [`Renderer`], each polled once (so each
+/// has either started rendering or is waiting), with the render count and the gate.
+#[allow(clippy::type_complexity)]
+fn burst(
+    n: usize,
+    keepable: bool,
+) -> (
+    Vec<std::pin::Pin<Box<<Cached<Renderer> as Service<Request>>::Future>>>,
+    Arc<std::sync::atomic::AtomicUsize>,
+    tokio::sync::watch::Sender<u32>,
+) {
+    let renders = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (open, gate) = tokio::sync::watch::channel(0);
+    let renderer = Renderer {
+        renders: renders.clone(),
+        gate,
+        keepable,
+    };
+    let mut service = PageCacheLayer(PageCache::new(&Config::defaults())).layer(renderer);
+    let requests = (0..n)
+        .map(|_| {
+            let request = Request::builder().uri("/").body(Body::empty()).unwrap();
+            let mut f = Box::pin(service.call(request));
+            assert!(poll_once(&mut f).is_pending(), "answered before the render");
+            f
+        })
+        .collect();
+    (requests, renders, open)
+}
+
+fn poll_once<F: std::future::Future>(f: &mut std::pin::Pin<Box<F>>) -> Poll<F::Output> {
+    f.as_mut()
+        .poll(&mut Context::from_waker(std::task::Waker::noop()))
+}
+
+async fn text(response: Response) -> (StatusCode, String) {
+    let status = response.status();
+    let body = to_bytes(response.into_body(), MAX_PAGE).await.unwrap();
+    (status, String::from_utf8(body.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn a_burst_on_a_cold_page_renders_it_once() {
+    let (requests, renders, open) = burst(16, true);
+    assert_eq!(renders.load(Ordering::SeqCst), 1, "the others wait");
+    open.send(1).unwrap();
+    for f in requests {
+        let Ok(response) = f.await;
+        assert_eq!(
+            text(response).await,
+            (StatusCode::OK, "Trang chủ".to_owned())
+        );
+    }
+    assert_eq!(renders.load(Ordering::SeqCst), 1, "one render for all");
+}
+
+#[tokio::test]
+async fn a_render_that_cannot_be_kept_releases_those_waiting() {
+    let (mut requests, renders, open) = burst(8, false);
+    assert_eq!(renders.load(Ordering::SeqCst), 1);
+    open.send(1).unwrap();
+    let Ok(first) = requests.remove(0).await;
+    assert_eq!(first.status(), StatusCode::NOT_FOUND);
+    // Woken, every other request renders for itself, side by side: none waits for another.
+    for f in &mut requests {
+        assert!(poll_once(f).is_pending());
+    }
+    assert_eq!(renders.load(Ordering::SeqCst), 8);
+    open.send(2).unwrap();
+    for f in requests {
+        let Ok(response) = f.await;
+        assert_eq!(
+            text(response).await,
+            (StatusCode::NOT_FOUND, "Không tìm thấy".to_owned())
+        );
+    }
 }

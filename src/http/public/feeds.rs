@@ -1,12 +1,12 @@
-//! Machine-readable views of the public site: Atom feeds (`/feed.xml`, `/chu-de/{slug}/feed.xml`),
-//! `/sitemap.xml` and `/robots.txt`, all with absolute URLs built from `LOA_BASE_URL`.
+//! Machine-readable views of the public site: Atom feeds (`/feed.xml`, `/chu-de/{slug}/feed.xml`)
+//! and `/robots.txt`, with absolute URLs built from `LOA_BASE_URL`. The sitemap is in
+//! [`super::sitemap`].
 
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use chrono::{DateTime, Utc};
 
 use crate::app::AppState;
 use crate::db::articles::{self, Card};
@@ -16,13 +16,12 @@ use crate::http::caching;
 use crate::http::views::SiteView;
 use crate::time::to_rfc3339_utc;
 
+use super::xml;
+
 /// Feed readers want the latest few, not the archive.
 const FEED_ENTRIES: i64 = 20;
-/// The sitemap protocol's limit of URLs per file.
-const SITEMAP_URLS: i64 = 50_000;
 
 const ATOM: &str = "application/atom+xml; charset=utf-8";
-const XML: &str = "application/xml; charset=utf-8";
 const TEXT: &str = "text/plain; charset=utf-8";
 
 /// Paths crawlers have no business in: the admin and the pages of signed-in staff or secret links.
@@ -40,12 +39,11 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/feed.xml", get(site_feed))
         .route("/chu-de/{slug}/feed.xml", get(topic_feed))
-        .route("/sitemap.xml", get(sitemap))
         .route("/robots.txt", get(robots))
 }
 
 /// `path` (starting with `/`) as an absolute URL of the site.
-fn absolute(state: &AppState, path: &str) -> String {
+pub(super) fn absolute(state: &AppState, path: &str) -> String {
     state
         .config
         .base_url
@@ -209,37 +207,6 @@ async fn atom(
     Ok(w.finish())
 }
 
-async fn sitemap(State(state): State<AppState>) -> Result<Response> {
-    let articles = articles::sitemap_articles(&state.db, SITEMAP_URLS).await?;
-    // A topic page changes when one of its published articles does.
-    let topics = articles::sitemap_topics(&state.db, SITEMAP_URLS).await?;
-    let newest = articles.iter().map(|a| a.lastmod).max();
-
-    let mut w = xml::Writer::new();
-    w.open(
-        "urlset",
-        &[("xmlns", "http://www.sitemaps.org/schemas/sitemap/0.9")],
-    );
-    let mut url = |path: &str, lastmod: Option<DateTime<Utc>>| {
-        w.open("url", &[]);
-        w.text("loc", &[], &absolute(&state, path));
-        if let Some(t) = lastmod {
-            w.text("lastmod", &[], &to_rfc3339_utc(t));
-        }
-        w.close("url");
-    };
-    url("/", newest);
-    url("/chu-de", newest);
-    for t in &topics {
-        url(&format!("/chu-de/{}", t.slug), Some(t.lastmod));
-    }
-    for a in &articles {
-        url(&format!("/bai-viet/{}", a.slug), Some(a.lastmod));
-    }
-    w.close("urlset");
-    Ok(([(header::CONTENT_TYPE, XML)], w.finish()).into_response())
-}
-
 async fn robots(State(state): State<AppState>) -> Response {
     let mut body = String::from("User-agent: *\n");
     for path in PRIVATE_PATHS {
@@ -251,122 +218,4 @@ async fn robots(State(state): State<AppState>) -> Response {
     body.push_str(&absolute(&state, "/sitemap.xml"));
     body.push('\n');
     ([(header::CONTENT_TYPE, TEXT)], body).into_response()
-}
-
-/// A tiny XML writer: every text and attribute value goes through [`xml::escape`], so nothing
-/// an editor types can break the document.
-mod xml {
-    pub struct Writer {
-        out: String,
-        depth: usize,
-    }
-
-    impl Writer {
-        pub fn new() -> Writer {
-            Writer {
-                out: String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"),
-                depth: 0,
-            }
-        }
-
-        fn start(&mut self, name: &str, attrs: &[(&str, &str)]) {
-            for _ in 0..self.depth {
-                self.out.push_str("  ");
-            }
-            self.out.push('<');
-            self.out.push_str(name);
-            for (k, v) in attrs {
-                self.out.push(' ');
-                self.out.push_str(k);
-                self.out.push_str("=\"");
-                self.out.push_str(&escape(v));
-                self.out.push('"');
-            }
-        }
-
-        pub fn open(&mut self, name: &str, attrs: &[(&str, &str)]) {
-            self.start(name, attrs);
-            self.out.push_str(">\n");
-            self.depth += 1;
-        }
-
-        pub fn close(&mut self, name: &str) {
-            self.depth -= 1;
-            for _ in 0..self.depth {
-                self.out.push_str("  ");
-            }
-            self.out.push_str("</");
-            self.out.push_str(name);
-            self.out.push_str(">\n");
-        }
-
-        pub fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) {
-            self.start(name, attrs);
-            self.out.push_str("/>\n");
-        }
-
-        /// An element holding only text.
-        pub fn text(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
-            self.start(name, attrs);
-            self.out.push('>');
-            self.out.push_str(&escape(text));
-            self.out.push_str("</");
-            self.out.push_str(name);
-            self.out.push_str(">\n");
-        }
-
-        pub fn finish(self) -> String {
-            self.out
-        }
-    }
-
-    /// Escapes markup characters and drops characters XML 1.0 forbids (control characters other
-    /// than tab and newlines, lone surrogates cannot occur in a `str`, U+FFFE and U+FFFF), which
-    /// a parser would otherwise reject the whole document for.
-    pub fn escape(s: &str) -> String {
-        let mut out = String::with_capacity(s.len());
-        for c in s.chars() {
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '"' => out.push_str("&quot;"),
-                '\'' => out.push_str("&apos;"),
-                // Carriage returns would be normalised away by parsers; keep them as references.
-                '\r' => out.push_str("&#13;"),
-                '\t' | '\n' => out.push(c),
-                c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-                c => out.push(c),
-            }
-        }
-        out
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        #[test]
-        fn escapes_markup_and_drops_forbidden_characters() {
-            assert_eq!(
-                escape("a & b <c> \"d\" 'e'"),
-                "a &amp; b &lt;c&gt; &quot;d&quot; &apos;e&apos;"
-            );
-            assert_eq!(escape("x\u{0}\u{1b}y\u{FFFF}\tz\n"), "xy\tz\n");
-            assert_eq!(escape("Đăng ký 😀"), "Đăng ký 😀");
-        }
-
-        #[test]
-        fn writes_nested_elements() {
-            let mut w = Writer::new();
-            w.open("a", &[("k", "<v>")]);
-            w.text("b", &[], "1 < 2");
-            w.empty("c", &[]);
-            w.close("a");
-            assert_eq!(
-                w.finish(),
-                "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<a k=\"&lt;v&gt;\">\n  <b>1 &lt; 2</b>\n  <c/>\n</a>\n"
-            );
-        }
-    }
 }

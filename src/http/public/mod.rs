@@ -10,7 +10,9 @@ mod media;
 mod preview;
 mod privacy;
 mod search;
+mod sitemap;
 mod topics;
+mod xml;
 
 use axum::Router;
 
@@ -28,5 +30,6 @@ pub fn router() -> Router<AppState> {
         .merge(privacy::router())
         .merge(search::router())
         .merge(feeds::router())
+        .merge(sitemap::router())
         .merge(campaign::router())
 }

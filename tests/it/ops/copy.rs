@@ -85,10 +85,19 @@ async fn round_trip(first: TestDb, other: TestDb, back: TestDb) {
         tables::dump(&source.state.db).await.unwrap(),
         tables::dump(&back_db).await.unwrap(),
     );
+    // Each copy moves the public pages' generation one past the copied one, so that a server
+    // already running on the target drops its pages: the one row that differs.
+    let generation = loa::db::page_generation::current;
+    assert_eq!(
+        generation(&back_db).await.unwrap(),
+        generation(&source.state.db).await.unwrap() + 2
+    );
     back_db.close().await;
     assert_eq!(names(&before), names(&after));
     for ((table, rows), (_, copied)) in before.iter().zip(&after) {
-        assert_eq!(rows, copied, "table {} after the round trip", table.name);
+        if table.name != "page_generation" {
+            assert_eq!(rows, copied, "table {} after the round trip", table.name);
+        }
     }
 
     // The other database serves the same site (the media folder moves as it is), and takes new
