@@ -1,6 +1,6 @@
 //! Unit tests of the parent module.
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::HeaderMap;
 
 use super::page::Accepted;
@@ -156,6 +156,8 @@ async fn the_cache_holds_no_more_than_its_cap() {
     // The cap was reached: the cache let pages go.
     assert!(held > config.page_cache_bytes);
     assert!(pages.len() < 100);
+}
+
 /// A stand-in for the router that counts its renders and holds each one until the test opens
 /// the gate: the first render waits for 1, the later ones for 2.
 #[derive(Clone)]
