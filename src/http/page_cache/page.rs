@@ -108,14 +108,18 @@ fn gzip(body: &[u8]) -> Option<Vec<u8>> {
     encoder.finish().ok()
 }
 
+/// Brotli's quality for kept pages.
+const QUALITY: u32 = 5;
+
 fn brotli(body: &[u8]) -> Option<Vec<u8>> {
-    // Quality 9 of 11: done once per page and generation, so it may cost more than the 4 the
-    // compression layer uses on every response. The window fits the body (2^10 to 2^22): a
-    // larger one finds nothing more in a page and only takes memory.
+    // Quality 5 of 11. Quality 9 made a body about a tenth smaller but took about 20 MB of
+    // scratch and 19 ms per page (mostly page faults), on every miss of every dropped page:
+    // a burst of misses then held far more memory than the cache (BENCHMARKS.md). The window
+    // fits the body (2^10 to 2^22): a larger one finds nothing more in a page.
     let window = (usize::BITS - body.len().max(2).saturating_sub(1).leading_zeros()).clamp(10, 22);
     let mut out = Vec::new();
     {
-        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 9, window);
+        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, QUALITY, window);
         writer.write_all(body).ok()?;
     }
     Some(out)
