@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Db, DbError, Tx};
+use super::{Db, DbError, Param, Tx};
 use crate::account::{Email, Role};
 use crate::params;
 
@@ -45,22 +45,32 @@ pub struct NewUser {
 }
 
 pub async fn insert(tx: &mut Tx, u: &NewUser, now: DateTime<Utc>) -> Result<i64, DbError> {
+    let mut p = u.details().params();
+    p.extend(params![
+        u.password_hash.as_str(),
+        u.must_change_password,
+        now
+    ]);
     tx.fetch_i64(
         "insert into users (email, name, unit_id, role, is_head, active, password_hash, \
              must_change_password, created_at, updated_at) \
          values ($1, $2, $3, $4, $5, true, $6, $7, $8, $8) returning id",
-        params![
-            u.email.as_str(),
-            u.name.as_str(),
-            u.unit_id,
-            u.role.as_str(),
-            u.is_head,
-            u.password_hash.as_str(),
-            u.must_change_password,
-            now
-        ],
+        p,
     )
     .await
+}
+
+impl NewUser {
+    /// The details an edit may change later.
+    fn details(&self) -> Changes {
+        Changes {
+            email: self.email.clone(),
+            name: self.name.clone(),
+            unit_id: self.unit_id,
+            role: self.role,
+            is_head: self.is_head,
+        }
+    }
 }
 
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<UserRow>, DbError> {
@@ -199,19 +209,27 @@ pub struct Changes {
     pub is_head: bool,
 }
 
-pub async fn update(tx: &mut Tx, id: i64, c: &Changes, now: DateTime<Utc>) -> Result<(), DbError> {
-    tx.execute(
-        "update users set email = $2, name = $3, unit_id = $4, role = $5, is_head = $6, \
-             updated_at = $7 where id = $1",
+impl Changes {
+    /// `email, name, unit_id, role, is_head` as `$1`–`$5`, the order both the insert and the
+    /// update bind them in.
+    fn params(&self) -> Vec<Param> {
         params![
-            id,
-            c.email.as_str(),
-            c.name.as_str(),
-            c.unit_id,
-            c.role.as_str(),
-            c.is_head,
-            now
-        ],
+            self.email.as_str(),
+            self.name.as_str(),
+            self.unit_id,
+            self.role.as_str(),
+            self.is_head
+        ]
+    }
+}
+
+pub async fn update(tx: &mut Tx, id: i64, c: &Changes, now: DateTime<Utc>) -> Result<(), DbError> {
+    let mut p = c.params();
+    p.extend(params![now, id]);
+    tx.execute(
+        "update users set email = $1, name = $2, unit_id = $3, role = $4, is_head = $5, \
+             updated_at = $6 where id = $7",
+        p,
     )
     .await
     .map(|_| ())
