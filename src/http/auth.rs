@@ -128,17 +128,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     }
 }
 
-/// What a page handler starts from: the application and the request's context, taken as one
-/// extractor (`Page(state, ctx): Page`) because nearly every handler needs both.
-pub struct Page(pub AppState, pub Ctx);
+/// What a page handler starts from: the application and who is asking, taken as one extractor
+/// (`Page(state, ctx): Page`) because nearly every handler needs both. `T` is the request's
+/// context by default, or a narrower view of it (the campaigns' `Viewer`).
+pub struct Page<T = Ctx>(pub AppState, pub T);
 
-impl FromRequestParts<AppState> for Page {
+impl<T> FromRequestParts<AppState> for Page<T>
+where
+    T: FromRequestParts<AppState, Rejection = AppError>,
+{
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         Ok(Page(
             state.clone(),
-            Ctx::from_request_parts(parts, state).await?,
+            T::from_request_parts(parts, state).await?,
         ))
     }
 }

@@ -2,16 +2,16 @@
 //! confirmations by the place of the poster they came from) and
 //! `/admin/chien-dich/{slug}/nguoi/{id}` (one person's status for each article).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::Html;
 use serde::{Deserialize, Serialize};
 
 use super::report::{Report, DASHBOARD_PENDING};
 use super::{load, Viewer};
-use crate::app::AppState;
 use crate::db::campaigns::{self, Cell};
 use crate::error::{AppError, Result};
 use crate::http::admin::people::parse_id;
+use crate::http::auth::Page;
 use crate::http::views::Layout;
 use crate::policy::Action;
 use crate::time;
@@ -44,8 +44,7 @@ struct DashboardView {
 }
 
 pub async fn show(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    Page(state, viewer): Page<Viewer>,
     Path(slug): Path<String>,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Html<String>> {
@@ -111,8 +110,7 @@ pub fn cell_text(cell: Cell) -> (&'static str, String) {
 /// One person's row of the matrix. Only people inside the viewer's own scope are found: anyone
 /// else is 404, whatever the URL says.
 pub async fn person(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    Page(state, viewer): Page<Viewer>,
     Path((slug, id)): Path<(String, String)>,
 ) -> Result<Html<String>> {
     let campaign = load(&state, &slug).await?;

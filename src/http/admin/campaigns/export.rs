@@ -6,15 +6,15 @@
 //! `Export` action, so a unit head gets their own subtree and a `don_vi` outside it is refused.
 //! Every export is audited with its scope.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::Response;
 use serde::Deserialize;
 
 use super::{load, Focus, Viewer};
-use crate::app::AppState;
 use crate::db::{campaigns, places};
 use crate::error::{AppError, Result};
 use crate::http::admin::exports::{self, Subject};
+use crate::http::auth::Page;
 use crate::policy::Action;
 use crate::report::{self, campaign as sheets, Format, Sheet};
 use crate::time;
@@ -36,8 +36,7 @@ const TABLES: [(&str, &str); 6] = [
 ];
 
 pub async fn download(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    Page(state, viewer): Page<Viewer>,
     Path((slug, file)): Path<(String, String)>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response> {

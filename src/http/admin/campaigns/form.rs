@@ -18,6 +18,7 @@ use crate::campaign::{CampaignFields, FieldError, RawCampaign};
 use crate::db::campaigns::{self, CampaignRow};
 use crate::db::{audit, is_unique_violation};
 use crate::error::Result;
+use crate::http::auth::Page;
 use crate::http::views::Layout;
 use crate::policy::Action;
 use crate::time;
@@ -252,11 +253,7 @@ pub async fn new(State(state): State<AppState>, viewer: Viewer) -> Result<Respon
     render(&state, &viewer, None, form, FieldErrors::default()).await
 }
 
-pub async fn edit(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-) -> Result<Response> {
+pub async fn edit(Page(state, viewer): Page<Viewer>, Path(slug): Path<String>) -> Result<Response> {
     viewer.require(Action::EditCampaigns)?;
     let campaign = load(&state, &slug).await?;
     let ids: Vec<i64> = campaigns::articles(&state.db, campaign.id)
@@ -269,8 +266,7 @@ pub async fn edit(
 }
 
 pub async fn create(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    Page(state, viewer): Page<Viewer>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
     viewer.require(Action::EditCampaigns)?;
@@ -282,8 +278,7 @@ pub async fn create(
 }
 
 pub async fn update(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    Page(state, viewer): Page<Viewer>,
     Path(slug): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response> {

@@ -2,15 +2,15 @@
 //! the agency's name, the report date, every table of the dashboard with the whole pending list,
 //! and the signature block. Same figures and scope rules as the dashboard.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::Html;
 use serde::Serialize;
 
 use super::dashboard::DashboardQuery;
 use super::report::Report;
 use super::Viewer;
-use crate::app::AppState;
 use crate::error::Result;
+use crate::http::auth::Page;
 use crate::http::views::Layout;
 
 #[derive(Serialize)]
@@ -22,8 +22,7 @@ struct PrintView {
 }
 
 pub async fn show(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    Page(state, viewer): Page<Viewer>,
     Path(slug): Path<String>,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Html<String>> {

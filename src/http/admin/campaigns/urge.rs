@@ -5,15 +5,15 @@
 //! kind, channel, Vietnam day) makes a double submit, or two editors at once, remind each person
 //! once a day. Every press is written to the audit log.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 
 use super::{load, Focus, Viewer};
-use crate::app::AppState;
 use crate::db::{audit, campaigns};
 use crate::error::{url_encode, AppError, Result};
+use crate::http::auth::Page;
 use crate::jobs::reminders;
 use crate::policy::Action;
 use crate::time;
@@ -25,8 +25,7 @@ pub struct UrgeForm {
 }
 
 pub async fn urge(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    Page(state, viewer): Page<Viewer>,
     Path(slug): Path<String>,
     Form(form): Form<UrgeForm>,
 ) -> Result<Response> {
